@@ -145,3 +145,6 @@ LOGGING = {
 
 # The city this registry serves (Kemendagri regency code, Kota Tangerang by default).
 REGISTRY_REGENCY_CODE = os.environ.get("REGISTRY_REGENCY_CODE", "36.71")
+
+# Concurrent test runs against one server need distinct test database names.
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SATUDATA_TEST_DB", "test_satudata")}
