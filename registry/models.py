@@ -46,6 +46,9 @@ class Agency(models.Model):
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=30, choices=AgencyKind.choices, default=AgencyKind.OTHER)
+    column_mapping = models.JSONField(
+        default=dict, blank=True, help_text="the agency's own headers -> exchange-format fields"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -199,11 +202,11 @@ class SourceRecord(models.Model):
                 condition=Q(is_current=True),
                 name="rec_phon_kel",
             ),
+            models.Index(fields=["person"], condition=Q(is_current=True), name="record_person_idx"),
             models.Index(
-                fields=["person"], condition=Q(is_current=True), name="record_person_idx"
-            ),
-            models.Index(
-                fields=["id"], condition=Q(is_current=True, person__isnull=True), name="rec_unlinked"
+                fields=["id"],
+                condition=Q(is_current=True, person__isnull=True),
+                name="rec_unlinked",
             ),
             GinIndex(fields=["flags"], name="record_flags_gin"),
         ]
@@ -318,3 +321,24 @@ class Region(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+class PersonLinkEvent(models.Model):
+    """History of identity changes: merges (absorbed id redirects to the survivor) and splits."""
+
+    class Kind(models.TextChoices):
+        MERGE = "merge", _("Gabung")
+        SPLIT = "split", _("Pisah")
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="link_events")
+    other = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    occurred_at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    reason = models.CharField(max_length=200, blank=True)
+    record_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at"]

@@ -1,0 +1,156 @@
+"""Read an agency file (CSV or XLSX) into rows keyed by canonical field.
+
+Real agency spreadsheets have title rows above the header, a row counter column, blank rows
+and a total row at the bottom; the header row is found by itself and everything skipped is
+reported with its line number.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from registry.ingest.headers import ROW_COUNTER, RT_RW, map_headers
+
+HEADER_SEARCH_ROWS = 30
+TOTAL_WORDS = ("JUMLAH", "TOTAL", "GRAND TOTAL")
+
+
+class FileFormatError(ValueError):
+    """The file as a whole cannot be read (no header row, unknown format, empty)."""
+
+
+@dataclass
+class ParsedFile:
+    rows: list[tuple[int, dict[str, object]]] = field(default_factory=list)
+    skipped: list[dict[str, object]] = field(default_factory=list)
+    unknown_headers: list[str] = field(default_factory=list)
+    header_line: int = 0
+    columns: list[str] = field(default_factory=list)
+
+
+def read_file(
+    path: str | Path,
+    *,
+    sheet: str | None = None,
+    agency_mapping: Mapping[str, str] | None = None,
+) -> ParsedFile:
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in {".xlsx", ".xlsm", ".xls", ".ods"}:
+        return parse_table(_xlsx_rows(path, sheet), agency_mapping=agency_mapping)
+    if suffix in {".csv", ".txt"}:
+        return read_csv_bytes(path.read_bytes(), agency_mapping=agency_mapping)
+    raise FileFormatError(f"{path.name}: unsupported file type {suffix!r} (use CSV or XLSX)")
+
+
+def read_upload(
+    name: str, content: bytes, *, agency_mapping: Mapping[str, str] | None = None
+) -> ParsedFile:
+    """Same as read_file, for bytes received over HTTP."""
+    if name.lower().endswith((".xlsx", ".xlsm", ".ods")):
+        from python_calamine import CalamineWorkbook
+
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
+        rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        return parse_table(rows, agency_mapping=agency_mapping)
+    return read_csv_bytes(content, agency_mapping=agency_mapping)
+
+
+def _xlsx_rows(path: Path, sheet: str | None) -> list[list[object]]:
+    from python_calamine import CalamineWorkbook
+
+    workbook = CalamineWorkbook.from_path(str(path))
+    if sheet is not None:
+        if sheet not in workbook.sheet_names:
+            raise FileFormatError(f"{path.name}: no sheet named {sheet!r}")
+        worksheet = workbook.get_sheet_by_name(sheet)
+    else:
+        worksheet = workbook.get_sheet_by_index(0)
+    # skip_empty_area=False keeps row numbers equal to the spreadsheet's own line numbers.
+    return worksheet.to_python(skip_empty_area=False)
+
+
+def read_csv_bytes(
+    content: bytes, *, agency_mapping: Mapping[str, str] | None = None
+) -> ParsedFile:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Older office exports are Windows-1252; better read than refused.
+        text = content.decode("cp1252", errors="replace")
+    if not text.strip():
+        raise FileFormatError("the file is empty")
+    sample = "\n".join(text.splitlines()[:HEADER_SEARCH_ROWS])
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    return parse_table(reader, agency_mapping=agency_mapping)
+
+
+def _is_blank(cells: Iterable[object]) -> bool:
+    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+
+
+def _find_header(rows: list[list[object]], agency_mapping) -> int:
+    for index, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        columns, _ = map_headers(list(cells), agency_mapping)
+        fields = set(columns.values()) - {ROW_COUNTER}
+        if len(fields) >= 3 and ({"full_name", "source_record_id"} & fields):
+            return index
+    raise FileFormatError(
+        f"no header row found in the first {HEADER_SEARCH_ROWS} rows "
+        "(expected columns such as ID/source_record_id, NIK, NAMA)"
+    )
+
+
+def parse_table(
+    table: Iterable[list[object]], *, agency_mapping: Mapping[str, str] | None = None
+) -> ParsedFile:
+    rows = [list(r) for r in table]
+    header_index = _find_header(rows, agency_mapping)
+    columns, unknown = map_headers(rows[header_index], agency_mapping)
+    parsed = ParsedFile(
+        header_line=header_index + 1,
+        unknown_headers=unknown,
+        columns=_present_fields(columns.values()),
+    )
+    for index in range(header_index):
+        if not _is_blank(rows[index]):
+            parsed.skipped.append({"line": index + 1, "reason": "title row above the header"})
+    for index in range(header_index + 1, len(rows)):
+        line = index + 1
+        cells = rows[index]
+        if _is_blank(cells):
+            continue
+        record: dict[str, object] = {}
+        for col, name in columns.items():
+            if name == ROW_COUNTER or col >= len(cells):
+                continue
+            value = cells[col]
+            if isinstance(value, str):
+                value = value.strip()
+            if name == RT_RW:
+                record.setdefault("rt", value)
+                continue
+            record[name] = value
+        if _is_total_row(record, cells):
+            parsed.skipped.append({"line": line, "reason": "total row"})
+            continue
+        parsed.rows.append((line, record))
+    return parsed
+
+
+def _present_fields(mapped: Iterable[str]) -> list[str]:
+    present = set(mapped) - {ROW_COUNTER}
+    if RT_RW in present:
+        present = (present - {RT_RW}) | {"rt", "rw"}
+    return sorted(present)
+
+
+def _is_total_row(record: dict[str, object], cells: list[object]) -> bool:
+    if record.get("source_record_id") not in (None, "") or record.get("nik") not in (None, ""):
+        return False
+    return any(isinstance(c, str) and c.strip().upper() in TOTAL_WORDS for c in cells)
