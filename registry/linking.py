@@ -130,8 +130,9 @@ def link(*, full: bool = False, actor=None) -> LinkSummary:
         person_of = _assign_persons(records, labels, full=full, summary=summary, actor=actor)
         records["person_id"] = person_of
         _write_links(records, summary)
-        _write_golden(records)
-        _write_households(records, summary)
+        golden = _golden_values(records)
+        _write_golden(golden)
+        _write_households(records, golden, summary)
         summary.seconds["write"] = time.perf_counter() - started
         audit_record(
             actor=actor,
@@ -189,13 +190,12 @@ def _assign_persons(records, labels, *, full: bool, summary: LinkSummary, actor)
         survivor = min(owners, key=lambda pid: (-counts[pid], pid))
         for pid in owners:
             if pid != survivor:
-                merges.append(
-                    (pid, survivor, [int(records["record_id"].iat[p]) for p in positions])
-                )
+                record_ids = records["record_id"].to_numpy()[positions].tolist()
+                merges.append((pid, survivor, record_ids))
         for p in positions:
             result[p] = survivor
     created = _create_persons(len(new_persons))
-    for (label, positions), pid in zip(new_persons, created, strict=True):
+    for (_label, positions), pid in zip(new_persons, created, strict=True):
         for p in positions:
             result[p] = pid
     label_person = {label: pid for (label, _), pid in zip(new_persons, created, strict=True)}
@@ -223,7 +223,7 @@ def _create_persons(count: int) -> list[int]:
 
 
 def _record_identity_changes(merges, splits, label_person, actor) -> None:
-    for absorbed, survivor, record_ids in merges:
+    for absorbed, survivor, _record_ids in merges:
         Person.objects.filter(pk=absorbed).update(
             status=Person.Status.MERGED, merged_into_id=survivor
         )
@@ -301,29 +301,20 @@ def _golden_values(records: pd.DataFrame) -> pd.DataFrame:
     return frame.reset_index()
 
 
-def _write_golden(records: pd.DataFrame) -> None:
-    golden = _golden_values(records)
+def _write_golden(golden: pd.DataFrame) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
-            """CREATE TEMP TABLE golden_tmp (person_id bigint, nik varchar(16), kk_number varchar(16),
-               full_name varchar(200), name_key varchar(200), sex varchar(1),
-               birth_place varchar(100), birth_date date, death_date date, address varchar(255),
-               rt smallint, rw smallint, kelurahan_code varchar(13), kecamatan_code varchar(8))
-               ON COMMIT DROP"""
+            """CREATE TEMP TABLE golden_tmp (person_id bigint, nik varchar(16),
+               kk_number varchar(16), full_name varchar(200), name_key varchar(200),
+               sex varchar(1), birth_place varchar(100), birth_date date, death_date date,
+               address varchar(255), rt smallint, rw smallint, kelurahan_code varchar(13),
+               kecamatan_code varchar(8)) ON COMMIT DROP"""
         )
     columns = ["person_id", *GOLDEN_FIELDS]
-
-    def rows():
-        for row in golden[columns].itertuples(index=False):
-            yield [
-                None if pd.isna(v) else (v.date() if isinstance(v, pd.Timestamp) else v)
-                for v in row
-            ]
-
-    copy_rows("golden_tmp", columns, rows())
+    rows = ([_db_value(v) for v in row] for row in golden[columns].itertuples(index=False))
+    copy_rows("golden_tmp", columns, rows)
     assignments = ", ".join(
-        f"{c} = COALESCE(g.{c}, {'NULL' if c in ('birth_date', 'death_date', 'rt', 'rw') else "''"})"
-        for c in GOLDEN_FIELDS
+        f"{c} = COALESCE(g.{c}, {_EMPTY.get(c, 'NULL')})" for c in GOLDEN_FIELDS
     )
     with connection.cursor() as cursor:
         cursor.execute(
@@ -332,45 +323,31 @@ def _write_golden(records: pd.DataFrame) -> None:
         )
 
 
-def _write_households(records: pd.DataFrame, summary: LinkSummary) -> None:
+def _write_households(records: pd.DataFrame, golden: pd.DataFrame, summary: LinkSummary) -> None:
     """One household per reliable KK number: members are the persons whose golden KK it is,
     with the relationship the highest-priority source gives."""
-    golden = _golden_values(records)
     with_kk = golden[golden["kk_number"].notna() & (golden["kk_number"] != "")]
     ordered = records.sort_values(
         ["person_id", "agency_priority", "created_at"], ascending=[True, True, False]
     )
-    relationship = (
-        ordered[ordered["relationship"] != ""].groupby("person_id")["relationship"].first()
-    )
+    with_relationship = ordered[ordered["relationship"] != ""]
+    relationship = with_relationship.groupby("person_id")["relationship"].first()
+    with_decile = ordered.dropna(subset=["welfare_decile"])
     deciles = (
-        ordered.dropna(subset=["welfare_decile"]).sort_values("created_at", ascending=False)
-        .groupby("kk_number")["welfare_decile"].first()
-    )  # fmt: skip
-    households = with_kk.groupby("kk_number").first()
-    now = timezone.now()
-    existing = dict(
-        Household.objects.filter(kk_number__in=list(households.index)).values_list(
-            "kk_number", "id"
-        )
+        with_decile.sort_values("created_at", ascending=False)
+        .groupby("kk_number")["welfare_decile"]
+        .first()
     )
-    missing = [kk for kk in households.index if kk not in existing]
+    households = with_kk.groupby("kk_number").first()
+    existing = _household_ids(list(households.index))
+    now = timezone.now()
     copy_rows(
         Household._meta.db_table,
-        ("public_id", "kk_number", "address", "rt", "rw", "kelurahan_code", "kecamatan_code",
-         "welfare_decile", "created_at", "updated_at"),
-        (
-            (new_public_id("H"), kk, _text(households.at[kk, "address"]), _int(households.at[kk, "rt"]),
-             _int(households.at[kk, "rw"]), _text(households.at[kk, "kelurahan_code"]),
-             _text(households.at[kk, "kecamatan_code"]), _int(deciles.get(kk)), now, now)
-            for kk in missing
-        ),
+        HOUSEHOLD_COLUMNS,
+        (_household_row(kk, households.loc[kk], deciles.get(kk), now) for kk in households.index
+         if kk not in existing),
     )  # fmt: skip
-    ids = dict(
-        Household.objects.filter(kk_number__in=list(households.index)).values_list(
-            "kk_number", "id"
-        )
-    )
+    ids = _household_ids(list(households.index))
     with connection.cursor() as cursor:
         # Memberships are derived state: rebuilt for every linked (and every merged) person.
         cursor.execute(
@@ -389,9 +366,53 @@ def _write_households(records: pd.DataFrame, summary: LinkSummary) -> None:
     summary.households = len(ids)
 
 
+HOUSEHOLD_COLUMNS = (
+    "public_id",
+    "kk_number",
+    "address",
+    "rt",
+    "rw",
+    "kelurahan_code",
+    "kecamatan_code",
+    "welfare_decile",
+    "created_at",
+    "updated_at",
+)
+
+
+def _household_row(kk: str, first: pd.Series, decile, now) -> tuple:
+    return (
+        new_public_id("H"),
+        kk,
+        _text(first["address"]),
+        _db_value(first["rt"]),
+        _db_value(first["rw"]),
+        _text(first["kelurahan_code"]),
+        _text(first["kecamatan_code"]),
+        _db_value(decile),
+        now,
+        now,
+    )
+
+
+def _household_ids(kk_numbers: list[str]) -> dict[str, int]:
+    rows = Household.objects.filter(kk_number__in=kk_numbers).values_list("kk_number", "id")
+    return dict(rows)
+
+
+# Person columns that are NOT NULL text get '' when no source has a value.
+_EMPTY = {c: "''" for c in GOLDEN_FIELDS if c not in ("birth_date", "death_date", "rt", "rw")}
+
+
+def _db_value(value):
+    if value is None or pd.isna(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
 def _text(value) -> str:
     return "" if value is None or pd.isna(value) else str(value)
-
-
-def _int(value) -> int | None:
-    return None if value is None or pd.isna(value) else int(value)
