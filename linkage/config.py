@@ -1,0 +1,63 @@
+"""Engine configuration: which blocking keys and which comparisons run, and the thresholds.
+
+The defaults describe Indonesian agency records (see linkage.engine for the column contract);
+FEBRL-like data sets pick a different field set through the same dataclass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from linkage.compare import Comparison
+
+DEFAULT_BLOCKING_KEYS: tuple[str, ...] = (
+    "nik_exact",
+    "nik_one_off",
+    "name_dob",
+    "sorted_name_dob",
+    "phonetic_year_kelurahan",
+    "kk_given",
+    "dob_swapped_phonetic",
+    "phonetic_dob",
+    "given_dob_kecamatan",
+)
+
+DEFAULT_COMPARISONS: tuple[str, ...] = (
+    "name",
+    "nik",
+    "birth_date",
+    "sex",
+    "kk",
+    "address",
+    "rt_rw",
+    "region",
+)
+
+
+@dataclass(frozen=True)
+class LinkConfig:
+    # a named key (linkage.blocking.NAMED_KEYS) or a tuple of columns compared exactly
+    blocking_keys: tuple[str | tuple[str, ...], ...] = DEFAULT_BLOCKING_KEYS
+    # a named comparison (linkage.compare.NAMED_COMPARISONS) or a Comparison spec
+    comparisons: tuple[str | Comparison, ...] = DEFAULT_COMPARISONS
+    # A block larger than this is skipped for that key (reported), because a key shared by
+    # thousands of records (e.g. name "siti" + a common date) says almost nothing and its
+    # quadratic pair count would dominate the run; other keys still reach those records.
+    max_block_size: int = 60
+    # Posterior match probability at or above which a pair is linked.
+    match_probability: float = 0.5
+    # Pairs whose probability falls in [review_low, review_high) go to clerical review.
+    review_low: float = 0.1
+    review_high: float = 0.9
+    # Scored pairs below this probability are not returned (they are most of the candidates
+    # and only cost memory); all pairs still count for EM and clustering.
+    keep_pairs_min_probability: float = 0.01
+    em_max_iterations: int = 60
+    em_tolerance: float = 1e-6
+    # Term-frequency adjustment of exact-name agreement (0 disables it).
+    tf_adjustment_weight: float = 1.0
+    tf_adjustment_cap: float = 6.0
+    # Names with at least this many records are stored in the saved model for incremental use.
+    tf_store_top: int = 50_000
+    workers: int = -1
+    extra: dict[str, object] = field(default_factory=dict)

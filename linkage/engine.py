@@ -1,0 +1,256 @@
+"""The linking pipeline: block -> compare -> score (Fellegi–Sunter, EM) -> cluster.
+
+Input frame columns (one row per current source record, normalised at import):
+record_id (int64), agency (str), agency_priority (int, 0 = civil registry), nik (str, '' if
+none), nik_reliable (bool), kk_number, name_key, name_sorted, name_phonetic, given_name_key
+(str), sex ('L'/'P'/''), birth_date (datetime64[ns] / NaT), address_key, house_number (str),
+rt, rw (nullable Int), kelurahan_code, kecamatan_code, relationship (str).
+Columns a configured comparison or key does not use may be absent (FEBRL-like data sets).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from linkage.blocking import block
+from linkage.clustering import cluster
+from linkage.compare import Comparison, compare_pairs, resolve, str_array
+from linkage.config import LinkConfig
+from linkage.scoring import FSModel, TermFrequencies, explain_row, fit_em
+
+
+@dataclass
+class LinkResult:
+    clusters: pd.Series  # record_id -> cluster label (int64)
+    pairs: pd.DataFrame  # scored pairs above config.keep_pairs_min_probability
+    review: pd.DataFrame  # pairs in the uncertain band, for clerical review
+    blocking: list[dict[str, Any]]
+    timings: dict[str, float]
+    model: FSModel
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def explain(self, left_id: int, right_id: int) -> dict[str, Any]:
+        """Per-field level, weight and tf adjustment of one scored pair."""
+        a, b = min(left_id, right_id), max(left_id, right_id)
+        hit = self.pairs[(self.pairs["left_id"] == a) & (self.pairs["right_id"] == b)]
+        if hit.empty:
+            hit = self.pairs[(self.pairs["left_id"] == b) & (self.pairs["right_id"] == a)]
+        if hit.empty:
+            raise KeyError(f"pair ({left_id}, {right_id}) was not scored")
+        return explain_pair_row(self.model, hit.iloc[0])
+
+
+def explain_pair_row(model: FSModel, row: pd.Series) -> dict[str, Any]:
+    names = [fp.comparison.name for fp in model.fields]
+    levels = np.array([int(row[f"lvl_{n}"]) for n in names])
+    tf = np.array([float(row.get(f"tf_{n}", 0.0)) for n in names])
+    return explain_row(model, levels, tf)
+
+
+_DEFAULTS: dict[str, Any] = {
+    "agency": "",
+    "agency_priority": 50,
+    "nik": "",
+    "nik_reliable": False,
+}
+
+
+def _prepare(records: pd.DataFrame) -> pd.DataFrame:
+    df = records.reset_index(drop=True)
+    for col, default in _DEFAULTS.items():
+        if col not in df.columns:
+            df[col] = default
+    return df
+
+
+def _decision_pairs(
+    df: pd.DataFrame, decisions: pd.DataFrame | Iterable[tuple[int, int, str]] | None
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Decisions: (record_id_a, record_id_b, 'same'|'different'); unknown ids are ignored
+    (a decision about a withdrawn record must not fail a rerun)."""
+    if decisions is None:
+        return [], []
+    rows = (
+        decisions[["record_id_a", "record_id_b", "decision"]].itertuples(index=False)
+        if isinstance(decisions, pd.DataFrame)
+        else decisions
+    )
+    pos = pd.Series(np.arange(len(df)), index=df["record_id"].to_numpy())
+    must, cannot = [], []
+    for a, b, d in rows:
+        if a not in pos.index or b not in pos.index:
+            continue
+        pair = (int(pos[a]), int(pos[b]))
+        (must if d == "same" else cannot).append(pair)
+    return must, cannot
+
+
+def _tf_values(
+    df: pd.DataFrame, comps: list[Comparison], i: np.ndarray, j: np.ndarray
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    out = {}
+    for c in comps:
+        if c.tf_column and c.tf_column in df.columns:
+            v = str_array(df[c.tf_column])
+            out[c.tf_column] = (v[i], v[j])
+    return out
+
+
+def build_tf_tables(df: pd.DataFrame, comps: list[Comparison]) -> dict[str, TermFrequencies]:
+    return {
+        c.tf_column: TermFrequencies.from_column(c.tf_column, df[c.tf_column].astype(str))
+        for c in comps
+        if c.tf_column and c.tf_column in df.columns
+    }
+
+
+def score_levels(
+    model: FSModel, levels: np.ndarray, tf_values: dict[str, tuple[np.ndarray, np.ndarray]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(field weights, tf adjustments, total score) for a level matrix."""
+    w = model.field_weights(levels)
+    adj = model.tf_adjustments(levels, tf_values)
+    score = model.prior_weight + w.sum(axis=1) + adj.sum(axis=1)
+    return w, adj, score
+
+
+def link_records(
+    records: pd.DataFrame,
+    *,
+    decisions: pd.DataFrame | Iterable[tuple[int, int, str]] | None = None,
+    config: LinkConfig | None = None,
+    model: FSModel | None = None,
+) -> LinkResult:
+    """Cluster ``records`` into persons. ``model``: reuse fitted m/u (no EM) — e.g. the
+    model saved by the last full run; otherwise m/u are estimated from these records."""
+    cfg = config or LinkConfig()
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    df = _prepare(records)
+    comps = resolve(cfg.comparisons)
+    must, cannot = _decision_pairs(df, decisions)
+    timings["prepare"] = time.perf_counter() - t0
+
+    t = time.perf_counter()
+    extra = None
+    if must or cannot:
+        both = np.array(must + cannot, dtype=np.int64)
+        extra = (both[:, 0], both[:, 1])
+    cand = block(df, cfg.blocking_keys, max_block_size=cfg.max_block_size, extra_pairs=extra)
+    i, j = cand.left, cand.right
+    timings["block"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    levels = compare_pairs(df, i, j, comps, workers=cfg.workers)
+    timings["compare"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    if model is None:
+        model = fit_em(
+            levels, comps, max_iterations=cfg.em_max_iterations, tolerance=cfg.em_tolerance
+        )
+        model.tf_tables = build_tf_tables(df, comps)
+        model.tf_adjustment_weight = cfg.tf_adjustment_weight
+        model.tf_adjustment_cap = cfg.tf_adjustment_cap
+    timings["fit"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    w, adj, score = score_levels(model, levels, _tf_values(df, comps, i, j))
+    prob = model.probability(score)
+    timings["score"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    accept = prob >= cfg.match_probability
+    reliable = df["nik_reliable"].fillna(False).to_numpy(dtype=bool)
+    nik = str_array(df["nik"])
+    reliable_nik = np.where(reliable & (np.char.str_len(nik.astype(str)) == 16), nik, "")
+    civil = (pd.to_numeric(df["agency_priority"], errors="coerce") == 0).to_numpy()
+    labels, cstats = cluster(
+        len(df),
+        i[accept],
+        j[accept],
+        score[accept],
+        reliable_nik=list(reliable_nik),
+        civil=list(civil),
+        must_link=must,
+        cannot_link=cannot,
+    )
+    timings["cluster"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    rid = df["record_id"].to_numpy()
+    keep = np.flatnonzero(prob >= cfg.keep_pairs_min_probability)
+    pairs = pd.DataFrame(
+        {
+            "left_id": rid[i[keep]],
+            "right_id": rid[j[keep]],
+            "score": score[keep],
+            "probability": prob[keep],
+            "same_cluster": labels[i[keep]] == labels[j[keep]],
+        }
+    )
+    for f, c in enumerate(comps):
+        pairs[f"lvl_{c.name}"] = levels[keep, f]
+        pairs[f"w_{c.name}"] = w[keep, f].astype(np.float32)
+        if c.tf_column:
+            pairs[f"tf_{c.name}"] = adj[keep, f].astype(np.float32)
+    band = (pairs["probability"] >= cfg.review_low) & (pairs["probability"] < cfg.review_high)
+    review = pairs[band].sort_values("probability").reset_index(drop=True)
+    timings["collect"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - t0
+
+    return LinkResult(
+        clusters=pd.Series(labels, index=pd.Index(rid, name="record_id"), name="cluster"),
+        pairs=pairs,
+        review=review,
+        blocking=[r.as_dict() for r in cand.reports],
+        timings=timings,
+        model=model,
+        stats={
+            "records": len(df),
+            "candidate_pairs": len(i),
+            "accepted_pairs": int(accept.sum()),
+            "review_pairs": len(review),
+            "clusters": int(labels.max() + 1) if len(labels) else 0,
+            "em_iterations": model.iterations,
+            "match_prior": model.match_prior,
+            **cstats,
+        },
+    )
+
+
+def score_candidates(
+    one_record: pd.Series | dict[str, Any],
+    candidates: pd.DataFrame,
+    model: FSModel,
+) -> pd.DataFrame:
+    """Score one (new) record against candidate records fetched through the blocking keys,
+    with the saved model: same comparisons, same weights as the batch run. Returns one row per
+    candidate (record_id, score, probability, per-field level and weight), best first."""
+    comps = [fp.comparison for fp in model.fields]
+    one = pd.DataFrame([dict(one_record)])
+    df = _prepare(pd.concat([one, candidates], ignore_index=True))
+    n = len(candidates)
+    i = np.zeros(n, dtype=np.int64)
+    j = np.arange(1, n + 1, dtype=np.int64)
+    levels = compare_pairs(df, i, j, comps, workers=1)
+    w, adj, score = score_levels(model, levels, _tf_values(df, comps, i, j))
+    out = pd.DataFrame(
+        {
+            "record_id": candidates["record_id"].to_numpy() if n else [],
+            "score": score,
+            "probability": model.probability(score),
+        }
+    )
+    for f, c in enumerate(comps):
+        out[f"lvl_{c.name}"] = levels[:, f]
+        out[f"w_{c.name}"] = w[:, f]
+        if c.tf_column:
+            out[f"tf_{c.name}"] = adj[:, f]
+    return out.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
