@@ -5,7 +5,6 @@ import decimal
 import uuid
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 
 from audit.chain import GENESIS_HASH, compute_hash
@@ -13,11 +12,6 @@ from audit.models import AuditEvent
 from audit.services import audit_record, audit_record_many, chain_head, verify_chain
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def user():
-    return get_user_model().objects.create_user(username="petugas1", password="x" * 12)
 
 
 def test_chain_builds_and_verifies(user):
