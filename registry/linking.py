@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from linkage.deterministic import cluster_deterministic
-from registry.ingest.copy import copy_rows
+from registry.ingest.copy import copy_out, copy_rows
 from registry.models import (
     SOURCE_PRIORITY,
     Household,
@@ -89,7 +89,7 @@ def load_records() -> pd.DataFrame:
     """  # noqa: S608 - no user input in this statement
     buffer = io.StringIO()
     with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(sql, buffer)
+        copy_out(cursor, sql, buffer)
     buffer.seek(0)
     text_columns = [
         "agency", "nik", "kk_number", "full_name", "name_key", "name_sorted", "name_phonetic",
@@ -256,6 +256,8 @@ def _record_identity_changes(merges, splits, label_person, actor) -> None:
 
 def _write_links(records: pd.DataFrame, summary: LinkSummary) -> None:
     with connection.cursor() as cursor:
+        # Dropped first: ON COMMIT DROP never fires when a caller's outer transaction goes on.
+        cursor.execute("DROP TABLE IF EXISTS link_tmp")
         cursor.execute(
             "CREATE TEMP TABLE link_tmp (record_id bigint, person_id bigint) ON COMMIT DROP"
         )
@@ -303,6 +305,7 @@ def _golden_values(records: pd.DataFrame) -> pd.DataFrame:
 
 def _write_golden(golden: pd.DataFrame) -> None:
     with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS golden_tmp")
         cursor.execute(
             """CREATE TEMP TABLE golden_tmp (person_id bigint, nik varchar(16),
                kk_number varchar(16), full_name varchar(200), name_key varchar(200),

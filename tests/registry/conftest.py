@@ -1,0 +1,36 @@
+import csv
+from pathlib import Path
+
+import pytest
+
+HEADER = [
+    "source_record_id", "nik", "kk_number", "full_name", "sex", "birth_place", "birth_date",
+    "address", "rt", "rw", "kelurahan", "kecamatan", "relationship", "death_date",
+    "welfare_decile", "program", "period", "amount",
+]  # fmt: skip
+
+# One family on one KK in Kota Tangerang (kecamatan Tangerang 36.71.01, kelurahan Sukarasa).
+FAMILY = [
+    ["CAP-1", "3671013008740001", "3671010310080006", "Inmam Santoso", "L", "Pandeglang",
+     "1974-08-30", "Jl. Ki Samaun No. 80", "11", "12", "Sukarasa", "Tangerang",
+     "KEPALA KELUARGA", "", "", "", "", ""],
+    ["CAP-2", "3671015802660001", "3671010310080006", "Fatimah", "P", "Tangerang",
+     "1966-02-18", "Jl. Ki Samaun No. 80", "11", "12", "Sukarasa", "Tangerang",
+     "ISTRI", "", "", "", "", ""],
+    ["CAP-3", "3671010206230001", "3671010310080006", "Teguh Saputra", "L", "Tangerang",
+     "2023-06-02", "Jl. Ki Samaun No. 80", "11", "12", "Sukarasa", "Tangerang",
+     "ANAK", "", "", "", "", ""],
+]  # fmt: skip
+
+
+def write_csv(path: Path, rows, header=HEADER, delimiter=",", bom=False) -> Path:
+    with path.open("w", newline="", encoding="utf-8-sig" if bom else "utf-8") as handle:
+        writer = csv.writer(handle, delimiter=delimiter)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def family_csv(tmp_path):
+    return write_csv(tmp_path / "capil.csv", FAMILY)

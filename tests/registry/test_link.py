@@ -1,0 +1,77 @@
+"""link and export_links: households and members appear, ids are stable, export round-trips."""
+
+import csv
+
+import pytest
+from django.core.management import call_command
+
+from registry.models import Household, Membership, Person, SourceRecord
+from tests.registry.conftest import FAMILY, HEADER, write_csv
+
+pytestmark = pytest.mark.django_db
+
+
+def load(path, agency="capil", kind="civil_registry"):
+    call_command(
+        "import_records", "--agency", agency, "--create-agency", "--agency-kind", kind,
+        str(path), verbosity=0,
+    )  # fmt: skip
+
+
+def test_household_and_members_appear_after_link(family_csv, tmp_path):
+    load(family_csv)
+    # The social agency knows the wife under an old spelling, with a title and no NIK.
+    dinsos = [list(FAMILY[1])]
+    dinsos[0][0] = "DS-9"
+    dinsos[0][HEADER.index("program")] = "PKH"
+    dinsos[0][HEADER.index("period")] = "2026-Q1"
+    dinsos[0][HEADER.index("amount")] = "750000"
+    load(write_csv(tmp_path / "dinsos.csv", dinsos), agency="dinsos", kind="social_affairs")
+    call_command("link", verbosity=0)
+
+    assert Person.objects.filter(status="active").count() == 3
+    household = Household.objects.get()
+    assert household.kk_number == "3671010310080006"
+    members = {
+        m.person.full_name: m.relationship for m in Membership.objects.select_related("person")
+    }
+    assert members == {
+        "INMAM SANTOSO": "KEPALA_KELUARGA",
+        "FATIMAH": "ISTRI",
+        "TEGUH SAPUTRA": "ANAK",
+    }
+    wife = Person.objects.get(nik="3671015802660001")
+    assert wife.records.filter(is_current=True).count() == 2
+    assert wife.aid_receipts.get().program == "PKH"
+    assert household.kelurahan_code.startswith("36.71.01.")
+
+
+def test_golden_values_prefer_the_civil_registry(family_csv, tmp_path):
+    rows = [list(FAMILY[0])]
+    rows[0][0] = "DS-1"
+    rows[0][HEADER.index("birth_place")] = "Serang"
+    load(write_csv(tmp_path / "dinsos.csv", rows), agency="dinsos", kind="social_affairs")
+    load(family_csv)
+    call_command("link", verbosity=0)
+    head = Person.objects.get(nik="3671013008740001")
+    assert head.birth_place == "PANDEGLANG"
+
+
+def test_export_links_round_trips_and_full_relink_keeps_ids(family_csv, tmp_path):
+    load(family_csv)
+    call_command("link", verbosity=0)
+    first = tmp_path / "links1.csv"
+    call_command("export_links", str(first), verbosity=0)
+    with first.open() as handle:
+        exported = list(csv.DictReader(handle))
+    in_db = {
+        (r.agency.code, r.source_record_id): r.person.public_id
+        for r in SourceRecord.objects.filter(is_current=True).select_related("agency", "person")
+    }
+    assert {(r["agency"], r["source_record_id"]): r["person_id"] for r in exported} == in_db
+    assert len(exported) == 3
+
+    call_command("link", "--full", verbosity=0)
+    second = tmp_path / "links2.csv"
+    call_command("export_links", str(second), verbosity=0)
+    assert first.read_text() == second.read_text()
