@@ -342,3 +342,62 @@ class PersonLinkEvent(models.Model):
 
     class Meta:
         ordering = ["-occurred_at"]
+
+
+class UserProfile(models.Model):
+    """The agency (OPD) a user works for. Roles are Django groups (registry.roles)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"profile:{self.user_id}"
+
+
+class DatasetGrant(models.Model):
+    """Metadata of a restricted-dataset grant to another agency: purpose, expiry, revocation.
+
+    The access itself is a django-guardian object permission `registry.view_dataset_records`
+    on the dataset for the grantee's group `agency:<code>`; reads require both the permission
+    and an unexpired, unrevoked grant row, so expiry needs no clean-up job to take effect.
+    """
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="grants")
+    grantee = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="grants_received")
+    purpose_code = models.CharField(max_length=64)
+    purpose_text = models.TextField(blank=True)
+    expires_at = models.DateTimeField()
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["grantee", "dataset", "expires_at"],
+                condition=Q(revoked_at__isnull=True),
+                name="grant_active_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"grant:{self.pk} {self.dataset_id}->{self.grantee_id}"

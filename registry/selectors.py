@@ -1,0 +1,903 @@
+"""Reads of personal data: every one permission-checked, purpose-bound and audited.
+
+Views and API endpoints call these and nothing else to read persons, households or records.
+Rules (domain.md, issue 4):
+- person-level data comes only from *readable* datasets: closed -> owner agency + walidata;
+  restricted -> owner + agencies holding an active grant (guardian object permission on the
+  dataset for the agency group AND an unexpired, unrevoked DatasetGrant) + walidata; open ->
+  aggregates only, never a person. Filtering happens in SQL (EXISTS subqueries), never per
+  object in Python (guardian issues #68/#151/#811: per-object checks do not scale).
+- a profile is assembled from the visible source records only; golden values are recomputed
+  from them, so a field held only by an invisible source is not even hinted at.
+- missing and forbidden both raise NotFound; the denial is audited in its own transaction
+  (callers must not wrap selectors in an outer atomic block, or a denial event would roll
+  back with the caller's error; ATOMIC_REQUESTS stays off).
+- every call writes exactly one audit event, in the same transaction as the read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermission
+from rapidfuzz import fuzz
+
+from audit.services import audit_context_from_request, audit_record
+from linkage.normalize.names import normalize_name
+from registry.linking import GOLDEN_FIELDS, _golden_values
+from registry.models import (
+    SOURCE_PRIORITY,
+    AccessLevel,
+    Agency,
+    AidReceipt,
+    Dataset,
+    DatasetGrant,
+    Household,
+    Membership,
+    Person,
+    PersonLinkEvent,
+    Region,
+    SourceRecord,
+    UserProfile,
+)
+from registry.roles import (
+    AGENCY_ROLES,
+    AID_ROLES,
+    MASKED_ROLES,
+    PERSON_ROLES,
+    Role,
+    agency_group_name,
+    role_of,
+)
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "PURPOSE_CODES",
+    "AidView",
+    "HouseholdMember",
+    "HouseholdProfile",
+    "HouseholdSummary",
+    "InvalidPurpose",
+    "InvalidQuery",
+    "LinkEventView",
+    "NotFound",
+    "PersonHit",
+    "PersonProfile",
+    "Purpose",
+    "RecordVersionView",
+    "RecordView",
+    "Viewer",
+    "datasets_readable_by",
+    "household_get_for_user",
+    "households_for_user",
+    "mask_number",
+    "person_get_for_user",
+    "persons_search_for_user",
+    "viewer_for",
+    "viewer_from_request",
+    "visible_records",
+]
+
+PURPOSE_CODES: dict[str, str] = {
+    "verifikasi-bansos": _("Verifikasi penerima bantuan sosial"),
+    "perencanaan": _("Perencanaan pembangunan"),
+    "layanan-publik": _("Layanan publik"),
+    "penanganan-kasus": _("Penanganan kasus"),
+    "audit": _("Audit"),
+    "permintaan-subjek-data": _("Permintaan subjek data (UU PDP)"),
+    "pemutakhiran-data": _("Pemutakhiran data"),
+}
+PURPOSE_TEXT_MAX = 500
+SEARCH_LIMIT_MAX = 100
+SEARCH_CANDIDATES_MAX = 2000
+SEARCH_MIN_SCORE = 0.6
+MERGE_REDIRECT_MAX = 20
+
+# Same set as registry.linking.load_records: a KK carrying one of these flags is not reliable.
+KK_UNRELIABLE_FLAGS = frozenset(
+    {"kk:excel_damaged", "kk:bad_length", "kk:missing", "kk:non_digit", "kk:invalid"}
+)
+# Normalised record fields shown in a record view.
+RECORD_FIELDS = (
+    "nik",
+    "nik_reliable",
+    "kk_number",
+    "full_name",
+    "sex",
+    "birth_place",
+    "birth_date",
+    "address",
+    "house_number",
+    "rt",
+    "rw",
+    "kelurahan_code",
+    "kecamatan_code",
+    "relationship",
+    "death_date",
+    "welfare_decile",
+    "program",
+    "period",
+    "amount",
+)
+AID_FIELDS = frozenset({"program", "period", "amount"})
+GOLDEN_SHOWN = tuple(f for f in GOLDEN_FIELDS if f != "name_key")
+_INT_FIELDS = frozenset({"rt", "rw", "welfare_decile", "amount"})
+
+
+class NotFound(Exception):
+    """Missing or not visible to this viewer (deliberately indistinguishable)."""
+
+
+class InvalidPurpose(ValueError):
+    """No purpose, or a purpose code outside PURPOSE_CODES."""
+
+
+class InvalidQuery(ValueError):
+    """A search without any criterion."""
+
+
+@dataclass(frozen=True)
+class Purpose:
+    code: str
+    text: str = ""
+
+    @classmethod
+    def parse(cls, code: str | None, text: str | None = "") -> Purpose:
+        code = (code or "").strip()
+        text = (text or "").strip()
+        if not code:
+            raise InvalidPurpose("a purpose code is required")
+        if code not in PURPOSE_CODES:
+            raise InvalidPurpose(f"unknown purpose code {code!r}")
+        if len(text) > PURPOSE_TEXT_MAX:
+            raise InvalidPurpose(f"purpose text longer than {PURPOSE_TEXT_MAX} characters")
+        return cls(code=code, text=text)
+
+    @property
+    def label(self) -> str:
+        return str(PURPOSE_CODES.get(self.code, self.code))
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user: Any
+    role: str
+    agency: Agency | None
+    ip: str | None = None
+    user_agent: str = ""
+
+    @property
+    def agency_code(self) -> str:
+        return self.agency.code if self.agency else ""
+
+    @property
+    def masked(self) -> bool:
+        return self.role in MASKED_ROLES
+
+
+def viewer_for(user, *, ip: str | None = None, user_agent: str = "") -> Viewer:
+    role = role_of(user)
+    agency = None
+    if user is not None and getattr(user, "is_authenticated", False):
+        profile = UserProfile.objects.select_related("agency").filter(user=user).first()
+        agency = profile.agency if profile else None
+    if role in AGENCY_ROLES and agency is None:
+        # An agency role without an agency would see nothing anyway; say so in the trail.
+        logger.warning("user %s has role %s but no agency", getattr(user, "pk", None), role)
+    return Viewer(user=user, role=role, agency=agency, ip=ip, user_agent=user_agent)
+
+
+def viewer_from_request(request, user=None) -> Viewer:
+    """The viewer behind a request: `user` if given (API token auth), else request.auth when it
+    is a user, else request.user."""
+    if user is None:
+        auth = getattr(request, "auth", None)
+        user = auth if getattr(auth, "is_authenticated", False) else getattr(request, "user", None)
+    ctx = audit_context_from_request(request)
+    return viewer_for(user, ip=ctx["ip"], user_agent=ctx["user_agent"])
+
+
+# --- masking -----------------------------------------------------------------------------
+
+
+def mask_number(value: str | None) -> str:
+    """'3671011204900001' -> '3671********0001' (NIK and KK for masked roles)."""
+    if not value:
+        return ""
+    value = str(value)
+    if len(value) <= 8:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def nik_fingerprint(nik: str) -> str:
+    """Keyed hash of a searched NIK for the audit query: an auditor holding the key can check
+    whether a given NIK was searched, but the trail does not reveal it (NIKs are structured
+    enough to brute-force a plain hash)."""
+    return hmac.new(settings.SECRET_KEY.encode(), nik.encode(), hashlib.sha256).hexdigest()
+
+
+# --- which datasets and records a viewer may read ------------------------------------------
+
+
+def _dataset_content_type() -> ContentType:
+    return ContentType.objects.get_for_model(Dataset)
+
+
+def datasets_readable_by(viewer: Viewer) -> QuerySet[Dataset]:
+    """Datasets whose person-level records the viewer may read (open ones never are)."""
+    person_level = Dataset.objects.exclude(access_level=AccessLevel.OPEN)
+    if viewer.role == Role.WALIDATA:
+        return person_level
+    if viewer.role not in AGENCY_ROLES or viewer.agency is None:
+        return Dataset.objects.none()
+    content_type = _dataset_content_type()
+    permission = GroupObjectPermission.objects.filter(
+        group__name=agency_group_name(viewer.agency.code),
+        group__user=viewer.user,
+        permission__codename="view_dataset_records",
+        permission__content_type=content_type,
+        content_type=content_type,
+        object_pk=Cast(OuterRef("pk"), output_field=CharField()),
+    )
+    grant = DatasetGrant.objects.filter(
+        dataset=OuterRef("pk"),
+        grantee=viewer.agency,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    )
+    granted = Q(access_level=AccessLevel.RESTRICTED) & Exists(permission) & Exists(grant)
+    return person_level.filter(Q(agency=viewer.agency) | granted)
+
+
+def visible_records(viewer: Viewer) -> QuerySet[SourceRecord]:
+    """Current record versions in the datasets the viewer may read."""
+    if viewer.role not in PERSON_ROLES:
+        return SourceRecord.objects.none()
+    return SourceRecord.objects.filter(
+        is_current=True, dataset__in=datasets_readable_by(viewer).values("pk")
+    )
+
+
+def households_for_user(viewer: Viewer) -> QuerySet[Household]:
+    """Households with at least one member the viewer can see. Fields of these rows are the
+    registry's golden values: show them through household_get_for_user (which recomputes and
+    masks), or mask kk_number with mask_number for masked roles."""
+    if viewer.role not in PERSON_ROLES:
+        return Household.objects.none()
+    member_visible = visible_records(viewer).filter(person__memberships__household=OuterRef("pk"))
+    return Household.objects.filter(Exists(member_visible))
+
+
+# --- views of the data --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordVersionView:
+    version: int
+    created_at: datetime
+    fields: dict[str, Any]
+    original: dict[str, Any]
+    flags: list[str]
+
+
+@dataclass(frozen=True)
+class RecordView:
+    agency_code: str
+    agency_name: str
+    dataset_name: str
+    dataset_title: str
+    access_level: str
+    source_record_id: str
+    version: int
+    created_at: datetime
+    fields: dict[str, Any]
+    original: dict[str, Any]
+    flags: list[str]
+    older_versions: list[RecordVersionView] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class HouseholdMember:
+    public_id: str
+    display_name: str
+    relationship: str
+    sex: str
+    birth_year: int | None
+
+
+@dataclass(frozen=True)
+class HouseholdSummary:
+    public_id: str
+    kk_number: str
+    address: str
+    rt: int | None
+    rw: int | None
+    kelurahan_code: str
+    kelurahan_name: str
+    kecamatan_code: str
+    kecamatan_name: str
+    welfare_decile: int | None
+    members: list[HouseholdMember]
+
+
+@dataclass(frozen=True)
+class HouseholdProfile(HouseholdSummary):
+    masked: bool = False
+
+
+@dataclass(frozen=True)
+class AidView:
+    program: str
+    period: str
+    amount: int | None
+    agency_code: str
+    source_record_id: str
+
+
+@dataclass(frozen=True)
+class LinkEventView:
+    kind: str
+    other_public_id: str
+    occurred_at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class PersonProfile:
+    public_id: str
+    redirected_from: str | None
+    golden: dict[str, Any]
+    records: list[RecordView]
+    household: HouseholdSummary | None
+    aid: list[AidView]
+    link_events: list[LinkEventView]
+    masked: bool = False
+
+
+@dataclass(frozen=True)
+class PersonHit:
+    public_id: str
+    display_name: str
+    birth_date: date | None
+    sex: str
+    kelurahan_code: str
+    score: float
+    matched_on: list[str]
+
+
+# --- audit --------------------------------------------------------------------------------
+
+
+def _audit(
+    viewer: Viewer,
+    *,
+    action: str,
+    object_type: str,
+    object_id: str = "",
+    persons: list[str] | tuple[str, ...] = (),
+    purpose: Purpose | None = None,
+    outcome: str = "allowed",
+    reason: str = "",
+    query: dict | None = None,
+    detail: dict | None = None,
+) -> None:
+    audit_record(
+        actor=viewer.user,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        persons=list(persons),
+        purpose_code=purpose.code if purpose else "",
+        purpose_text=purpose.text if purpose else "",
+        outcome=outcome,
+        reason=reason,
+        agency_code=viewer.agency_code,
+        role=viewer.role,
+        ip=viewer.ip,
+        user_agent=viewer.user_agent,
+        query=query,
+        detail=detail,
+    )
+
+
+def audit_denial(viewer: Viewer, *, reason: str, **kwargs: Any) -> None:
+    """Record a denied read in its own transaction, so it survives the error that follows."""
+    if connection.in_atomic_block:
+        logger.warning("audited denial inside an outer transaction: it commits only with it")
+    with transaction.atomic():
+        _audit(viewer, outcome="denied", reason=reason, **kwargs)
+
+
+def _require_purpose(viewer: Viewer, purpose: Any, **audit_kwargs: Any) -> Purpose:
+    try:
+        if not isinstance(purpose, Purpose):
+            raise InvalidPurpose("a purpose is required")
+        return Purpose.parse(purpose.code, purpose.text)
+    except InvalidPurpose:
+        audit_denial(viewer, reason="invalid_purpose", **audit_kwargs)
+        raise
+
+
+# --- assembling profiles ------------------------------------------------------------------
+
+
+def _plain(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if name in _INT_FIELDS:
+        return int(value)
+    if hasattr(value, "item"):  # numpy scalar
+        return value.item()
+    return value
+
+
+def _golden_by_person(records: list[SourceRecord]) -> dict[int, dict[str, Any]]:
+    """Golden values per person from the given (visible, current) records, by the linkage
+    engine's own ordering (registry.linking._golden_values): one rule, written once."""
+    if not records:
+        return {}
+    frame = pd.DataFrame(
+        {
+            "person_id": [r.person_id for r in records],
+            "agency_priority": [SOURCE_PRIORITY.get(r.agency.kind, 50) for r in records],
+            "created_at": pd.to_datetime([r.created_at for r in records], utc=True),
+            "version": [r.version for r in records],
+            "nik_reliable": pd.array([bool(r.nik_reliable) for r in records], dtype=bool),
+            "kk_reliable": pd.array(
+                [not (KK_UNRELIABLE_FLAGS & set(r.flags or ())) for r in records], dtype=bool
+            ),
+            **{
+                f: pd.Series([getattr(r, f) for r in records], dtype="string")
+                if isinstance(SourceRecord._meta.get_field(f), CharField)
+                else [getattr(r, f) for r in records]
+                for f in GOLDEN_FIELDS
+            },
+        }
+    )
+    golden = _golden_values(frame)
+    result: dict[int, dict[str, Any]] = {}
+    for row in golden.to_dict("records"):
+        values = {f: _plain(f, row.get(f)) for f in GOLDEN_SHOWN}
+        for f in GOLDEN_SHOWN:
+            if values[f] is None and isinstance(SourceRecord._meta.get_field(f), CharField):
+                values[f] = ""
+        result[int(row["person_id"])] = values
+    return result
+
+
+def _region_names(codes: set[str]) -> dict[str, str]:
+    codes = {c for c in codes if c}
+    if not codes:
+        return {}
+    return dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+
+
+def _record_fields(record: SourceRecord, viewer: Viewer) -> dict[str, Any]:
+    fields = {f: getattr(record, f) for f in RECORD_FIELDS}
+    if viewer.role not in AID_ROLES:
+        for f in AID_FIELDS:
+            fields.pop(f, None)
+    if viewer.masked:
+        fields["nik"] = mask_number(fields["nik"])
+        fields["kk_number"] = mask_number(fields["kk_number"])
+    return fields
+
+
+def _record_original(record: SourceRecord, viewer: Viewer) -> dict[str, Any]:
+    # Original values hold NIK/KK as sent; masked roles get none of them.
+    return {} if viewer.masked else dict(record.original or {})
+
+
+def _record_views(
+    viewer: Viewer, records: list[SourceRecord], readable: QuerySet[Dataset]
+) -> list[RecordView]:
+    older: dict[tuple[int, str], list[RecordVersionView]] = {}
+    if records:
+        keys = Q()
+        for r in records:
+            keys |= Q(agency_id=r.agency_id, source_record_id=r.source_record_id)
+        for old in (
+            SourceRecord.objects.filter(keys, is_current=False, dataset__in=readable.values("pk"))
+            .order_by("-version")
+            .iterator()
+        ):
+            older.setdefault((old.agency_id, old.source_record_id), []).append(
+                RecordVersionView(
+                    version=old.version,
+                    created_at=old.created_at,
+                    fields=_record_fields(old, viewer),
+                    original=_record_original(old, viewer),
+                    flags=list(old.flags or []),
+                )
+            )
+    ordered = sorted(
+        records,
+        key=lambda r: (SOURCE_PRIORITY.get(r.agency.kind, 50), r.agency.code, r.source_record_id),
+    )
+    return [
+        RecordView(
+            agency_code=r.agency.code,
+            agency_name=r.agency.name,
+            dataset_name=r.dataset.name,
+            dataset_title=r.dataset.title,
+            access_level=r.dataset.access_level,
+            source_record_id=r.source_record_id,
+            version=r.version,
+            created_at=r.created_at,
+            fields=_record_fields(r, viewer),
+            original=_record_original(r, viewer),
+            flags=list(r.flags or []),
+            older_versions=older.get((r.agency_id, r.source_record_id), []),
+        )
+        for r in ordered
+    ]
+
+
+def _household_view(
+    viewer: Viewer, household: Household, cls: type[HouseholdSummary] = HouseholdSummary
+) -> tuple[HouseholdSummary, list[str]] | None:
+    """The household as the viewer may see it, with the visible members' public ids; None
+    when no member is visible."""
+    memberships = list(
+        Membership.objects.filter(household=household).select_related("person").order_by("id")
+    )
+    person_ids = [m.person_id for m in memberships]
+    records = list(
+        visible_records(viewer).filter(person_id__in=person_ids).select_related("agency")
+    )
+    if not records:
+        return None
+    golden = _golden_by_person(records)
+    by_person: dict[int, list[SourceRecord]] = {}
+    for r in records:
+        by_person.setdefault(r.person_id, []).append(r)
+    members = []
+    for m in memberships:
+        if m.person_id not in golden:
+            continue
+        g = golden[m.person_id]
+        relationships = {r.relationship for r in by_person[m.person_id] if r.relationship}
+        # The stored relationship may come from a source this viewer cannot see.
+        relationship = m.relationship if m.relationship in relationships else ""
+        if not relationship and relationships:
+            relationship = sorted(relationships)[0]
+        birth = g.get("birth_date")
+        members.append(
+            HouseholdMember(
+                public_id=m.person.public_id,
+                display_name=g.get("full_name") or "",
+                relationship=relationship,
+                sex=g.get("sex") or "",
+                birth_year=birth.year if birth else None,
+            )
+        )
+    # Household-level values from the visible records only: the KK is shown only when a
+    # visible record carries it; address fields come from the head's (or first) golden values.
+    kk_visible = any(r.kk_number == household.kk_number for r in records)
+    kk = household.kk_number if kk_visible else ""
+    anchor = next(
+        (golden[m.person_id] for m in memberships if m.person_id in golden and m.relationship),
+        next(iter(golden.values())),
+    )
+    deciles = sorted(
+        (r for r in records if r.welfare_decile is not None),
+        key=lambda r: r.created_at,
+        reverse=True,
+    )
+    kel = anchor.get("kelurahan_code") or ""
+    kec = anchor.get("kecamatan_code") or ""
+    names = _region_names({kel, kec})
+    extra = {"masked": viewer.masked} if cls is HouseholdProfile else {}
+    summary = cls(
+        public_id=household.public_id,
+        kk_number=mask_number(kk) if viewer.masked else kk,
+        address=anchor.get("address") or "",
+        rt=anchor.get("rt"),
+        rw=anchor.get("rw"),
+        kelurahan_code=kel,
+        kelurahan_name=names.get(kel, ""),
+        kecamatan_code=kec,
+        kecamatan_name=names.get(kec, ""),
+        welfare_decile=deciles[0].welfare_decile if deciles else None,
+        members=members,
+        **extra,
+    )
+    return summary, [m.public_id for m in members]
+
+
+def _resolve_person(public_id: str) -> tuple[Person | None, str | None]:
+    """The active person behind a public id, following merge redirects."""
+    person = Person.objects.filter(public_id=public_id).first()
+    redirected_from = None
+    hops = 0
+    while person is not None and person.status == Person.Status.MERGED:
+        redirected_from = public_id
+        if person.merged_into_id is None or hops >= MERGE_REDIRECT_MAX:
+            return None, None
+        person = Person.objects.filter(pk=person.merged_into_id).first()
+        hops += 1
+    return person, redirected_from
+
+
+def _person_profile(viewer: Viewer, person: Person, redirected_from: str | None):
+    readable = datasets_readable_by(viewer)
+    records = list(
+        SourceRecord.objects.filter(
+            person=person, is_current=True, dataset__in=readable.values("pk")
+        ).select_related("agency", "dataset")
+    )
+    if not records:
+        return None
+    golden = _golden_by_person(records)[person.pk]
+    if viewer.masked:
+        golden["nik"] = mask_number(golden.get("nik"))
+        golden["kk_number"] = mask_number(golden.get("kk_number"))
+    names = _region_names({golden.get("kelurahan_code") or "", golden.get("kecamatan_code") or ""})
+    golden["kelurahan_name"] = names.get(golden.get("kelurahan_code") or "", "")
+    golden["kecamatan_name"] = names.get(golden.get("kecamatan_code") or "", "")
+    household = None
+    membership = Membership.objects.filter(person=person).select_related("household").first()
+    if membership is not None:
+        view = _household_view(viewer, membership.household)
+        household = view[0] if view else None
+    aid: list[AidView] = []
+    if viewer.role in AID_ROLES:
+        by_id = {r.pk: r for r in records}
+        receipts = AidReceipt.objects.filter(source_record_id__in=list(by_id))
+        aid = sorted(
+            (
+                AidView(
+                    program=a.program,
+                    period=a.period,
+                    amount=a.amount,
+                    agency_code=by_id[a.source_record_id].agency.code,
+                    source_record_id=by_id[a.source_record_id].source_record_id,
+                )
+                for a in receipts
+            ),
+            key=lambda a: (a.period, a.program, a.agency_code),
+        )
+    events = [
+        LinkEventView(
+            kind=e.kind,
+            other_public_id=e.other.public_id,
+            occurred_at=e.occurred_at,
+            reason=e.reason,
+        )
+        for e in PersonLinkEvent.objects.filter(person=person).select_related("other")[:100]
+    ]
+    return PersonProfile(
+        public_id=person.public_id,
+        redirected_from=redirected_from,
+        golden=golden,
+        records=_record_views(viewer, records, readable),
+        household=household,
+        aid=aid,
+        link_events=events,
+        masked=viewer.masked,
+    )
+
+
+# --- the selectors ------------------------------------------------------------------------
+
+
+def person_get_for_user(*, viewer: Viewer, public_id: str, purpose: Purpose) -> PersonProfile:
+    public_id = (public_id or "").strip()
+    target = {"object_type": "person", "object_id": public_id}
+    purpose = _require_purpose(viewer, purpose, action="person.view", **target)
+    reason = "role"
+    persons: list[str] = []
+    if viewer.role in PERSON_ROLES:
+        with transaction.atomic():
+            person, redirected_from = _resolve_person(public_id)
+            reason = "not_found"
+            if person is not None:
+                persons = [person.public_id]
+                profile = _person_profile(viewer, person, redirected_from)
+                reason = "no_visible_record"
+                if profile is not None:
+                    touched = [person.public_id] + ([redirected_from] if redirected_from else [])
+                    _audit(
+                        viewer,
+                        action="person.view",
+                        persons=touched,
+                        purpose=purpose,
+                        detail={
+                            "records": len(profile.records),
+                            "datasets": sorted({r.dataset_name for r in profile.records}),
+                            "redirected_from": redirected_from,
+                            "masked": viewer.masked,
+                        },
+                        **target,
+                    )
+                    return profile
+    audit_denial(
+        viewer, action="person.view", persons=persons, purpose=purpose, reason=reason, **target
+    )
+    raise NotFound(public_id)
+
+
+def _search_query_for_audit(
+    nik: str, name: str, birth_date: date | None, kelurahan_code: str, limit: int
+) -> dict[str, Any]:
+    query: dict[str, Any] = {"limit": limit}
+    if nik:
+        query["nik_masked"] = mask_number(nik)
+        query["nik_hmac"] = nik_fingerprint(nik)
+    if name:
+        query["name"] = name
+    if birth_date:
+        query["birth_date"] = birth_date.isoformat()
+    if kelurahan_code:
+        query["kelurahan_code"] = kelurahan_code
+    return query
+
+
+def _name_candidates(base: QuerySet[SourceRecord], name: str) -> list[dict[str, Any]]:
+    parts = normalize_name(name)
+    if not parts.key:
+        return []
+    # Index-backed prefixes only (varchar_pattern_ops indexes, migration 0006): full key,
+    # phonetic key, sorted tokens, and "first phonetic token + start of the second" so that
+    # split or joined second names (Nur Haliza / Nurhaliza) still meet.
+    condition = (
+        Q(name_key__startswith=parts.key)
+        | Q(name_phonetic__startswith=parts.phonetic)
+        | Q(name_sorted__startswith=parts.sorted_key)
+    )
+    phonetic_tokens = parts.phonetic.split()
+    if len(phonetic_tokens) >= 2 and phonetic_tokens[1]:
+        condition |= Q(name_phonetic__startswith=f"{phonetic_tokens[0]} {phonetic_tokens[1][0]}")
+    rows = list(
+        base.filter(condition).values(
+            "person_id",
+            "full_name",
+            "name_key",
+            "name_phonetic",
+            "birth_date",
+            "sex",
+            "kelurahan_code",
+        )[:SEARCH_CANDIDATES_MAX]
+    )
+    scored = []
+    for row in rows:
+        key_score = fuzz.token_sort_ratio(parts.key, row["name_key"]) / 100
+        phon_score = fuzz.ratio(parts.phonetic, row["name_phonetic"]) / 100
+        score = max(key_score, 0.95 * phon_score)
+        if score < SEARCH_MIN_SCORE:
+            continue
+        matched = ["name"] if key_score >= phon_score * 0.95 else ["name_phonetic"]
+        if row["name_key"] == parts.key:
+            matched = ["name"]
+        elif row["name_phonetic"] == parts.phonetic and "name_phonetic" not in matched:
+            matched.append("name_phonetic")
+        scored.append({**row, "score": round(score, 4), "matched_on": matched})
+    return scored
+
+
+def persons_search_for_user(
+    *,
+    viewer: Viewer,
+    purpose: Purpose,
+    nik: str = "",
+    name: str = "",
+    birth_date: date | None = None,
+    kelurahan_code: str = "",
+    limit: int = 20,
+) -> list[PersonHit]:
+    nik = "".join(ch for ch in (nik or "") if ch.isdigit())
+    name = (name or "").strip()
+    kelurahan_code = (kelurahan_code or "").strip()
+    limit = max(1, min(int(limit or 20), SEARCH_LIMIT_MAX))
+    query = _search_query_for_audit(nik, name, birth_date, kelurahan_code, limit)
+    target = {"action": "person.search", "object_type": "person", "query": query}
+    purpose = _require_purpose(viewer, purpose, **target)
+    if viewer.role not in PERSON_ROLES:
+        audit_denial(viewer, purpose=purpose, reason="role", **target)
+        raise NotFound("search")
+    if not nik and not normalize_name(name).key:
+        audit_denial(viewer, purpose=purpose, reason="empty_query", **target)
+        raise InvalidQuery("a NIK or a name is required")
+    with transaction.atomic():
+        base = visible_records(viewer).filter(person__isnull=False)
+        extra_matched = []
+        if birth_date:
+            base = base.filter(birth_date=birth_date)
+            extra_matched.append("birth_date")
+        if kelurahan_code:
+            base = base.filter(kelurahan_code=kelurahan_code)
+            extra_matched.append("kelurahan")
+        best: dict[int, dict[str, Any]] = {}
+        if nik:
+            for row in base.filter(nik=nik, nik_reliable=True).values(
+                "person_id", "full_name", "birth_date", "sex", "kelurahan_code"
+            )[:SEARCH_CANDIDATES_MAX]:
+                best.setdefault(row["person_id"], {**row, "score": 1.0, "matched_on": ["nik"]})
+        if name:
+            for row in _name_candidates(base, name):
+                current = best.get(row["person_id"])
+                if current is None or (
+                    current["matched_on"] != ["nik"] and row["score"] > current["score"]
+                ):
+                    best[row["person_id"]] = row
+                elif current["matched_on"][0] == "nik" and "name" not in current["matched_on"]:
+                    current["matched_on"] = [*current["matched_on"], *row["matched_on"]]
+        ranked = sorted(
+            best.values(),
+            key=lambda r: (r["matched_on"][0] != "nik", -r["score"], r["person_id"]),
+        )[:limit]
+        public_ids = dict(
+            Person.objects.filter(pk__in=[r["person_id"] for r in ranked]).values_list(
+                "pk", "public_id"
+            )
+        )
+        hits = [
+            PersonHit(
+                public_id=public_ids[r["person_id"]],
+                display_name=r["full_name"],
+                birth_date=r["birth_date"],
+                sex=r["sex"],
+                kelurahan_code=r["kelurahan_code"],
+                score=float(r["score"]),
+                matched_on=[*r["matched_on"], *extra_matched],
+            )
+            for r in ranked
+            if r["person_id"] in public_ids
+        ]
+        _audit(
+            viewer,
+            persons=[h.public_id for h in hits],
+            purpose=purpose,
+            detail={"hits": len(hits)},
+            **target,
+        )
+        return hits
+
+
+def household_get_for_user(*, viewer: Viewer, public_id: str, purpose: Purpose) -> HouseholdProfile:
+    public_id = (public_id or "").strip()
+    target = {"action": "household.view", "object_type": "household", "object_id": public_id}
+    purpose = _require_purpose(viewer, purpose, **target)
+    reason = "role"
+    if viewer.role in PERSON_ROLES:
+        with transaction.atomic():
+            household = Household.objects.filter(public_id=public_id).first()
+            reason = "not_found"
+            if household is not None:
+                view = _household_view(viewer, household, cls=HouseholdProfile)
+                reason = "no_visible_member"
+                if view is not None:
+                    profile, members = view
+                    _audit(
+                        viewer,
+                        persons=members,
+                        purpose=purpose,
+                        detail={"members": len(members), "masked": viewer.masked},
+                        **target,
+                    )
+                    assert isinstance(profile, HouseholdProfile)  # noqa: S101
+                    return profile
+    audit_denial(viewer, purpose=purpose, reason=reason, **target)
+    raise NotFound(public_id)
