@@ -1,0 +1,92 @@
+"""Human labels for exchange-format fields, record flags and validation reasons.
+
+Msgids are English; Indonesian comes from locale/id. Validation reasons are produced in
+English by the importer (with the offending value inside), so the common shapes are matched
+here and rendered through the catalogue; anything unknown is shown as the importer wrote it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.utils.translation import gettext_lazy as _
+
+FIELD_LABELS = {
+    "source_record_id": _("Record ID"),
+    "nik": _("NIK"),
+    "kk_number": _("Family card (KK) number"),
+    "full_name": _("Name"),
+    "sex": _("Sex"),
+    "birth_place": _("Place of birth"),
+    "birth_date": _("Date of birth"),
+    "address": _("Address"),
+    "rt": _("RT"),
+    "rw": _("RW"),
+    "rt_rw": _("RT/RW"),
+    "kelurahan": _("Kelurahan"),
+    "kelurahan_code": _("Kelurahan"),
+    "kecamatan": _("Kecamatan"),
+    "kecamatan_code": _("Kecamatan"),
+    "relationship": _("Relationship to the head of family"),
+    "death_date": _("Date of death"),
+    "welfare_decile": _("Welfare decile"),
+    "program": _("Aid program"),
+    "period": _("Period"),
+    "amount": _("Amount"),
+}
+
+SEX_LABELS = {"L": _("Male"), "P": _("Female")}
+
+# (pattern, msgid with %(value)s) for the importer's reasons.
+_REASONS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^missing$"), _("missing")),
+    (re.compile(r"^missing for an aid receipt$"), _("missing for an aid receipt")),
+    (re.compile(r"^before the birth date$"), _("before the birth date")),
+    (re.compile(r"^date in the future$"), _("date in the future")),
+    (re.compile(r"^duplicate of line (?P<value>\d+)$"), _("duplicate of line %(value)s")),
+    (re.compile(r"^not a date: (?P<value>.*)$"), _("not a date: %(value)s")),
+    (re.compile(r"^two-digit year: (?P<value>.*)$"), _("two-digit year: %(value)s")),
+    (re.compile(r"^date before (?P<value>.*)$"), _("date before %(value)s")),
+    (re.compile(r"^unknown sex value (?P<value>.*)$"), _("unknown sex value %(value)s")),
+    (re.compile(r"^bad decile (?P<value>.*)$"), _("not a welfare decile (1–10): %(value)s")),
+    (re.compile(r"^bad amount (?P<value>.*)$"), _("not an amount: %(value)s")),
+    (re.compile(r"^not a period: (?P<value>.*)$"), _("not a period: %(value)s")),
+    (re.compile(r"^bad RT/RW value (?P<value>.*)$"), _("not an RT/RW value: %(value)s")),
+    (re.compile(r"^bad RT value (?P<value>.*)$"), _("not an RT value: %(value)s")),
+    (re.compile(r"^bad RW value (?P<value>.*)$"), _("not an RW value: %(value)s")),
+]
+
+
+def field_label(name: str) -> str:
+    label = FIELD_LABELS.get(name)
+    return str(label) if label is not None else name
+
+
+def reason_label(reason: str) -> str:
+    for pattern, msgid in _REASONS:
+        match = pattern.match(reason)
+        if match:
+            value = match.groupdict().get("value")
+            text = str(msgid)
+            return text % {"value": value} if value is not None else text
+    return reason
+
+
+RELATIONSHIP_LABELS = {
+    "KEPALA_KELUARGA": _("Head of family"),
+    "SUAMI": _("Husband"),
+    "ISTRI": _("Wife"),
+    "ANAK": _("Child"),
+    "MENANTU": _("Child-in-law"),
+    "CUCU": _("Grandchild"),
+    "ORANG_TUA": _("Parent"),
+    "MERTUA": _("Parent-in-law"),
+    "FAMILI_LAIN": _("Other relative"),
+    "PEMBANTU": _("Household help"),
+    "LAINNYA": _("Other"),
+}
+
+
+def relationship_label(code: str) -> str:
+    label = RELATIONSHIP_LABELS.get(code)
+    return str(label) if label is not None else code

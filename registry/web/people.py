@@ -1,0 +1,271 @@
+"""Search, person and household pages. Every read goes through one selector, which checks
+permission, takes the purpose and writes the audit event; these views only parse and render."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+
+from registry.models import Region
+from registry.roles import PERSON_ROLES
+from registry.selectors import (
+    InvalidQuery,
+    NotFound,
+    PersonProfile,
+    household_get_for_user,
+    person_get_for_user,
+    persons_search_for_user,
+    viewer_from_request,
+)
+from registry.web.auth import role_required
+from registry.web.labels import FIELD_LABELS, SEX_LABELS, field_label, relationship_label
+from registry.web.purpose import purpose_required
+
+SEARCH_LIMIT = 25
+# Golden fields in the order a person page shows them.
+GOLDEN_ORDER = (
+    "full_name",
+    "nik",
+    "kk_number",
+    "sex",
+    "birth_place",
+    "birth_date",
+    "death_date",
+    "address",
+    "rt",
+    "rw",
+    "kelurahan_code",
+    "kecamatan_code",
+)
+# Record fields whose original (as sent) value lives under another key.
+ORIGINAL_KEY = {"kelurahan_code": "kelurahan", "kecamatan_code": "kecamatan"}
+
+
+def kelurahan_choices() -> list[tuple[str, str]]:
+    regions = Region.objects.filter(
+        level=4, code__startswith=settings.REGISTRY_REGENCY_CODE
+    ).select_related("parent")
+    return [("", _("All kelurahan"))] + [
+        (r.code, f"{r.name} — {r.parent.name if r.parent else ''}") for r in regions
+    ]
+
+
+def region_names(codes) -> dict[str, str]:
+    codes = {c for c in codes if c}
+    return dict(Region.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
+
+
+class SearchForm(forms.Form):
+    nik = forms.CharField(
+        label=_("NIK"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    name = forms.CharField(
+        label=_("Name"),
+        required=False,
+        max_length=200,
+        help_text=_("Old spellings and small typos are found too."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    birth_date = forms.DateField(
+        label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    kelurahan = forms.ChoiceField(label=_("Kelurahan"), required=False, choices=())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kelurahan"].choices = kelurahan_choices()
+
+    def clean_nik(self):
+        nik = "".join(ch for ch in self.cleaned_data["nik"] if ch.isdigit())
+        if self.cleaned_data["nik"].strip() and len(nik) != 16:
+            raise forms.ValidationError(_("A NIK has 16 digits."))
+        return nik
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not cleaned.get("nik") and not cleaned.get("name", "").strip():
+            raise forms.ValidationError(_("Enter a NIK or a name."))
+        return cleaned
+
+
+@role_required(PERSON_ROLES)
+@purpose_required
+def person_search_view(request: HttpRequest) -> HttpResponse:
+    submitted = any(request.GET.get(k) for k in ("nik", "name", "birth_date", "kelurahan"))
+    form = SearchForm(request.GET if submitted else None)
+    hits = None
+    names: dict[str, str] = {}
+    if submitted and form.is_valid():
+        data = form.cleaned_data
+        try:
+            hits = persons_search_for_user(
+                viewer=viewer_from_request(request),
+                purpose=request.purpose,
+                nik=data["nik"],
+                name=data["name"],
+                birth_date=data["birth_date"],
+                kelurahan_code=data["kelurahan"],
+                limit=SEARCH_LIMIT,
+            )
+        except InvalidQuery:
+            form.add_error(None, _t("Enter a NIK or a name."))
+        except NotFound as exc:
+            raise Http404 from exc
+        else:
+            names = region_names(h.kelurahan_code for h in hits)
+    rows = [
+        {
+            "hit": h,
+            "kelurahan": names.get(h.kelurahan_code, h.kelurahan_code),
+            "sex": SEX_LABELS.get(h.sex, h.sex),
+            "score": round(h.score * 100),
+            "matched_on": [field_label(_matched_field(m)) for m in h.matched_on],
+        }
+        for h in hits or []
+    ]
+    return render(
+        request,
+        "people/search.html",
+        {"form": form, "submitted": submitted, "rows": rows, "searched": hits is not None},
+    )
+
+
+def _matched_field(name: str) -> str:
+    return {"name_phonetic": "full_name", "name": "full_name", "kelurahan": "kelurahan"}.get(
+        name, name
+    )
+
+
+def _display(name: str, value: Any) -> Any:
+    if value is None or value == "":
+        return ""
+    if name == "sex":
+        return SEX_LABELS.get(value, value)
+    if name == "relationship":
+        return relationship_label(value)
+    if name == "nik_reliable":
+        return _t("yes") if value else _t("no")
+    return value
+
+
+def _golden_rows(profile: PersonProfile) -> list[dict[str, Any]]:
+    """Each golden value with the sources agreeing and disagreeing: why the registry believes
+    it (the per-field explanation of the link)."""
+    rows = []
+    for name in GOLDEN_ORDER:
+        value = profile.golden.get(name)
+        agree, differ = [], []
+        for record in profile.records:
+            theirs = record.fields.get(name)
+            if theirs in (None, ""):
+                continue
+            label = f"{record.agency_code} {record.source_record_id}"
+            if str(theirs) == str(value):
+                agree.append(label)
+            else:
+                differ.append({"source": label, "value": _display(name, theirs)})
+        shown = _display(name, value)
+        if name == "kelurahan_code" and value:
+            shown = f"{profile.golden.get('kelurahan_name') or ''} ({value})"
+        if name == "kecamatan_code" and value:
+            shown = f"{profile.golden.get('kecamatan_name') or ''} ({value})"
+        rows.append(
+            {
+                "field": name,
+                "label": FIELD_LABELS.get(name, name),
+                "value": shown,
+                "agree": agree,
+                "differ": differ,
+            }
+        )
+    return rows
+
+
+def _field_rows(fields: dict[str, Any], original: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for name, value in fields.items():
+        raw = original.get(ORIGINAL_KEY.get(name, name))
+        if (value is None or value == "") and raw in (None, ""):
+            continue
+        rows.append(
+            {
+                "label": field_label(name),
+                "value": _display(name, value),
+                "original": "" if raw is None else raw,
+                "changed": raw not in (None, "") and str(raw) != str(value),
+            }
+        )
+    return rows
+
+
+def _aid_by_program(profile: PersonProfile) -> list[dict[str, Any]]:
+    programs: OrderedDict[str, list] = OrderedDict()
+    for aid in sorted(profile.aid, key=lambda a: (a.program, a.period)):
+        programs.setdefault(aid.program, []).append(aid)
+    return [
+        {"program": p, "receipts": r, "total": sum(a.amount or 0 for a in r)}
+        for p, r in programs.items()
+    ]
+
+
+@role_required(PERSON_ROLES)
+@purpose_required
+def person_detail_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    try:
+        profile = person_get_for_user(
+            viewer=viewer_from_request(request), public_id=public_id, purpose=request.purpose
+        )
+    except NotFound as exc:
+        raise Http404 from exc
+    if profile.redirected_from:
+        messages.info(
+            request,
+            _t("Person %(old)s was merged into %(new)s.")
+            % {"old": profile.redirected_from, "new": profile.public_id},
+        )
+        return redirect("person_detail", public_id=profile.public_id)
+    records = [
+        {
+            "record": r,
+            "rows": _field_rows(r.fields, r.original),
+            "older": [
+                {"version": v, "rows": _field_rows(v.fields, v.original)} for v in r.older_versions
+            ],
+        }
+        for r in profile.records
+    ]
+    return render(
+        request,
+        "people/person.html",
+        {
+            "profile": profile,
+            "golden": _golden_rows(profile),
+            "records": records,
+            "aid_programs": _aid_by_program(profile),
+            "household": profile.household,
+        },
+    )
+
+
+@role_required(PERSON_ROLES)
+@purpose_required
+def household_detail_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    try:
+        household = household_get_for_user(
+            viewer=viewer_from_request(request), public_id=public_id, purpose=request.purpose
+        )
+    except NotFound as exc:
+        raise Http404 from exc
+    members = [{"m": m, "sex": SEX_LABELS.get(m.sex, m.sex)} for m in household.members]
+    return render(request, "people/household.html", {"household": household, "members": members})
