@@ -65,14 +65,31 @@ class CsvOut:
     ) -> None:
         self.path = path
         self._file: IO[str] = path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="")
+        self._delimiter = delimiter
         self._writer = csv.writer(self._file, delimiter=delimiter, lineterminator="\n")
         self._writer.writerow(columns)
         self.rows = 0
 
     def write_columns(self, columns: list[list[str]]) -> None:
-        rows = list(zip(*columns, strict=True))
-        self._writer.writerows(rows)
-        self.rows += len(rows)
+        """Write rows given column-wise; same bytes as csv.writer, several times faster."""
+        if not columns or not columns[0]:
+            return
+        special = (self._delimiter, '"', "\n", "\r")
+        quoted = []
+        for column in columns:
+            joined = "".join(column)
+            if any(ch in joined for ch in special):
+                column = [_quote(v, special) for v in column]
+            quoted.append(column)
+        self._file.write("\n".join(map(self._delimiter.join, zip(*quoted, strict=True))))
+        self._file.write("\n")
+        self.rows += len(columns[0])
 
     def close(self) -> None:
         self._file.close()
+
+
+def _quote(value: str, special: tuple[str, ...]) -> str:
+    if any(ch in value for ch in special):
+        return '"' + value.replace('"', '""') + '"'
+    return value

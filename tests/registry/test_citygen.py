@@ -353,6 +353,11 @@ def test_name_noise_visible(city: City) -> None:
     names = [r["full_name"] for r in city.rows["dinkes"]]
     assert any(n.startswith(("H. ", "Hj. ", "Drs. ", "Ir. ", "dr. ")) for n in names)
     assert any(re.search(r", (S\.Pd|S\.E\.|A\.Md)$", n) for n in names)
+    # Degrees hold the delimiter of comma files: such names are quoted, columns stay aligned.
+    assert any(", " in r["NAMA LENGKAP"] for r in city.rows["dinsos"])
+    assert all(
+        len(r) == len(SPECS["dinsos"].columns) and None not in r for r in city.rows["dinsos"]
+    )
     assert any(re.match(r"(M\.|Moch\.|Mohammad|Muhamad) ", n) for n in names)
     assert any("oe" in n.lower() or "dj" in n.lower() or "tj" in n.lower() for n in names)
     common = Counter(n.split(" ")[0] for r in city.civil.values() for n in [r["full_name"]])
