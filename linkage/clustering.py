@@ -2,7 +2,8 @@
 
 Constraints (a merge that breaks one is refused):
 - two different reliable NIKs that are not one typo apart never share a person (NIKs are
-  lifelong and unique; one typo apart is allowed because a clerk's typo is the likely cause);
+  lifelong and unique; one typo apart is allowed because a clerk's typo is the likely cause).
+  For a group: all its reliable NIKs must lie within one typo of one of them;
 - two civil-registry records (agency_priority 0) with different reliable NIKs are different
   people, even one digit apart: Disdukcapil is the NIK reference, so a difference there is
   real (siblings' NIKs are often one serial digit apart);
@@ -27,6 +28,15 @@ from scipy.sparse.csgraph import connected_components
 
 def one_typo_apart(a: str, b: str) -> bool:
     return OSA.distance(a, b, score_cutoff=1) <= 1
+
+
+def niks_compatible(niks: set[str]) -> bool:
+    """One person may carry its true NIK plus typo variants of it, which can be two digits
+    from each other while each is one from the true one: compatible when one of the NIKs is
+    within one typo of all the others."""
+    if len(niks) <= 1:
+        return True
+    return any(all(x == c or one_typo_apart(x, c) for x in niks) for c in niks)
 
 
 class _Groups:
@@ -68,11 +78,7 @@ class _Groups:
         ca, cb = self.civil_niks[ra], self.civil_niks[rb]
         if ca and cb and ca != cb:
             return True
-        for a in self.niks[ra]:
-            for b in self.niks[rb]:
-                if a != b and not one_typo_apart(a, b):
-                    return True
-        return False
+        return not niks_compatible(self.niks[ra] | self.niks[rb])
 
     def union(self, ra: int, rb: int) -> None:
         if self.size[ra] < self.size[rb]:

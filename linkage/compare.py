@@ -36,8 +36,8 @@ class Comparison:
 
 
 LEVEL_LABELS = {
-    "name": lambda c: ["else", "jw80", "jw92", "subset", "phonetic", "sorted", "exact"],
-    "nik": lambda c: ["different", "one_off", "exact_unreliable", "exact"],
+    "name": lambda c: ["else", "jw80", "tokens", "close", "phonetic", "sorted", "exact"],
+    "nik": lambda c: ["different", "one_off_date", "one_off_other", "exact_unreliable", "exact"],
     "date": lambda c: ["different", "same_year_month", "year_off", "swap_day_month", "exact"],
     "exact": lambda c: ["different", "exact"],
     "address": lambda c: ["different", "similar", "street", "exact"],
@@ -45,6 +45,15 @@ LEVEL_LABELS = {
     "region": lambda c: ["different", "kecamatan", "kelurahan"],
     "string": lambda c: ["else", *[f"jw{round(t * 100)}" for t in c.thresholds], "exact"],
     "id": lambda c: ["different", "one_off", "exact"],
+    "location": lambda c: [
+        "different",
+        "kecamatan",
+        "kelurahan",
+        "street",
+        "address",
+        "kk",
+        "kk_and_address",
+    ],
 }
 
 NAMED_COMPARISONS: dict[str, Comparison] = {
@@ -58,6 +67,22 @@ NAMED_COMPARISONS: dict[str, Comparison] = {
     "address": Comparison("address", "address", ("address_key", "house_number")),
     "rt_rw": Comparison("rt_rw", "rt_rw", ("rt", "rw")),
     "region": Comparison("region", "region", ("kelurahan_code", "kecamatan_code")),
+    # KK, address, RT/RW and region as ONE comparison: family members share all of them, so
+    # as separate fields their weights would add up four times for the same fact ("same
+    # household") and outvote a different name and birth date.
+    "location": Comparison(
+        "location",
+        "location",
+        (
+            "kk_number",
+            "address_key",
+            "house_number",
+            "rt",
+            "rw",
+            "kelurahan_code",
+            "kecamatan_code",
+        ),
+    ),
 }
 
 
@@ -106,35 +131,45 @@ def _name_levels(df: pd.DataFrame, c: Comparison, i: np.ndarray, j: np.ndarray, 
             _sim(key[fi], key[fj], JaroWinkler.normalized_similarity, w),
             _sim(srt[fi], srt[fj], JaroWinkler.normalized_similarity, w),
         )
-        sub = _token_subset(srt, fi, fj, w)
+        # Indel ratio catches one typo in a long name that Jaro-Winkler under-rates
+        # ("wiada yanti" / "wirda yanti": JW .90, ratio .91)
+        ratio = _sim(srt[fi], srt[fj], fuzz.ratio, w)
+        # token_set_ratio: a dropped or abbreviated token ("a rizky pratama" / "ahmad rizky
+        # pratama"), a "bin X" added
+        tset = _sim(srt[fi], srt[fj], fuzz.token_set_ratio, w)
         fl = np.zeros(len(fuzzy), dtype=np.int8)
         fl[jw >= 0.80] = 1
-        fl[jw >= 0.92] = 2
-        fl[sub] = np.maximum(fl[sub], 3)
+        fl[(tset >= 90) & _multi_token(srt, fi, fj)] = 2
+        fl[(jw >= 0.92) | (ratio >= 90)] = 3
         lv[fuzzy] = fl
     lv[missing] = NULL
     return lv
 
 
-def _token_subset(srt: np.ndarray, fi: np.ndarray, fj: np.ndarray, w: int) -> np.ndarray:
-    """True where all tokens of the shorter name occur in the longer one (a dropped middle
-    name, "bin X" added). Only when the shorter side has two or more tokens, because a single
-    shared token such as "siti" is no evidence. token_set_ratio is 100 exactly for subsets."""
+def _multi_token(srt: np.ndarray, fi: np.ndarray, fj: np.ndarray) -> np.ndarray:
+    """Both names have two or more tokens: a single shared token such as "siti" is no
+    evidence, so token-set agreement needs more than one token on each side."""
     ntok = np.char.count(srt.astype(str), " ") + 1
-    short = np.minimum(ntok[fi], ntok[fj]) >= 2
-    out = np.zeros(len(fi), dtype=bool)
-    cand = np.flatnonzero(short)
-    if len(cand):
-        r = _sim(srt[fi[cand]], srt[fj[cand]], fuzz.token_set_ratio, w)
-        out[cand[r >= 100.0]] = True
-    return out
+    return (ntok[fi] >= 2) & (ntok[fj] >= 2)
 
 
 def _nik_levels(df: pd.DataFrame, c: Comparison, i: np.ndarray, j: np.ndarray, w: int):
     nik = str_array(df[c.columns[0]])
     rel = df[c.columns[1]].fillna(False).to_numpy(dtype=bool)
     valid = np.array([len(x) == 16 and x.isdigit() for x in nik], dtype=bool)
-    return _id_levels_core(nik, valid, i, j, w, reliable=rel)
+    lv = _id_levels_core(nik, valid, i, j, w, reliable=rel)
+    # Shift: 0 different, 1 one-off in the date digits, 2 one-off elsewhere, 3/4 exact.
+    # Siblings' and neighbours' NIKs differ in the embedded birth date (DDMMYY, digits 7-12)
+    # by construction, while a typo or Excel's lost last digit hits anywhere: a one-off
+    # outside the date part is much stronger evidence.
+    out = lv.copy()
+    out[lv >= 2] += 1
+    one = np.flatnonzero(lv == 1)
+    if len(one):
+        date_a = np.array([x[6:12] for x in nik[i[one]]], dtype=object)
+        date_b = np.array([x[6:12] for x in nik[j[one]]], dtype=object)
+        out[one] = np.where(date_a == date_b, 2, 1)
+    return out
 
 
 def _id_levels_core(
@@ -252,7 +287,43 @@ def _region_levels(df: pd.DataFrame, c: Comparison, i: np.ndarray, j: np.ndarray
     return lv
 
 
+def _location_levels(df: pd.DataFrame, c: Comparison, i: np.ndarray, j: np.ndarray, w: int):
+    kk_c, addr_c, num_c, rt_c, rw_c, kel_c, kec_c = c.columns
+    kk, addr, num = str_array(df[kk_c]), str_array(df[addr_c]), str_array(df[num_c])
+    kel, kec = str_array(df[kel_c]), str_array(df[kec_c])
+    rt, rw = _int_array(df[rt_c]), _int_array(df[rw_c])
+    lv = np.zeros(len(i), dtype=np.int8)
+    lv[(kec[i] == kec[j]) & (kec[i] != "")] = 1
+    lv[(kel[i] == kel[j]) & (kel[i] != "")] = 2
+    a, b = addr[i], addr[j]
+    has_addr = (a != "") & (b != "")
+    street = has_addr & (a == b)
+    cand = np.flatnonzero(has_addr & ~street)
+    if len(cand):
+        s = _sim(a[cand], b[cand], JaroWinkler.normalized_similarity, w)
+        street[cand[s >= 0.88]] = True
+    same_kel_or_unknown = (kel[i] == kel[j]) | (kel[i] == "") | (kel[j] == "")
+    street &= same_kel_or_unknown
+    lv[street] = 3
+    house = (num[i] == num[j]) & (num[i] != "")
+    unit = (rt[i] == rt[j]) & (rw[i] == rw[j]) & (rt[i] >= 0)
+    full_address = street & (house | unit)
+    lv[full_address] = 4
+    same_kk = (kk[i] == kk[j]) & (kk[i] != "")
+    lv[same_kk] = 5
+    lv[same_kk & full_address] = 6
+    missing = (
+        ((kk[i] == "") | (kk[j] == ""))
+        & ~has_addr
+        & ((kel[i] == "") | (kel[j] == ""))
+        & ((kec[i] == "") | (kec[j] == ""))
+    )
+    lv[missing] = NULL
+    return lv
+
+
 KIND_FUNCS = {
+    "location": _location_levels,
     "name": _name_levels,
     "nik": _nik_levels,
     "date": _date_levels,

@@ -18,8 +18,9 @@ DEFAULT_BLOCKING_KEYS: tuple[str, ...] = (
     "phonetic_year_kelurahan",
     "kk_given",
     "dob_swapped_phonetic",
-    "phonetic_dob",
     "given_dob_kecamatan",
+    "dob_kelurahan",
+    "monthday_address",
 )
 
 DEFAULT_COMPARISONS: tuple[str, ...] = (
@@ -27,10 +28,7 @@ DEFAULT_COMPARISONS: tuple[str, ...] = (
     "nik",
     "birth_date",
     "sex",
-    "kk",
-    "address",
-    "rt_rw",
-    "region",
+    "location",
 )
 
 

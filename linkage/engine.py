@@ -66,7 +66,36 @@ def _prepare(records: pd.DataFrame) -> pd.DataFrame:
     for col, default in _DEFAULTS.items():
         if col not in df.columns:
             df[col] = default
+    if "kk_number" in df.columns:
+        # A NIK that is some record's KK number and whose embedded date is not the record's
+        # birth date is most likely the KK typed into the NIK field (a frequent entry
+        # error): it must neither count as NIK evidence nor forbid a merge, so it is treated
+        # as missing. The date test matters: KK numbers and NIKs share the DDMMYY+serial
+        # shape, so a child's real NIK often equals the KK issued on its birth day.
+        kk = df["kk_number"].fillna("").astype(str)
+        nik = df["nik"].fillna("").astype(str)
+        suspect = nik.isin(set(kk[kk != ""])) & (nik != "")
+        if suspect.any():
+            suspect &= ~_nik_date_matches(nik, df.get("birth_date"))
+        if suspect.any():
+            df = df.copy()
+            df["nik_reliable"] = df["nik_reliable"].fillna(False).astype(bool) & ~suspect
+            df.loc[suspect, "nik"] = ""
     return df
+
+
+def _nik_date_matches(nik: pd.Series, birth: pd.Series | None) -> pd.Series:
+    """NIK digits 7-12 are DDMMYY of birth, day + 40 for women (domain.md)."""
+    if birth is None:
+        return pd.Series(False, index=nik.index)
+    b = pd.to_datetime(birth)
+    day = pd.to_numeric(nik.str[6:8], errors="coerce")
+    day = day.where(day <= 40, day - 40)
+    return (
+        (day == b.dt.day)
+        & (pd.to_numeric(nik.str[8:10], errors="coerce") == b.dt.month)
+        & (pd.to_numeric(nik.str[10:12], errors="coerce") == b.dt.year % 100)
+    ).fillna(False)
 
 
 def _decision_pairs(

@@ -20,6 +20,15 @@ import pandas as pd
 from linkage.compare import Comparison
 
 _EPS = 1e-6
+# Floors on m and u: a level EM never saw among matches (m -> 0) would otherwise weigh -30
+# bits and veto any link on one clerical slip (a sex coded 1/2 the wrong way round).
+M_FLOOR = 1e-3
+U_FLOOR = 1e-4
+
+
+def _floored(p: np.ndarray, floor: float) -> np.ndarray:
+    p = np.maximum(p / p.sum(), floor)
+    return p / p.sum()
 
 
 @dataclass
@@ -215,12 +224,12 @@ def fit_em(
         delta = abs(new_lam - lam)
         for f in range(n_fields):
             mm = np.array([wm[mk].sum() for mk in masks[f]]) + _EPS
-            new_m = mm / mm.sum()
+            new_m = _floored(mm, M_FLOOR)
             delta = max(delta, float(np.abs(new_m - m[f]).max()))
             m[f] = new_m
             if not (fixed_u and comparisons[f].name in fixed_u):
                 uu = np.array([wu[mk].sum() for mk in masks[f]]) + _EPS
-                new_u = uu / uu.sum()
+                new_u = _floored(uu, U_FLOOR)
                 delta = max(delta, float(np.abs(new_u - u[f]).max()))
                 u[f] = new_u
         lam = new_lam
