@@ -39,5 +39,30 @@ def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[object
     column_list = ", ".join(f'"{c}"' for c in columns)
     sql = f"COPY {table} ({column_list}) FROM STDIN WITH (FORMAT csv, NULL '{NULL}')"
     with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(sql, buffer)
+        copy_in(cursor, sql, buffer)
     return count
+
+
+def copy_in(cursor, sql: str, buffer: io.StringIO) -> None:
+    """COPY ... FROM STDIN through a Django cursor on psycopg2 or psycopg 3 (Django prefers
+    psycopg 3 once it is installed, and procrastinate, the task queue, requires it)."""
+    raw = cursor.cursor
+    if hasattr(raw, "copy_expert"):
+        raw.copy_expert(sql, buffer)
+        return
+    with raw.copy(sql) as copy:
+        while chunk := buffer.read(1 << 20):
+            copy.write(chunk)
+
+
+def copy_out(cursor, sql: str, buffer: io.StringIO) -> None:
+    """COPY ... TO STDOUT into a text buffer, on psycopg2 or psycopg 3."""
+    raw = cursor.cursor
+    if hasattr(raw, "copy_expert"):
+        raw.copy_expert(sql, buffer)
+        return
+    data = bytearray()
+    with raw.copy(sql) as copy:
+        for chunk in copy:
+            data += chunk
+    buffer.write(data.decode())
