@@ -1,0 +1,330 @@
+"""Planner statistics: population by area, age/sex pyramid, aid coverage, data completeness
+per agency, and cross-agency gaps that only a linked registry can show.
+
+Everything here is an aggregate over what the viewer may read (`visible_records`), counted
+in SQL, then passed through small-cell suppression (`registry.reports.suppression`) before
+it leaves this module: callers never see an unsuppressed count below 11. Nothing here is
+person-level, so nothing is audited per call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, Sum
+from django.utils import timezone
+
+from registry.models import AgencyKind, AidReceipt, Person, Region
+from registry.reports.suppression import HIDDEN_LABEL, suppress
+from registry.selectors import households_for_user, visible_records
+
+SCHOOL_AGE = (7, 18)  # wajib belajar 12 tahun: SD to SMA
+LOW_DECILE_MAX = 4
+AGE_BAND_YEARS = 5
+AGE_BANDS = 16  # 0-4 ... 70-74, 75+
+SEXES = ("L", "P")
+
+
+class AgeYears(Func):
+    """Whole years between birth_date and a reference date (PostgreSQL age())."""
+
+    output_field = IntegerField()
+    template = "date_part('year', age(%(expressions)s))::int"
+    arg_joiner = ", "
+
+
+def _age(reference: dt.date) -> AgeYears:
+    from django.db.models import Value
+    from django.db.models.fields import DateField
+
+    return AgeYears(Value(reference, output_field=DateField()), F("birth_date"))
+
+
+@dataclass
+class Column:
+    """One suppressed column of an area table: values per row plus the total."""
+
+    key: str
+    values: list[int | None]
+    total: int | None
+
+
+@dataclass
+class AreaTable:
+    """Rows are areas (code, name); columns are independent counts, each suppressed alone
+    (they do not add up across a row, so each column is its own table with its total)."""
+
+    rows: list[tuple[str, str]]
+    columns: list[Column] = field(default_factory=list)
+
+    def column(self, key: str) -> Column:
+        return next(c for c in self.columns if c.key == key)
+
+    def as_rows(self) -> list[dict]:
+        out = []
+        for i, (code, name) in enumerate(self.rows):
+            out.append({"code": code, "name": name, **{c.key: c.values[i] for c in self.columns}})
+        return out
+
+
+def _suppressed_column(key: str, values: list[int]) -> Column:
+    table = suppress([[v] for v in values]) if values else None
+    if table is None:
+        return Column(key=key, values=[], total=0)
+    return Column(key=key, values=[r[0] for r in table.cells], total=table.total)
+
+
+def _visible_persons(viewer, *, alive: bool = True):
+    qs = Person.objects.filter(
+        status=Person.Status.ACTIVE,
+        pk__in=visible_records(viewer).filter(person__isnull=False).values("person_id"),
+    )
+    if alive:
+        qs = qs.filter(death_date__isnull=True)
+    return qs
+
+
+def _area_names(codes) -> dict[str, str]:
+    return dict(Region.objects.filter(code__in=set(codes)).values_list("code", "name"))
+
+
+def _area_field(level: str) -> str:
+    if level not in ("kecamatan", "kelurahan"):
+        raise ValueError("level is kecamatan or kelurahan")
+    return f"{level}_code"
+
+
+def population_by_area(viewer, *, level: str = "kecamatan", kecamatan_code: str = "") -> AreaTable:
+    """Households and living persons per kecamatan or kelurahan."""
+    area = _area_field(level)
+    persons = _visible_persons(viewer)
+    households = households_for_user(viewer)
+    if kecamatan_code:
+        persons = persons.filter(kecamatan_code=kecamatan_code)
+        households = households.filter(kecamatan_code=kecamatan_code)
+    p_counts = dict(persons.values_list(area).annotate(n=Count("id")).order_by())
+    h_counts = dict(households.values_list(area).annotate(n=Count("id")).order_by())
+    codes = sorted(set(p_counts) | set(h_counts))
+    names = _area_names(codes)
+    table = AreaTable(rows=[(c, names.get(c, c or "?")) for c in codes])
+    table.columns = [
+        _suppressed_column("households", [h_counts.get(c, 0) for c in codes]),
+        _suppressed_column("persons", [p_counts.get(c, 0) for c in codes]),
+    ]
+    return table
+
+
+@dataclass
+class Pyramid:
+    bands: list[str]  # "0-4", ..., "75+"
+    male: list[int | None]
+    female: list[int | None]
+    male_total: int | None
+    female_total: int | None
+    total: int | None
+
+
+def age_sex_pyramid(viewer, *, kecamatan_code: str = "", today: dt.date | None = None) -> Pyramid:
+    today = today or timezone.localdate()
+    persons = _visible_persons(viewer).filter(birth_date__isnull=False, sex__in=SEXES)
+    if kecamatan_code:
+        persons = persons.filter(kecamatan_code=kecamatan_code)
+    counts: dict[tuple[int, str], int] = {}
+    for age, sex, n in (
+        persons.annotate(age=_age(today))
+        .values_list("age", "sex")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        band = min(max(age, 0) // AGE_BAND_YEARS, AGE_BANDS - 1)
+        counts[(band, sex)] = counts.get((band, sex), 0) + n
+    grid = [[counts.get((b, s), 0) for s in SEXES] for b in range(AGE_BANDS)]
+    table = suppress(grid)
+    labels = [
+        f"{b * AGE_BAND_YEARS}-{b * AGE_BAND_YEARS + AGE_BAND_YEARS - 1}"
+        for b in range(AGE_BANDS - 1)
+    ] + [f"{(AGE_BANDS - 1) * AGE_BAND_YEARS}+"]
+    return Pyramid(
+        bands=labels,
+        male=[r[0] for r in table.cells],
+        female=[r[1] for r in table.cells],
+        male_total=table.col_totals[0],
+        female_total=table.col_totals[1],
+        total=table.total,
+    )
+
+
+@dataclass
+class CoverageRow:
+    program: str
+    persons: int | None
+    households: int | None
+    household_share: float | None  # of the visible households
+    amount: int | None
+
+
+def aid_coverage(viewer, *, period: str = "", kecamatan_code: str = "") -> list[CoverageRow]:
+    """Per program: distinct recipients, their households, and the amount paid."""
+    receipts = AidReceipt.objects.filter(
+        source_record_id__in=visible_records(viewer).values("id"), person__isnull=False
+    )
+    if period:
+        receipts = receipts.filter(period=period)
+    if kecamatan_code:
+        receipts = receipts.filter(person__kecamatan_code=kecamatan_code)
+    stats = list(
+        receipts.values("program")
+        .annotate(
+            persons=Count("person_id", distinct=True),
+            households=Count("person__memberships__household_id", distinct=True),
+            amount=Sum("amount"),
+        )
+        .order_by("program")
+    )
+    households = households_for_user(viewer)
+    if kecamatan_code:
+        households = households.filter(kecamatan_code=kecamatan_code)
+    base = households.count()
+    persons_col = _suppressed_column("persons", [s["persons"] for s in stats])
+    households_col = _suppressed_column("households", [s["households"] for s in stats])
+    rows = []
+    for i, s in enumerate(stats):
+        hh = households_col.values[i]
+        rows.append(
+            CoverageRow(
+                program=s["program"],
+                persons=persons_col.values[i],
+                households=hh,
+                household_share=(hh / base) if hh is not None and base else None,
+                # The sum reveals a small group's payments as well as its size.
+                amount=s["amount"] if persons_col.values[i] is not None else None,
+            )
+        )
+    return rows
+
+
+@dataclass
+class CompletenessRow:
+    agency_code: str
+    agency_name: str
+    records: int
+    reliable_nik_share: float | None
+    linked_share: float | None
+
+
+def completeness_by_agency(viewer) -> list[CompletenessRow]:
+    """Share of current records with a reliable NIK and share linked to a person."""
+    rows = (
+        visible_records(viewer)
+        .values("agency__code", "agency__name")
+        .annotate(
+            records=Count("id"),
+            reliable=Count("id", filter=Q(nik_reliable=True)),
+            linked=Count("id", filter=Q(person__isnull=False)),
+        )
+        .order_by("agency__code")
+    )
+    return [
+        CompletenessRow(
+            agency_code=r["agency__code"],
+            agency_name=r["agency__name"],
+            records=r["records"],
+            reliable_nik_share=r["reliable"] / r["records"] if r["records"] else None,
+            linked_share=r["linked"] / r["records"] if r["records"] else None,
+        )
+        for r in rows
+    ]
+
+
+GAP_COLUMNS = (
+    "school_age",
+    "school_age_no_school",
+    "persons",
+    "persons_no_insurance",
+    "low_decile_households",
+    "low_decile_no_aid",
+)
+
+
+def cross_agency_gaps(
+    viewer, *, kecamatan_code: str = "", period: str = "", today: dt.date | None = None
+) -> AreaTable:
+    """Per kelurahan: school-age children (7-18) with no education record, persons with no
+    health-insurance record, low-decile (1-4) households with no aid receipt.
+
+    "No record" means none among the records the viewer may read: a planner without access
+    to the education dataset sees every child as a gap, and the page says so.
+    """
+    today = today or timezone.localdate()
+    records = visible_records(viewer)
+
+    def has_record_of(kind: str):
+        return Exists(records.filter(person=OuterRef("pk"), agency__kind=kind))
+
+    persons = _visible_persons(viewer)
+    if kecamatan_code:
+        persons = persons.filter(kecamatan_code=kecamatan_code)
+    persons = persons.annotate(age=_age(today))
+    school = Q(age__gte=SCHOOL_AGE[0], age__lte=SCHOOL_AGE[1])
+    person_stats = {
+        r["kelurahan_code"]: r
+        for r in persons.annotate(
+            in_school=has_record_of(AgencyKind.EDUCATION),
+            insured=has_record_of(AgencyKind.HEALTH_INSURANCE),
+        )
+        .values("kelurahan_code")
+        .annotate(
+            school_age=Count("id", filter=school),
+            school_age_no_school=Count("id", filter=school & Q(in_school=False)),
+            persons=Count("id"),
+            persons_no_insurance=Count("id", filter=Q(insured=False)),
+        )
+        .order_by()
+    }
+    receipts = AidReceipt.objects.filter(
+        source_record_id__in=records.values("id"),
+        person__memberships__household=OuterRef("pk"),
+    )
+    if period:
+        receipts = receipts.filter(period=period)
+    households = households_for_user(viewer).filter(
+        welfare_decile__gte=1, welfare_decile__lte=LOW_DECILE_MAX
+    )
+    if kecamatan_code:
+        households = households.filter(kecamatan_code=kecamatan_code)
+    household_stats = {
+        r["kelurahan_code"]: r
+        for r in households.annotate(aided=Exists(receipts))
+        .values("kelurahan_code")
+        .annotate(
+            low_decile_households=Count("id"),
+            low_decile_no_aid=Count("id", filter=Q(aided=False)),
+        )
+        .order_by()
+    }
+    codes = sorted(set(person_stats) | set(household_stats))
+    names = _area_names(codes)
+    table = AreaTable(rows=[(c, names.get(c, c or "?")) for c in codes])
+    for key in GAP_COLUMNS:
+        source = household_stats if key.startswith("low_decile") else person_stats
+        table.columns.append(
+            _suppressed_column(key, [source.get(c, {}).get(key, 0) for c in codes])
+        )
+    return table
+
+
+def kecamatan_choices() -> list[tuple[str, str]]:
+    """Kecamatan of the city (regions are public reference data)."""
+    return list(Region.objects.filter(level=3).order_by("code").values_list("code", "name"))
+
+
+__all__ = [
+    "HIDDEN_LABEL",
+    "age_sex_pyramid",
+    "aid_coverage",
+    "completeness_by_agency",
+    "cross_agency_gaps",
+    "population_by_area",
+    "suppress",
+]

@@ -1,0 +1,465 @@
+"""Aid targeting checks for the social affairs office (the errors KPK and BPK found in DTKS:
+aid to the deceased, duplicate payments, stacked programs, inclusion of the well-off,
+exclusion of the poor).
+
+Each check is one SQL query over the aid receipts the viewer may read (`visible_records`),
+with a count and a drill-down list. Listing calls write one audit event with their filters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce
+
+from registry.models import AgencyKind, AidReceipt, Household, Membership, Region, SourceRecord
+from registry.reports.common import PAGE_SIZE, PeriodStart, audit_report
+from registry.selectors import households_for_user, mask_number, visible_records
+
+HIGH_DECILE_MIN = 6  # desil 6-10: outside every program's target group
+LOW_DECILE_MAX = 4  # desil 1-4: the PKH target group, who should receive something
+
+
+@dataclass(frozen=True)
+class OverlapRule:
+    """At most `max_programs` of `programs` for one unit (person or household) in one period."""
+
+    code: str
+    level: str  # "household" | "person"
+    programs: frozenset[str]
+    max_programs: int
+    basis: str
+
+
+# Programs a unit may not stack in one period. The cash-type programs (PKH, BPNT/Sembako, BLT)
+# target the same poorest households; the city's rule allows at most two of them per household
+# per period, and a single person may hold at most two. PBI-JK (health premium) and KIP/PIP
+# (school aid) are complements and stack with everything. Edit this table, not the queries.
+OVERLAP_RULES: tuple[OverlapRule, ...] = (
+    OverlapRule(
+        code="household_cash_stack",
+        level="household",
+        programs=frozenset({"PKH", "BPNT", "BLT"}),
+        max_programs=2,
+        basis="PKH + BPNT + BLT in one period for one household (KK)",
+    ),
+    OverlapRule(
+        code="person_cash_stack",
+        level="person",
+        programs=frozenset({"PKH", "BPNT", "BLT"}),
+        max_programs=2,
+        basis="PKH + BPNT + BLT in one period paid to one person",
+    ),
+)
+RULES_BY_CODE = {rule.code: rule for rule in OVERLAP_RULES}
+
+CHECKS = (
+    "deceased",
+    "double_payment",
+    "overlap",
+    "high_decile",
+    "low_decile_no_aid",
+)
+
+
+@dataclass
+class Filters:
+    program: str = ""
+    period: str = ""
+    kecamatan_code: str = ""
+
+    def as_query(self) -> dict:
+        return {k: v for k, v in vars(self).items() if v}
+
+
+@dataclass
+class ReportPage:
+    check: str
+    total: int
+    rows: list[dict] = field(default_factory=list)
+    offset: int = 0
+    limit: int = PAGE_SIZE
+
+
+# -- base querysets --------------------------------------------------------------------------
+
+
+def _receipts(viewer, filters: Filters) -> QuerySet[AidReceipt]:
+    qs = AidReceipt.objects.filter(
+        source_record_id__in=visible_records(viewer).filter(is_current=True).values("id"),
+        person__isnull=False,
+    )
+    if filters.program:
+        qs = qs.filter(program=filters.program)
+    if filters.period:
+        qs = qs.filter(period=filters.period)
+    if filters.kecamatan_code:
+        qs = qs.filter(person__kecamatan_code=filters.kecamatan_code)
+    return qs
+
+
+def _civil_death_date():
+    # The death date as recorded by the civil registry (the reference for deaths), not by the
+    # agency that pays: a payer's own death column is not evidence.
+    return (
+        SourceRecord.objects.filter(
+            person=OuterRef("person"),
+            is_current=True,
+            agency__kind=AgencyKind.CIVIL_REGISTRY,
+            death_date__isnull=False,
+        )
+        .order_by("death_date")
+        .values("death_date")[:1]
+    )
+
+
+def _deceased(viewer, filters):
+    return (
+        _receipts(viewer, filters)
+        .annotate(civil_death=Subquery(_civil_death_date()), period_start=PeriodStart("period"))
+        .filter(civil_death__isnull=False, period_start__gt=F("civil_death"))
+    )
+
+
+def _double(viewer, filters):
+    return (
+        _receipts(viewer, filters)
+        .values("person_id", "program", "period")
+        .annotate(n=Count("id"), total_amount=Sum("amount"))
+        .filter(n__gte=2)
+    )
+
+
+def _overlap(viewer, filters, rule: OverlapRule):
+    qs = _receipts(viewer, Filters(period=filters.period, kecamatan_code=filters.kecamatan_code))
+    qs = qs.filter(program__in=sorted(rule.programs))
+    if rule.level == "household":
+        qs = qs.filter(person__memberships__isnull=False)
+        unit = "person__memberships__household_id"
+    else:
+        unit = "person_id"
+    return (
+        qs.values(unit_id=F(unit), period_value=F("period"))
+        .annotate(
+            n_programs=Count("program", distinct=True),
+            programs=ArrayAgg("program", distinct=True, order_by="program"),
+        )
+        .filter(n_programs__gt=rule.max_programs)
+    )
+
+
+def _decile_of_person():
+    household = Membership.objects.filter(person=OuterRef("person")).values(
+        "household__welfare_decile"
+    )[:1]
+    return Coalesce(
+        Subquery(household, output_field=IntegerField()),
+        F("source_record__welfare_decile"),
+        output_field=IntegerField(),
+    )
+
+
+def _high_decile(viewer, filters):
+    return (
+        _receipts(viewer, filters)
+        .annotate(decile=_decile_of_person())
+        .filter(decile__gte=HIGH_DECILE_MIN)
+    )
+
+
+def _low_decile_no_aid(viewer, filters):
+    receipts = _receipts(viewer, Filters(program=filters.program, period=filters.period)).filter(
+        person__memberships__household=OuterRef("pk")
+    )
+    qs = households_for_user(viewer).filter(
+        welfare_decile__gte=1, welfare_decile__lte=LOW_DECILE_MAX
+    )
+    if filters.kecamatan_code:
+        qs = qs.filter(kecamatan_code=filters.kecamatan_code)
+    return qs.filter(~Exists(receipts))
+
+
+# -- counts (aggregates: not audited) ----------------------------------------------------------
+
+
+def targeting_counts(viewer, filters: Filters | None = None) -> dict[str, int]:
+    filters = filters or Filters()
+    return {
+        "deceased": _deceased(viewer, filters).count(),
+        "double_payment": _double(viewer, filters).count(),
+        "overlap": sum(_overlap(viewer, filters, r).count() for r in OVERLAP_RULES),
+        "high_decile": _high_decile(viewer, filters).count(),
+        "low_decile_no_aid": _low_decile_no_aid(viewer, filters).count(),
+    }
+
+
+# -- drill-down lists (person-level: one audit event per call) -------------------------------
+
+# Names and NIKs shown come from the paying record itself (visible to the viewer), never from
+# the person's golden values, which may stem from a dataset the viewer cannot read.
+PERSON_FIELDS = {
+    "person_public_id": F("person__public_id"),
+    "full_name": F("source_record__full_name"),
+    "nik": F("source_record__nik"),
+    "kelurahan_code": F("source_record__kelurahan_code"),
+}
+GROUP_PERSON_FIELDS = {
+    "person_public_id": Min("person__public_id"),
+    "full_name": Min("source_record__full_name"),
+    "nik": Min("source_record__nik"),
+    "kelurahan_code": Min("source_record__kelurahan_code"),
+}
+
+
+def _page(qs, offset: int, limit: int | None):
+    return list(qs[offset : offset + limit] if limit is not None else qs[offset:])
+
+
+def _finish(viewer, rows: list[dict]) -> None:
+    """Region names for display; NIK/KK masked for roles that see them only masked."""
+    _region_names(rows)
+    if getattr(viewer, "masked", False):
+        for row in rows:
+            for key in ("nik", "kk_number"):
+                if row.get(key):
+                    row[key] = mask_number(row[key])
+
+
+def _region_names(rows: list[dict]) -> None:
+    codes = {r.get("kelurahan_code") for r in rows if r.get("kelurahan_code")}
+    names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+    for row in rows:
+        row["kelurahan"] = names.get(row.get("kelurahan_code"), row.get("kelurahan_code", ""))
+
+
+def _audit(viewer, check, filters, rows, *, purpose, offset, limit, export, extra=None):
+    query = {"report": f"targeting.{check}", **filters.as_query(), "offset": offset}
+    if limit is not None:
+        query["limit"] = limit
+    if export:
+        query["export"] = "xlsx"
+    if extra:
+        query.update(extra)
+    audit_report(
+        viewer,
+        action="report.targeting.export" if export else "report.targeting.list",
+        query=query,
+        persons=[r.get("person_public_id", "") for r in rows]
+        + [p for r in rows for p in r.get("member_public_ids", [])],
+        purpose=purpose,
+        detail={"rows": len(rows)},
+    )
+
+
+def targeting_list(
+    viewer,
+    check: str,
+    filters: Filters | None = None,
+    *,
+    purpose=None,
+    offset: int = 0,
+    limit: int | None = PAGE_SIZE,
+    export: bool = False,
+    rule_code: str = "",
+) -> ReportPage:
+    """One page of one check's rows (limit=None: all rows, for an export)."""
+    filters = filters or Filters()
+    if check == "deceased":
+        qs = (
+            _deceased(viewer, filters)
+            .values(
+                "id",
+                "program",
+                "period",
+                "amount",
+                "civil_death",
+                agency_code=F("agency__code"),
+                record_ref=F("source_record__source_record_id"),
+                **PERSON_FIELDS,
+            )
+            .order_by("person__public_id", "program", "period", "id")
+        )
+    elif check == "double_payment":
+        qs = (
+            _double(viewer, filters)
+            .annotate(
+                records=ArrayAgg(
+                    F("source_record__source_record_id"), order_by="source_record__source_record_id"
+                ),
+                agencies=ArrayAgg("agency__code", distinct=True, order_by="agency__code"),
+                **GROUP_PERSON_FIELDS,
+            )
+            .order_by("person_public_id", "program", "period")
+        )
+    elif check == "overlap":
+        rule = RULES_BY_CODE.get(rule_code) or OVERLAP_RULES[0]
+        return _overlap_list(viewer, filters, rule, purpose, offset, limit, export)
+    elif check == "high_decile":
+        qs = (
+            _high_decile(viewer, filters)
+            .values(
+                "id",
+                "program",
+                "period",
+                "amount",
+                "decile",
+                agency_code=F("agency__code"),
+                record_ref=F("source_record__source_record_id"),
+                **PERSON_FIELDS,
+            )
+            .order_by("-decile", "person__public_id", "program", "period")
+        )
+    elif check == "low_decile_no_aid":
+        return _low_decile_list(viewer, filters, purpose, offset, limit, export)
+    else:
+        raise ValueError(f"unknown check {check!r}")
+    total = qs.count()
+    rows = _page(qs, offset, limit)
+    _finish(viewer, rows)
+    _audit(viewer, check, filters, rows, purpose=purpose, offset=offset, limit=limit, export=export)
+    return ReportPage(check=check, total=total, rows=rows, offset=offset, limit=limit or total)
+
+
+def _overlap_list(viewer, filters, rule, purpose, offset, limit, export) -> ReportPage:
+    qs = _overlap(viewer, filters, rule).order_by("unit_id", "period_value")
+    total = qs.count()
+    groups = _page(qs, offset, limit)
+    rows = []
+    if rule.level == "household":
+        households = Household.objects.in_bulk([g["unit_id"] for g in groups])
+        members = _members_of([g["unit_id"] for g in groups])
+        for g in groups:
+            hh = households.get(g["unit_id"])
+            rows.append(
+                {
+                    "level": "household",
+                    "household_public_id": hh.public_id if hh else "",
+                    "kelurahan_code": hh.kelurahan_code if hh else "",
+                    "period": g["period_value"],
+                    "programs": g["programs"],
+                    "member_public_ids": members.get(g["unit_id"], []),
+                }
+            )
+    else:
+        shown = _visible_identity(viewer, [g["unit_id"] for g in groups])
+        for g in groups:
+            rows.append(
+                {
+                    "level": "person",
+                    **shown.get(g["unit_id"], {}),
+                    "period": g["period_value"],
+                    "programs": g["programs"],
+                }
+            )
+    _finish(viewer, rows)
+    _audit(
+        viewer,
+        "overlap",
+        filters,
+        rows,
+        purpose=purpose,
+        offset=offset,
+        limit=limit,
+        export=export,
+        extra={"rule": rule.code},
+    )
+    return ReportPage(check="overlap", total=total, rows=rows, offset=offset, limit=limit or total)
+
+
+def _visible_identity(viewer, person_ids) -> dict[int, dict]:
+    """Public id, name, NIK and kelurahan of each person from one record the viewer can read."""
+    out: dict[int, dict] = {}
+    rows = (
+        visible_records(viewer)
+        .filter(person_id__in=person_ids)
+        .order_by("person_id", "-nik_reliable", "id")
+        .values("person_id", "person__public_id", "full_name", "nik", "kelurahan_code")
+    )
+    for r in rows:
+        out.setdefault(
+            r["person_id"],
+            {
+                "person_public_id": r["person__public_id"],
+                "full_name": r["full_name"],
+                "nik": r["nik"],
+                "kelurahan_code": r["kelurahan_code"],
+            },
+        )
+    return out
+
+
+def _members_of(household_ids) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for hh_id, public_id in Membership.objects.filter(household_id__in=household_ids).values_list(
+        "household_id", "person__public_id"
+    ):
+        out.setdefault(hh_id, []).append(public_id)
+    return out
+
+
+def _low_decile_list(viewer, filters, purpose, offset, limit, export) -> ReportPage:
+    qs = (
+        _low_decile_no_aid(viewer, filters)
+        .annotate(members=Count("memberships"))
+        .values(
+            "id",
+            "public_id",
+            "welfare_decile",
+            "members",
+            "kelurahan_code",
+            "rw",
+            "rt",
+        )
+        .order_by("welfare_decile", "kelurahan_code", "public_id")
+    )
+    total = qs.count()
+    rows = _page(qs, offset, limit)
+    members = _members_of([r["id"] for r in rows])
+    for row in rows:
+        row["household_public_id"] = row.pop("public_id")
+        row["member_public_ids"] = members.get(row.pop("id"), [])
+    _finish(viewer, rows)
+    _audit(
+        viewer,
+        "low_decile_no_aid",
+        filters,
+        rows,
+        purpose=purpose,
+        offset=offset,
+        limit=limit,
+        export=export,
+    )
+    return ReportPage(
+        check="low_decile_no_aid", total=total, rows=rows, offset=offset, limit=limit or total
+    )
+
+
+def programs_and_periods(viewer) -> tuple[list[str], list[str]]:
+    """Choices for the filter form (no personal data)."""
+    qs = AidReceipt.objects.filter(
+        source_record_id__in=visible_records(viewer).values("id")
+    ).order_by()
+    programs = sorted(set(qs.values_list("program", flat=True).distinct()))
+    periods = sorted(set(qs.values_list("period", flat=True).distinct()))
+    return programs, periods
+
+
+def death_before(period: str, death: dt.date | None) -> bool:
+    """Python twin of the deceased rule, for tests and explanations."""
+    from registry.reports.common import period_start
+
+    start = period_start(period)
+    return bool(start and death and start > death)
