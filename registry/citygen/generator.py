@@ -61,6 +61,8 @@ def generate_city(out_dir: Path, config: CityConfig) -> CitySummary:
         for spec in AGENCIES
     }
     truth = CsvOut(out_dir / TRUTH_FILE, ["agency", "source_record_id", "person_key"])
+    if not config.noise_log:
+        (out_dir / NOISE_LOG_FILE).unlink(missing_ok=True)  # never leave a stale log behind
     noise_log = (
         CsvOut(out_dir / NOISE_LOG_FILE, ["agency", "source_record_id", "noise"])
         if config.noise_log
