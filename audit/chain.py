@@ -4,8 +4,8 @@ hash = sha256(canonical_json({"v": 1, <HASHED_FIELDS>})) where the fields includ
 
 Canonical JSON (version 1), chosen so that the value read back from PostgreSQL hashes the same
 as the value the writer hashed:
-- objects with keys sorted by code point, no whitespace, strings escaped by `json.dumps` with
-  ensure_ascii=False;
+- objects with keys sorted by code point, no whitespace, strings escaped as `json.dumps` does
+  with ensure_ascii=False;
 - numbers as normalised decimals ("1E+2", "0.5", "-3"): jsonb stores numbers as numeric, so
   1e100 written as a float can come back as an int and 5.0 vs 5 must not matter;
 - occurred_at as UTC "YYYY-MM-DDTHH:MM:SS.ffffffZ" (timestamptz keeps microseconds);
@@ -18,12 +18,15 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import hashlib
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from typing import Any
 
 from audit.models import AuditEvent
+
+# What json.dumps(s, ensure_ascii=False) does for a str, without building an encoder each call.
+_quote = encode_basestring
 
 GENESIS_HASH = "0" * 64
 CANONICAL_VERSION = 1
@@ -58,6 +61,8 @@ def format_timestamp(value: dt.datetime) -> str:
 
 
 def _number(value: int | float | decimal.Decimal) -> str:
+    if type(value) is int and value % 10 and -(10**27) < value < 10**27:
+        return str(value)  # fast path, identical to the normalised-decimal form below
     d = value if isinstance(value, decimal.Decimal) else decimal.Decimal(repr(value))
     if not d.is_finite():
         raise ValueError("audit JSON cannot hold NaN or Infinity")
@@ -76,7 +81,7 @@ def _encode(value: Any, out: list[str]) -> None:
     elif value is False:
         out.append("false")
     elif isinstance(value, str):
-        out.append(json.dumps(value, ensure_ascii=False))
+        out.append(_quote(value))
     elif isinstance(value, int | float | decimal.Decimal):
         out.append(_number(value))
     elif isinstance(value, list | tuple):
@@ -93,7 +98,7 @@ def _encode(value: Any, out: list[str]) -> None:
                 raise TypeError("audit JSON object keys must be strings")
             if i:
                 out.append(",")
-            out.append(json.dumps(key, ensure_ascii=False))
+            out.append(_quote(key))
             out.append(":")
             _encode(value[key], out)
         out.append("}")

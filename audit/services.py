@@ -23,7 +23,14 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
-from audit.chain import GENESIS_HASH, VerifyResult, chain_head, compute_hash, verify_chain
+from audit.chain import (
+    GENESIS_HASH,
+    VerifyResult,
+    chain_head,
+    compute_hash,
+    format_timestamp,
+    verify_chain,
+)
 from audit.models import AuditEvent, Outcome
 
 __all__ = [
@@ -39,7 +46,30 @@ __all__ = [
 # so it is recognisable in pg_locks (classid 0x41554449, objid 0x545F4348).
 AUDIT_CHAIN_LOCK_KEY = 0x41554449545F4348
 USER_AGENT_MAX = 512
-BULK_BATCH_SIZE = 1000
+BULK_ROWS_PER_STATEMENT = 5000
+
+# Column types for the bulk insert (jsonb_to_recordset needs a column definition list).
+_BULK_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("occurred_at", "timestamptz"),
+    ("actor_id", "bigint"),
+    ("actor_username", "text"),
+    ("agency_code", "text"),
+    ("role", "text"),
+    ("action", "text"),
+    ("object_type", "text"),
+    ("object_id", "text"),
+    ("persons", "text[]"),
+    ("purpose_code", "text"),
+    ("purpose_text", "text"),
+    ("outcome", "text"),
+    ("reason", "text"),
+    ("ip", "inet"),
+    ("user_agent", "text"),
+    ("query", "jsonb"),
+    ("detail", "jsonb"),
+    ("prev_hash", "text"),
+    ("hash", "text"),
+)
 
 _OUTCOMES = frozenset(Outcome.values)
 
@@ -141,17 +171,40 @@ def _lock_and_get_head() -> str:
     return head or GENESIS_HASH
 
 
-def _chain(fields_list: list[dict[str, Any]]) -> list[AuditEvent]:
+def _chain(fields_list: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Lock, then link the events after the current head; returns complete rows."""
     prev_hash = _lock_and_get_head()
     # Stamped after the lock so occurred_at follows chain order (barring clock steps).
     now = timezone.now()
-    events = []
+    rows = []
     for fields in fields_list:
         row = {**fields, "occurred_at": now, "prev_hash": prev_hash}
         row["hash"] = compute_hash(row)
-        events.append(AuditEvent(**row))
+        rows.append(row)
         prev_hash = row["hash"]
-    return events
+    return rows
+
+
+def _bulk_insert(rows: list[dict[str, Any]]) -> None:
+    # One jsonb parameter per statement instead of bulk_create: measured 20,000 events in
+    # 0.9 s against 13.5 s for bulk_create (Django compiles, and psycopg splits, ~19 placeholders
+    # per row), and all other audited actions wait on the append lock meanwhile.
+    # ORDER BY ord: identity values are assigned in row order, so id order is chain order.
+    names = ", ".join(name for name, _ in _BULK_COLUMNS)
+    definitions = ", ".join(f"{name} {sql_type}" for name, sql_type in _BULK_COLUMNS)
+    sql = (
+        f"INSERT INTO {AuditEvent._meta.db_table} ({names}) "  # noqa: S608 - fixed names
+        f"SELECT {names} FROM jsonb_to_recordset(%s::jsonb) AS r({definitions}, ord integer) "
+        "ORDER BY ord"
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BULK_ROWS_PER_STATEMENT):
+            chunk = rows[start : start + BULK_ROWS_PER_STATEMENT]
+            payload = [
+                {**row, "occurred_at": format_timestamp(row["occurred_at"]), "ord": i}
+                for i, row in enumerate(chunk)
+            ]
+            cursor.execute(sql, [json.dumps(payload, ensure_ascii=False)])
 
 
 def audit_record(
@@ -193,7 +246,8 @@ def audit_record(
     # savepoint=False: if the append fails, the caller's whole transaction must roll back;
     # an action must never commit without its event.
     with transaction.atomic(savepoint=False):
-        (event,) = _chain([fields])
+        (row,) = _chain([fields])
+        event = AuditEvent(**row)
         event.save(force_insert=True)
     return event
 
@@ -201,16 +255,16 @@ def audit_record(
 def audit_record_many(events: Sequence[dict]) -> int:
     """Append many events (each a dict of audit_record's keyword arguments) in one go.
 
-    One lock, hashes chained in Python in the given order, rows inserted with bulk_create
-    (PostgreSQL assigns ids in VALUES order, so id order equals chain order).
+    One lock, hashes chained in Python in the given order, rows inserted a few thousand per
+    statement. For an action touching very many persons, one event whose `persons` lists them
+    all (GIN-indexed) is usually better than one event per person.
     """
     fields_list = [_fields(**e) for e in events]
     if not fields_list:
         return 0
     with transaction.atomic(savepoint=False):
-        rows = _chain(fields_list)
-        AuditEvent.objects.bulk_create(rows, batch_size=BULK_BATCH_SIZE)
-    return len(rows)
+        _bulk_insert(_chain(fields_list))
+    return len(fields_list)
 
 
 def _client_ip(request: Any) -> str | None:

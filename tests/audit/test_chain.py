@@ -7,7 +7,8 @@ import uuid
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from audit.chain import GENESIS_HASH, compute_hash
+from audit import services
+from audit.chain import GENESIS_HASH, HASHED_FIELDS, compute_hash
 from audit.models import AuditEvent
 from audit.services import audit_record, audit_record_many, chain_head, verify_chain
 
@@ -35,36 +36,61 @@ def test_empty_chain_verifies():
     assert chain_head() == {"id": None, "hash": GENESIS_HASH, "occurred_at": None, "count": 0}
 
 
+EXOTIC = {
+    "actor": None,
+    "action": "person.search",
+    "persons": ("P0000000001", "P0000000002"),
+    "purpose_code": "bansos",
+    "purpose_text": 'Bantuan \u2014 \u00f1 \u6f22\u5b57 \U0001f600 "q" \\ \t',
+    "ip": "2001:0DB8:0000::0001",
+    "user_agent": "Mozilla/5.0\x00evil\ud800",
+    "query": {
+        "name": "Siti",
+        "big": 1e100,
+        "int_float": 5.0,
+        "neg_zero": -0.0,
+        "small": 1.5e-7,
+        "huge_int": 10**30,
+        "round_int": 1200,
+        "when": dt.date(2024, 10, 17),
+        "uid": uuid.UUID(int=1),
+        "amount": decimal.Decimal("12.50"),
+        "tuple": (1, 2),
+        "nested": {"b": [True, None, "x\x00"], "a": 1, "\u00e9": {}},
+    },
+    "detail": {"count": 3, "empty": []},
+}
+
+
 def test_stored_values_hash_like_written_values(user):
     """Values PostgreSQL normalises (jsonb numbers, inet, timestamps) must not break hashes."""
-    event = audit_record(
-        actor=user,
-        action="person.search",
-        persons=("P0000000001", "P0000000002"),
-        purpose_code="bansos",
-        purpose_text="Verifikasi penerima bantuan — ñ ü 漢字 \U0001f600",
-        ip="2001:0DB8:0000::0001",
-        user_agent="Mozilla/5.0\x00evil",
-        query={
-            "name": "Siti",
-            "big": 1e100,
-            "int_float": 5.0,
-            "neg_zero": -0.0,
-            "small": 1.5e-7,
-            "huge_int": 10**30,
-            "when": dt.date(2024, 10, 17),
-            "uid": uuid.UUID(int=1),
-            "amount": decimal.Decimal("12.50"),
-            "tuple": (1, 2),
-            "nested": {"b": [True, None, "x\x00"], "a": 1},
-        },
-        detail={"count": 3},
-    )
+    event = audit_record(**{**EXOTIC, "actor": user})
     stored = AuditEvent.objects.get(pk=event.pk)
     assert stored.ip == "2001:db8::1"
     assert "\x00" not in stored.user_agent
     assert stored.hash == event.hash
     assert verify_chain().ok
+
+
+def test_bulk_stored_values_hash_like_written_values(user):
+    assert audit_record_many([{**EXOTIC, "actor": user}, EXOTIC]) == 2
+    first, second = AuditEvent.objects.order_by("id")
+    assert first.actor_id == user.pk
+    assert first.actor_username == "petugas1"
+    assert first.persons == ["P0000000001", "P0000000002"]
+    assert first.ip == "2001:db8::1"
+    assert first.query["nested"]["a"] == 1
+    assert second.actor_id is None
+    assert second.prev_hash == first.hash
+    assert verify_chain().ok
+
+
+def test_bulk_insert_writes_every_column():
+    """The bulk path lists columns by hand; a new model field must be added there too."""
+    columns = {name for name, _ in services._BULK_COLUMNS}
+    fields = {f.attname for f in AuditEvent._meta.concrete_fields} - {"id"}
+    assert columns == fields
+    assert columns == set(HASHED_FIELDS) | {"hash"}
 
 
 def test_anonymous_actor_is_recorded_without_user():
