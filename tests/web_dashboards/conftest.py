@@ -199,3 +199,9 @@ def city(db) -> City:
     make_user(c, "auditor", Role.AUDITOR, None)
     make_user(c, "public", Role.PUBLIC, None)
     return c
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Seven users per test: argon2 would dominate the run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
