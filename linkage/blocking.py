@@ -43,17 +43,37 @@ def _codes(values: pd.Series | np.ndarray) -> np.ndarray:
 def combine_codes(*parts: np.ndarray) -> np.ndarray:
     """Combine per-column codes into one code; -1 if any part is missing.
 
-    Re-factorising after every step keeps the combined range small, so the multiplication
-    never overflows whatever the number of columns.
+    Codes only need equality (blocks are found by sorting), so parts are mixed by
+    multiplication; re-factorising happens only when the product could overflow int64.
     """
     out = parts[0].copy()
     for p in parts[1:]:
         missing = (out < 0) | (p < 0)
-        combined = out * (int(p.max()) + 2) + p
-        combined[missing] = -1
-        out = _codes(combined)
+        width = int(p.max()) + 2
+        if (int(out.max()) + 1) * width >= 2**62:
+            out = _codes(out)
+        out = out * width + p
         out[missing] = -1
     return out
+
+
+class ColumnCodes:
+    """Per-run cache of column codes: several keys share columns (name, date, region), and
+    factorising a string column is the costliest step of building a key."""
+
+    def __init__(self, df: pd.DataFrame) -> None:
+        self.df = df
+        self._cache: dict[str, np.ndarray] = {}
+
+    def __call__(self, column: str) -> np.ndarray:
+        if column not in self._cache:
+            self._cache[column] = _codes(self.df[column])
+        return self._cache[column]
+
+    def derived(self, name: str, make: Callable[[], np.ndarray]) -> np.ndarray:
+        if name not in self._cache:
+            self._cache[name] = make()
+        return self._cache[name]
 
 
 def _single(codes: np.ndarray) -> KeyCodes:
@@ -69,123 +89,133 @@ def _valid_nik(df: pd.DataFrame) -> np.ndarray:
     return (nik.str.len() == 16) & nik.str.isdigit()
 
 
-def key_nik_exact(df: pd.DataFrame) -> KeyCodes:
-    nik = df["nik"].where(_valid_nik(df), "")
+def key_nik_exact(c: ColumnCodes) -> KeyCodes:
+    nik = c.df["nik"].where(_valid_nik(c.df), "")
     return _single(_codes(nik))
 
 
-def key_nik_one_off(df: pd.DataFrame) -> KeyCodes:
+def pairs_nik_one_off(
+    c: ColumnCodes, max_block_size: int
+) -> tuple[np.ndarray, np.ndarray, dict[str, int], np.ndarray]:
     """Deletion neighbourhood of the 16 digits: both a one-digit substitution and a swap of
     two adjacent digits leave at least one identical 15-digit string after deleting one
-    digit from each side. Done on int64 arithmetic so 16 variants per record stay cheap.
+    digit from each side. Done on int64 arithmetic so 16 variants per value stay cheap.
 
     The variant is paired with the first letter of the given name: NIKs of people born on
     nearby dates in one district are one digit apart by construction (DDMMYY + serial), so
     the bare variant would pair every such neighbour — tens of pairs per record in a city.
+
+    Works on distinct (NIK, initial) values and expands value pairs to record pairs at the
+    end: one person's three records with one NIK would otherwise repeat every pair 16 times.
     """
-    valid = _valid_nik(df).to_numpy()
-    rows = np.flatnonzero(valid)
-    if len(rows) == 0:
-        return rows, rows
-    nums = df["nik"].to_numpy()[rows].astype(np.int64)
-    all_rows, all_keys = [], []
-    for k in range(16):  # delete the digit at power-of-ten position k
-        high = nums // 10 ** (k + 1)
-        low = nums % 10**k
-        all_rows.append(rows)
-        all_keys.append(high * 10**k + low)
-    r = np.concatenate(all_rows)
-    k = _codes(np.concatenate(all_keys))
-    initial = _codes(df["given_name_key"].fillna("").astype(str).str[:1].to_numpy()[r])
-    k = combine_codes(k, initial)
-    # one record may produce the same variant twice (repeated digits): keep it once
-    enc = sorted_unique(r[k >= 0].astype(np.int64) * (int(k.max()) + 1) + k[k >= 0])
-    width = int(k.max()) + 1
-    return enc // width, enc % width
-
-
-def _date_parts(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    d = pd.to_datetime(df["birth_date"])
-    y = d.dt.year.fillna(-1).astype(np.int64).to_numpy()
-    m = d.dt.month.fillna(-1).astype(np.int64).to_numpy()
-    day = d.dt.day.fillna(-1).astype(np.int64).to_numpy()
-    return y, m, day
-
-
-def key_name_dob(df: pd.DataFrame) -> KeyCodes:
-    return _single(combine_codes(_codes(df["name_key"]), _codes(df["birth_date"])))
-
-
-def key_sorted_name_dob(df: pd.DataFrame) -> KeyCodes:
-    return _single(combine_codes(_codes(df["name_sorted"]), _codes(df["birth_date"])))
-
-
-def key_phonetic_dob(df: pd.DataFrame) -> KeyCodes:
-    return _single(combine_codes(_codes(df["name_phonetic"]), _codes(df["birth_date"])))
-
-
-def key_phonetic_year_kelurahan(df: pd.DataFrame) -> KeyCodes:
-    y, _, _ = _date_parts(df)
-    y = np.where(y < 0, -1, y)
-    return _single(
-        combine_codes(_codes(df["name_phonetic"]), _codes(y), _codes(df["kelurahan_code"]))
+    df = c.df
+    rows = np.flatnonzero(_valid_nik(df).to_numpy())
+    initial = c.derived(
+        "given_initial", lambda: _codes(df["given_name_key"].fillna("").astype(str).str[:1])
     )
+    empty = np.empty(0, dtype=np.int64)
+    stats = {"blocks": 0, "oversized_blocks": 0, "records_in_oversized": 0}
+    if len(rows) == 0:
+        return empty, empty, stats, rows
+    value = combine_codes(df["nik"].to_numpy()[rows].astype(np.int64), initial[rows])
+    rows, value = rows[value >= 0], value[value >= 0]
+    uniq, inverse = np.unique(value, return_inverse=True)
+    nums, init = uniq // (int(initial.max()) + 2), uniq % (int(initial.max()) + 2)
+    vid = np.arange(len(uniq))
+    keys = [
+        (nums // 10 ** (k + 1)) * 10**k + nums % 10**k for k in range(16)
+    ]  # delete the digit at power-of-ten position k
+    vk = combine_codes(np.concatenate(keys), np.tile(init, 16))
+    va, vb, stats = pairs_within_blocks(np.tile(vid, 16), vk, max_block_size)
+    # expand value pairs to record pairs (cross product of the two values' records)
+    order = np.argsort(inverse, kind="stable")
+    size = np.bincount(inverse, minlength=len(uniq))
+    start = np.cumsum(size) - size
+    cnt = size[va] * size[vb]
+    pid = np.repeat(np.arange(len(va)), cnt)
+    off = np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    ra = rows[order[start[va][pid] + off // size[vb][pid]]]
+    rb = rows[order[start[vb][pid] + off % size[vb][pid]]]
+    return np.minimum(ra, rb), np.maximum(ra, rb), stats, rows
 
 
-def key_kk_given(df: pd.DataFrame) -> KeyCodes:
-    return _single(combine_codes(_codes(df["kk_number"]), _codes(df["given_name_key"])))
+def _date_parts(c: ColumnCodes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def make() -> np.ndarray:
+        d = pd.to_datetime(c.df["birth_date"])
+        y = d.dt.year.fillna(-1).astype(np.int64).to_numpy()
+        m = d.dt.month.fillna(-1).astype(np.int64).to_numpy()
+        day = d.dt.day.fillna(-1).astype(np.int64).to_numpy()
+        return np.stack([y, m, day])
+
+    ymd = c.derived("birth_ymd", make)
+    return ymd[0], ymd[1], ymd[2]
 
 
-def key_dob_swapped_phonetic(df: pd.DataFrame) -> KeyCodes:
+def key_name_dob(c: ColumnCodes) -> KeyCodes:
+    return _single(combine_codes(c("name_key"), c("birth_date")))
+
+
+def key_sorted_name_dob(c: ColumnCodes) -> KeyCodes:
+    return _single(combine_codes(c("name_sorted"), c("birth_date")))
+
+
+def key_phonetic_dob(c: ColumnCodes) -> KeyCodes:
+    return _single(combine_codes(c("name_phonetic"), c("birth_date")))
+
+
+def key_phonetic_year_kelurahan(c: ColumnCodes) -> KeyCodes:
+    y, _, _ = _date_parts(c)
+    y = np.where(y < 0, -1, y)
+    return _single(combine_codes(c("name_phonetic"), _codes(y), c("kelurahan_code")))
+
+
+def key_kk_given(c: ColumnCodes) -> KeyCodes:
+    return _single(combine_codes(c("kk_number"), c("given_name_key")))
+
+
+def key_dob_swapped_phonetic(c: ColumnCodes) -> KeyCodes:
     """Unordered (day, month) + year: a date and its day/month swap share the block."""
-    y, m, d = _date_parts(df)
+    y, m, d = _date_parts(c)
     lo, hi = np.minimum(m, d), np.maximum(m, d)
     date_code = np.where(y < 0, -1, (y * 100 + lo) * 100 + hi)
-    return _single(combine_codes(_codes(df["name_phonetic"]), _codes(date_code)))
+    return _single(combine_codes(c("name_phonetic"), _codes(date_code)))
 
 
-def key_phonetic_monthday(df: pd.DataFrame) -> KeyCodes:
+def key_phonetic_monthday(c: ColumnCodes) -> KeyCodes:
     """Same name sound and day+month, any year: catches a wrong birth year."""
-    _, m, d = _date_parts(df)
+    _, m, d = _date_parts(c)
     md = np.where(m < 0, -1, m * 100 + d)
-    return _single(
-        combine_codes(_codes(df["name_phonetic"]), _codes(md), _codes(df["kecamatan_code"]))
-    )
+    return _single(combine_codes(c("name_phonetic"), _codes(md), c("kecamatan_code")))
 
 
-def key_given_dob_kecamatan(df: pd.DataFrame) -> KeyCodes:
+def key_given_dob_kecamatan(c: ColumnCodes) -> KeyCodes:
     """First name + date + district: catches a changed or dropped second name."""
-    return _single(
-        combine_codes(
-            _codes(df["given_name_key"]), _codes(df["birth_date"]), _codes(df["kecamatan_code"])
-        )
-    )
+    return _single(combine_codes(c("given_name_key"), c("birth_date"), c("kecamatan_code")))
 
 
-def key_name_address(df: pd.DataFrame) -> KeyCodes:
+def key_name_address(c: ColumnCodes) -> KeyCodes:
     """Name sound + street: records without NIK or birth date still meet at their address."""
-    return _single(combine_codes(_codes(df["name_phonetic"]), _codes(df["address_key"])))
+    return _single(combine_codes(c("name_phonetic"), c("address_key")))
 
 
-def key_name_kelurahan(df: pd.DataFrame) -> KeyCodes:
-    return _single(combine_codes(_codes(df["name_key"]), _codes(df["kelurahan_code"])))
+def key_name_kelurahan(c: ColumnCodes) -> KeyCodes:
+    return _single(combine_codes(c("name_key"), c("kelurahan_code")))
 
 
-def key_dob_kelurahan(df: pd.DataFrame) -> KeyCodes:
+def key_dob_kelurahan(c: ColumnCodes) -> KeyCodes:
     """Exact date + village: finds a person whose name is mistyped and NIK missing."""
-    return _single(combine_codes(_codes(df["birth_date"]), _codes(df["kelurahan_code"])))
+    return _single(combine_codes(c("birth_date"), c("kelurahan_code")))
 
 
-def key_monthday_address(df: pd.DataFrame) -> KeyCodes:
+def key_monthday_address(c: ColumnCodes) -> KeyCodes:
     """Day + month at one street and house: a wrong birth year plus a name typo."""
-    _, m, d = _date_parts(df)
+    _, m, d = _date_parts(c)
     md = np.where(m < 0, -1, m * 100 + d)
-    return _single(combine_codes(_codes(md), _codes(df["address_key"]), _codes(df["house_number"])))
+    return _single(combine_codes(_codes(md), c("address_key"), c("house_number")))
 
 
-NAMED_KEYS: dict[str, Callable[[pd.DataFrame], KeyCodes]] = {
+NAMED_KEYS: dict[str, Callable[[ColumnCodes], KeyCodes]] = {
     "nik_exact": key_nik_exact,
-    "nik_one_off": key_nik_one_off,
     "name_dob": key_name_dob,
     "sorted_name_dob": key_sorted_name_dob,
     "phonetic_dob": key_phonetic_dob,
@@ -203,11 +233,11 @@ NAMED_KEYS: dict[str, Callable[[pd.DataFrame], KeyCodes]] = {
 BlockingKeySpec = str | tuple[str, ...]
 
 
-def key_codes(df: pd.DataFrame, spec: BlockingKeySpec) -> tuple[str, KeyCodes]:
+def key_codes(c: ColumnCodes, spec: BlockingKeySpec) -> tuple[str, KeyCodes]:
     """A named key, or a tuple of column names compared exactly (generic data sets)."""
     if isinstance(spec, str):
-        return spec, NAMED_KEYS[spec](df)
-    return "+".join(spec), _single(combine_codes(*(_codes(df[c]) for c in spec)))
+        return spec, NAMED_KEYS[spec](c)
+    return "+".join(spec), _single(combine_codes(*(c(col) for col in spec)))
 
 
 # --- pair generation --------------------------------------------------------------------------
@@ -269,9 +299,14 @@ def block(
     n = len(df)
     seen = np.empty(0, dtype=np.int64)
     reports: list[BlockingReport] = []
+    cache = ColumnCodes(df)
     for spec in keys:
-        name, (rows, codes) = key_codes(df, spec)
-        i, j, stats = pairs_within_blocks(rows, codes, max_block_size)
+        if spec == "nik_one_off":
+            name = spec
+            i, j, stats, rows = pairs_nik_one_off(cache, max_block_size)
+        else:
+            name, (rows, codes) = key_codes(cache, spec)
+            i, j, stats = pairs_within_blocks(rows, codes, max_block_size)
         enc = sorted_unique(i * n + j)
         new = _not_in_sorted(enc, seen)
         seen = np.sort(np.concatenate([seen, new]))
