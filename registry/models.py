@@ -401,3 +401,24 @@ class DatasetGrant(models.Model):
 
     def __str__(self) -> str:
         return f"grant:{self.pk} {self.dataset_id}->{self.grantee_id}"
+
+
+class SavedHouseholdQuery(models.Model):
+    """A planner's named household-query filters (registry.reports.household_query); running
+    it is audited like any other run, with the saved query's id in the audit query."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_household_queries"
+    )
+    name = models.CharField(max_length=100)
+    filters = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="saved_hh_query_name_per_owner")
+        ]
+
+    def __str__(self) -> str:
+        return f"saved-query:{self.pk}"
