@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Region
@@ -119,7 +119,7 @@ def person_search_view(request: HttpRequest) -> HttpResponse:
                 limit=SEARCH_LIMIT,
             )
         except InvalidQuery:
-            form.add_error(None, _t("Enter a NIK or a name."))
+            form.add_error(None, gettext("Enter a NIK or a name."))
         except NotFound as exc:
             raise Http404 from exc
         else:
@@ -155,7 +155,7 @@ def _display(name: str, value: Any) -> Any:
     if name == "relationship":
         return relationship_label(value)
     if name == "nik_reliable":
-        return _t("yes") if value else _t("no")
+        return gettext("yes") if value else gettext("no")
     return value
 
 
@@ -231,7 +231,7 @@ def person_detail_view(request: HttpRequest, public_id: str) -> HttpResponse:
     if profile.redirected_from:
         messages.info(
             request,
-            _t("Person %(old)s was merged into %(new)s.")
+            gettext("Person %(old)s was merged into %(new)s.")
             % {"old": profile.redirected_from, "new": profile.public_id},
         )
         return redirect("person_detail", public_id=profile.public_id)

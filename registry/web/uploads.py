@@ -23,7 +23,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -195,10 +195,10 @@ def upload_view(request: HttpRequest) -> HttpResponse:
         try:
             parsed = read_upload(upload.name, content, agency_mapping=agency.column_mapping)
         except FileFormatError as exc:
-            form.add_error("file", _t("The file cannot be read: %(reason)s") % {"reason": exc})
+            form.add_error("file", gettext("The file cannot be read: %(reason)s") % {"reason": exc})
         except Exception:  # a corrupt spreadsheet raises the reader's own errors
             logger.warning("unreadable upload agency=%s", agency.code, exc_info=True)
-            form.add_error("file", _t("The file cannot be read as CSV or XLSX."))
+            form.add_error("file", gettext("The file cannot be read as CSV or XLSX."))
         else:
             report = build_report(parsed)
             token = stage_file(
@@ -241,7 +241,7 @@ def upload_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
     mode = request.POST.get("mode")
     if mode == "cancel":
         staged_discard(staged)
-        messages.info(request, _t("The upload was discarded; nothing was imported."))
+        messages.info(request, gettext("The upload was discarded; nothing was imported."))
         return redirect("upload")
     if mode not in {"all", "valid"}:
         return redirect("upload_report", token=token)
@@ -265,12 +265,13 @@ def upload_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
     if batch.status == ImportBatch.Status.REJECTED:
         messages.error(
             request,
-            _t("Nothing was imported: %(count)s rows are invalid.") % {"count": batch.rows_invalid},
+            gettext("Nothing was imported: %(count)s rows are invalid.")
+            % {"count": batch.rows_invalid},
         )
     else:
         messages.success(
             request,
-            _t(
+            gettext(
                 "Imported: %(new)s new, %(changed)s changed, %(unchanged)s unchanged, "
                 "%(invalid)s invalid rows left out."
             )

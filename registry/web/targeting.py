@@ -1,0 +1,222 @@
+"""Aid targeting pages (social affairs): counts per check, drill-down lists, XLSX exports.
+Views only parse filters and call registry.reports.targeting, which filters by what the viewer
+may read and audits every list and export."""
+
+from __future__ import annotations
+
+from django import forms
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from registry.reports import targeting as report
+from registry.reports.common import EXPORT_LIMIT, PAGE_SIZE
+from registry.reports.planning import kecamatan_choices
+from registry.reports.xlsx import Sheet
+from registry.roles import Role
+from registry.selectors import viewer_from_request
+from registry.web.auth import role_required
+from registry.web.exports import table_cells, xlsx_response
+from registry.web.purpose import purpose_required
+
+TARGETING_ROLES = (Role.WALIDATA, Role.ANALYST)
+
+CHECK_LABELS = {
+    "deceased": _("Recipients recorded deceased by the civil registry"),
+    "double_payment": _("Paid twice in one program and period"),
+    "overlap": _("More programs than allowed in one period"),
+    "high_decile": _("Recipients in welfare decile 6 or higher"),
+    "low_decile_no_aid": _("Households in deciles 1-4 receiving nothing"),
+}
+CHECK_HELP = {
+    "deceased": _("Aid periods that start after the death date recorded by Disdukcapil."),
+    "double_payment": _("The same linked person on two records of one program and period."),
+    "overlap": _("Stacked cash programs, by the rules table below."),
+    "high_decile": _("Programs target deciles 1-5; these recipients' households rank 6-10."),
+    "low_decile_no_aid": _("Poorest households (deciles 1-4) with no aid receipt recorded."),
+}
+
+_PERSON = [
+    ("person_public_id", _("Person id")),
+    ("full_name", _("Name")),
+    ("nik", _("NIK")),
+    ("kelurahan", _("Kelurahan")),
+]
+_RECEIPT = [
+    ("agency_code", _("Agency")),
+    ("record_ref", _("Record")),
+    ("program", _("Program")),
+    ("period", _("Period")),
+    ("amount", _("Amount (Rp)")),
+]
+COLUMNS = {
+    "deceased": [*_PERSON, *_RECEIPT, ("civil_death", _("Date of death"))],
+    "double_payment": [
+        *_PERSON,
+        ("program", _("Program")),
+        ("period", _("Period")),
+        ("n", _("Payments")),
+        ("total_amount", _("Total (Rp)")),
+        ("agencies", _("Agencies")),
+        ("records", _("Records")),
+    ],
+    "overlap:household": [
+        ("household_public_id", _("Household id")),
+        ("kelurahan", _("Kelurahan")),
+        ("period", _("Period")),
+        ("programs", _("Programs")),
+        ("member_public_ids", _("Members")),
+    ],
+    "overlap:person": [
+        *_PERSON,
+        ("period", _("Period")),
+        ("programs", _("Programs")),
+    ],
+    "high_decile": [*_PERSON, *_RECEIPT, ("decile", _("Decile"))],
+    "low_decile_no_aid": [
+        ("household_public_id", _("Household id")),
+        ("kelurahan", _("Kelurahan")),
+        ("rw", _("RW")),
+        ("rt", _("RT")),
+        ("welfare_decile", _("Decile")),
+        ("members", _("Members")),
+    ],
+}
+LINKS = {
+    "person_public_id": lambda v: reverse("person_detail", args=[v]),
+    "household_public_id": lambda v: reverse("household_detail", args=[v]),
+}
+
+
+class FilterForm(forms.Form):
+    program = forms.ChoiceField(label=_("Program"), required=False, choices=())
+    period = forms.ChoiceField(label=_("Period"), required=False, choices=())
+    kecamatan = forms.ChoiceField(label=_("Kecamatan"), required=False, choices=())
+
+    def __init__(self, *args, programs=(), periods=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        everything = [("", _("All"))]
+        self.fields["program"].choices = everything + [(p, p) for p in programs]
+        self.fields["period"].choices = everything + [(p, p) for p in periods]
+        self.fields["kecamatan"].choices = everything + kecamatan_choices()
+
+    def filters(self) -> report.Filters:
+        if not self.is_valid():
+            return report.Filters()
+        d = self.cleaned_data
+        return report.Filters(program=d["program"], period=d["period"], kecamatan_code=d["kecamatan"])
+
+
+def _form(request: HttpRequest, viewer) -> FilterForm:
+    programs, periods = report.programs_and_periods(viewer)
+    return FilterForm(request.GET or None, programs=programs, periods=periods)
+
+
+def _check_or_404(check: str) -> str:
+    if check not in report.CHECKS:
+        raise Http404
+    return check
+
+
+def _rule(request: HttpRequest) -> report.OverlapRule:
+    return report.RULES_BY_CODE.get(request.GET.get("rule", ""), report.OVERLAP_RULES[0])
+
+
+def _columns(check: str, rule: report.OverlapRule):
+    return COLUMNS[f"overlap:{rule.level}"] if check == "overlap" else COLUMNS[check]
+
+
+@role_required(TARGETING_ROLES)
+def index_view(request: HttpRequest) -> HttpResponse:
+    viewer = viewer_from_request(request)
+    form = _form(request, viewer)
+    counts = report.targeting_counts(viewer, form.filters())
+    checks = [
+        {"code": c, "label": CHECK_LABELS[c], "help": CHECK_HELP[c], "count": counts[c]}
+        for c in report.CHECKS
+    ]
+    return render(
+        request,
+        "targeting/index.html",
+        {
+            "form": form,
+            "checks": checks,
+            "rules": report.OVERLAP_RULES,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@role_required(TARGETING_ROLES)
+@purpose_required
+def list_view(request: HttpRequest, check: str) -> HttpResponse:
+    check = _check_or_404(check)
+    viewer = viewer_from_request(request)
+    form = _form(request, viewer)
+    try:
+        page_number = max(int(request.GET.get("page", "1")), 1)
+    except ValueError:
+        page_number = 1
+    rule = _rule(request)
+    page = report.targeting_list(
+        viewer,
+        check,
+        form.filters(),
+        purpose=request.purpose,
+        offset=(page_number - 1) * PAGE_SIZE,
+        limit=PAGE_SIZE,
+        rule_code=rule.code,
+    )
+    columns = _columns(check, rule)
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "targeting/list.html",
+        {
+            "form": form,
+            "check": check,
+            "label": CHECK_LABELS[check],
+            "help": CHECK_HELP[check],
+            "rule": rule if check == "overlap" else None,
+            "rules": report.OVERLAP_RULES,
+            "page": page,
+            "columns": [label for _, label in columns],
+            "rows": table_cells(page.rows, columns, LINKS),
+            "page_number": page_number,
+            "has_next": page.offset + len(page.rows) < page.total,
+            "base_query": params.urlencode(),
+        },
+    )
+
+
+@role_required(TARGETING_ROLES)
+@purpose_required
+def export_view(request: HttpRequest, check: str) -> HttpResponse:
+    check = _check_or_404(check)
+    viewer = viewer_from_request(request)
+    rule = _rule(request)
+    page = report.targeting_list(
+        viewer,
+        check,
+        _form(request, viewer).filters(),
+        purpose=request.purpose,
+        limit=EXPORT_LIMIT,
+        export=True,
+        rule_code=rule.code,
+    )
+    columns = _columns(check, rule)
+    rows = [[c["value"] for c in cells] for cells in table_cells(page.rows, columns)]
+    sheet = Sheet(
+        title=check, headers=[gettext(str(label)) for _, label in columns], rows=rows
+    )
+    return xlsx_response(f"sasaran-{check.replace('_', '-')}", [sheet])
+
+
+urlpatterns = [
+    path("", index_view, name="index"),
+    path("<slug:check>/", list_view, name="list"),
+    path("<slug:check>/xlsx/", export_view, name="export"),
+]
