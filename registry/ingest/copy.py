@@ -25,14 +25,22 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
-    """COPY rows into table inside the caller's transaction; returns the number of rows."""
+def copy_rows(
+    table: str, columns: Sequence[str], rows: Iterable[Sequence[object]], *, prepared: bool = False
+) -> int:
+    """COPY rows into table inside the caller's transaction; returns the number of rows.
+    `prepared` rows already hold NULL markers, array literals and JSON text."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     count = 0
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-        count += 1
+    if prepared:
+        for row in rows:
+            writer.writerow(row)
+            count += 1
+    else:
+        for row in rows:
+            writer.writerow([_cell(v) for v in row])
+            count += 1
     if not count:
         return 0
     buffer.seek(0)

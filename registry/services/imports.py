@@ -10,17 +10,20 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterable
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
-from linkage.normalize.record import normalize_record
-from linkage.normalize.regions import RegionMatcher
 
 from audit.services import audit_record
-from registry.ingest.copy import copy_rows
+from linkage.normalize.record import normalize_record
+from linkage.normalize.regions import RegionMatcher
+from registry.ingest.copy import NULL, copy_rows
 from registry.ingest.reading import ParsedFile
 from registry.models import AidReceipt, Dataset, ImportBatch, SourceRecord
 
@@ -72,7 +75,7 @@ COPY_COLUMNS = (
 class ValidatedRow:
     line: int
     source_record_id: str
-    original: dict[str, object]
+    original_json: str  # the row as sent, canonical JSON: hashed and stored as is
     fields: dict[str, object]
     content_hash: str
 
@@ -93,18 +96,56 @@ def _jsonable(value: object) -> object:
     return value
 
 
-def original_values(record: dict[str, object]) -> dict[str, object]:
-    """The row exactly as sent (dates from spreadsheets as ISO text), empty cells dropped."""
-    return {k: _jsonable(v) for k, v in record.items() if v is not None and v != ""}
+def original_json(record: dict[str, object]) -> str:
+    """The row exactly as sent (spreadsheet dates as ISO text, empty cells dropped), as
+    canonical JSON so that the same content always gives the same hash."""
+    original = {k: _jsonable(v) for k, v in record.items() if v is not None and v != ""}
+    return json.dumps(original, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def content_hash(original: dict[str, object]) -> str:
-    payload = json.dumps(original, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(payload.encode()).hexdigest()
+def _source_id(record: dict[str, object]) -> str:
+    value = record.get("source_record_id")
+    if isinstance(value, float) and value.is_integer():
+        return format(value, ".0f")  # a numeric id typed in a spreadsheet cell
+    return str(value or "").strip()
+
+
+def _normalise_chunk(rows: list[tuple[int, dict[str, object]]], regency_code: str):
+    """Worker side of the parallel validation: pure Python, no database."""
+    regions = RegionMatcher.for_regency(regency_code)
+    out = []
+    for line, record in rows:
+        fields, errors = normalize_record(record, regions=regions)
+        out.append((line, record, fields, errors))
+    return out
+
+
+PARALLEL_MIN_ROWS = 20_000
+CHUNK_ROWS = 10_000
+
+
+def _normalised(rows, regions: RegionMatcher, progress):
+    """Normalise every row once. Large files use every core: normalising is pure CPU work
+    and the database waits anyway until validation is complete (all or nothing)."""
+    workers = os.cpu_count() or 1
+    if len(rows) < PARALLEL_MIN_ROWS or workers < 2:
+        for line, record in rows:
+            fields, errors = normalize_record(record, regions=regions)
+            if progress:
+                progress(1)
+            yield line, record, fields, errors
+        return
+    chunks = [rows[i : i + CHUNK_ROWS] for i in range(0, len(rows), CHUNK_ROWS)]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for chunk in pool.map(_normalise_chunk, chunks, [regions.regency_code] * len(chunks)):
+            if progress:
+                progress(len(chunk))
+            yield from chunk
 
 
 def validate_rows(
-    rows: Iterable[tuple[int, dict[str, object]]],
+    rows: list[tuple[int, dict[str, object]]],
     *,
     regions: RegionMatcher,
     progress: Callable[[int], None] | None = None,
@@ -112,11 +153,8 @@ def validate_rows(
     """Normalise every row once; collect every error with its line and field."""
     result = Validation()
     first_line_of: dict[str, int] = {}
-    for line, record in rows:
-        fields, errors = normalize_record(record, regions=regions)
-        source_id = str(record.get("source_record_id") or "").strip()
-        if isinstance(record.get("source_record_id"), float):
-            source_id = format(record["source_record_id"], ".0f")
+    for line, record, fields, errors in _normalised(rows, regions, progress):
+        source_id = _source_id(record)
         for field_name, reason in errors:
             result.errors.append(
                 {"line": line, "field": field_name, "reason": reason, "source_record_id": source_id}
@@ -135,12 +173,9 @@ def validate_rows(
             else:
                 first_line_of[source_id] = line
         if not errors:
-            original = original_values(record)
-            result.valid.append(
-                ValidatedRow(line, source_id, original, fields, content_hash(original))
-            )
-        if progress:
-            progress(1)
+            dumped = original_json(record)
+            digest = hashlib.sha256(dumped.encode()).hexdigest()
+            result.valid.append(ValidatedRow(line, source_id, dumped, fields, digest))
     return result
 
 
@@ -215,12 +250,7 @@ def _store_versions(batch: ImportBatch, rows: list[ValidatedRow]) -> list[int]:
     agency = batch.agency
     # One import per agency at a time: version numbers and the current flag stay consistent.
     type(agency).objects.select_for_update().filter(pk=agency.pk).first()
-    current = {
-        sid: (version, digest)
-        for sid, version, digest in SourceRecord.objects.filter(
-            agency=agency, is_current=True, source_record_id__in=[r.source_record_id for r in rows]
-        ).values_list("source_record_id", "version", "content_hash")
-    }
+    current = _current_versions(agency.pk, [r.source_record_id for r in rows])
     to_write: list[tuple[ValidatedRow, int]] = []
     superseded: list[str] = []
     for row in rows:
@@ -242,31 +272,47 @@ def _store_versions(batch: ImportBatch, rows: list[ValidatedRow]) -> list[int]:
     copy_rows(
         SourceRecord._meta.db_table,
         COPY_COLUMNS,
-        (
-            (
-                agency.pk,
-                batch.dataset_id,
-                batch.pk,
-                row.source_record_id,
-                version,
-                True,
-                row.content_hash,
-                row.line,
-                now,
-                row.original,
-                *(row.fields[c] for c in RECORD_COLUMNS),
-            )
-            for row, version in to_write
-        ),
+        (_copy_row(agency.pk, batch.dataset_id, batch.pk, row, v, now) for row, v in to_write),
+        prepared=True,
     )
     new_ids = list(SourceRecord.objects.filter(batch=batch).values_list("id", flat=True))
     _insert_aid_receipts(batch)
     return new_ids
 
 
-def _insert_aid_receipts(batch: ImportBatch) -> None:
-    from django.db import connection
+def _current_versions(agency_id: int, source_ids: list[str]) -> dict[str, tuple[int, str]]:
+    """source_record_id -> (version, content_hash) of the current versions, in one query with
+    one array parameter (an IN list of 100k placeholders is slow to build and to plan)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT source_record_id, version, content_hash FROM {SourceRecord._meta.db_table}
+                WHERE agency_id = %s AND is_current AND source_record_id = ANY(%s)""",  # noqa: S608
+            [agency_id, source_ids],
+        )
+        return {sid: (version, digest) for sid, version, digest in cursor.fetchall()}
 
+
+def _copy_row(agency_id: int, dataset_id: int, batch_id: int, row: ValidatedRow, version: int, now):
+    """One COPY line; the generic cell conversion is skipped on this hot path because the
+    column types are known here."""
+    fields = row.fields
+    values = [
+        agency_id, dataset_id, batch_id, row.source_record_id, version, "t", row.content_hash,
+        row.line, now, row.original_json,
+    ]  # fmt: skip
+    for column in RECORD_COLUMNS:
+        value = fields[column]
+        if value is None:
+            value = NULL
+        elif column == "flags":
+            value = "{" + ",".join(value) + "}"
+        elif column == "nik_reliable":
+            value = "t" if value else "f"
+        values.append(value)
+    return values
+
+
+def _insert_aid_receipts(batch: ImportBatch) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
