@@ -44,10 +44,13 @@ INSTALLED_APPS = [
     "audit",
     "registry",
     "api",
+    "ninja",
+    "procrastinate.contrib.django",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "api.middleware.BodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

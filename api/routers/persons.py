@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+
+from ninja import Field as NField
+from ninja import Query, Router, Schema
+
+from api.limits import bounded
+from api.params import PURPOSE, PURPOSE_TEXT, PurposeCode, purpose_of
+from api.schemas.common import AUTH_ERRORS, errors
+from api.schemas.persons import HouseholdProfileOut, PersonProfileOut, PersonSearchOut
+from api.services.explain import link_explanation
+from registry.selectors import (
+    SEARCH_LIMIT_MAX,
+    household_get_for_user,
+    person_get_for_user,
+    persons_search_for_user,
+    viewer_from_request,
+)
+
+router = Router(tags=["persons"])
+
+
+class PersonSearchQuery(Schema):
+    nik: str | None = NField(None, max_length=32, description="NIK (exact, reliable NIKs only)")
+    name: str | None = NField(
+        None, max_length=200, description="name (fuzzy, same normalisers as linkage)"
+    )
+    birth_date: date | None = NField(None, description="date of birth (ISO)")
+    kelurahan: str | None = NField(None, max_length=13, description="Kemendagri kelurahan code")
+    limit: int = NField(
+        20, ge=1, le=SEARCH_LIMIT_MAX, description=f"page size (max {SEARCH_LIMIT_MAX})"
+    )
+
+
+@router.get(
+    "/persons",
+    response={200: PersonSearchOut, **errors(400, 404, 503, *AUTH_ERRORS)},
+    summary="Find persons by NIK, or by name + birth date + kelurahan (ranked fuzzy search)",
+)
+def persons_search(
+    request,
+    q: Query[PersonSearchQuery],
+    x_purpose: PurposeCode = PURPOSE,
+    x_purpose_text: str = PURPOSE_TEXT,
+):
+    viewer = viewer_from_request(request, user=request.auth)
+    purpose = purpose_of(x_purpose, x_purpose_text)
+    hits = bounded(
+        lambda: persons_search_for_user(
+            viewer=viewer,
+            purpose=purpose,
+            nik=q.nik or "",
+            name=q.name or "",
+            birth_date=q.birth_date,
+            kelurahan_code=q.kelurahan or "",
+            limit=q.limit,
+        )
+    )
+    return 200, {"results": [asdict(h) for h in hits], "limit": q.limit}
+
+
+@router.get(
+    "/persons/{public_id}",
+    response={200: PersonProfileOut, **errors(400, 404, *AUTH_ERRORS)},
+    summary="Person profile: sources, golden values, household, aid history, link explanation",
+)
+def person_get(
+    request,
+    public_id: str,
+    x_purpose: PurposeCode = PURPOSE,
+    x_purpose_text: str = PURPOSE_TEXT,
+):
+    viewer = viewer_from_request(request, user=request.auth)
+    profile = person_get_for_user(
+        viewer=viewer, public_id=public_id, purpose=purpose_of(x_purpose, x_purpose_text)
+    )
+    return 200, {**asdict(profile), "link_explanation": link_explanation(profile)}
+
+
+@router.get(
+    "/households/{public_id}",
+    response={200: HouseholdProfileOut, **errors(400, 404, *AUTH_ERRORS)},
+    tags=["households"],
+    summary="Household profile (members visible to the caller)",
+)
+def household_get(
+    request,
+    public_id: str,
+    x_purpose: PurposeCode = PURPOSE,
+    x_purpose_text: str = PURPOSE_TEXT,
+):
+    viewer = viewer_from_request(request, user=request.auth)
+    profile = household_get_for_user(
+        viewer=viewer, public_id=public_id, purpose=purpose_of(x_purpose, x_purpose_text)
+    )
+    return 200, asdict(profile)
