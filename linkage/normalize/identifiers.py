@@ -13,7 +13,6 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
-from stdnum.exceptions import ValidationError
 from stdnum.id import nik as stdnum_nik
 
 from .caching import value_cache
@@ -44,6 +43,12 @@ SEX_MISMATCH = "sex_mismatch"
 # birth date is taken to be a KK number (its DDMMYY is the family card's
 # registration date, issued years after the person was born). See `check_nik`.
 KK_DATE_GAP_YEARS = 5
+
+_NIK_DAMAGED = f"nik:{EXCEL_DAMAGED}"
+_NIK_INVALID = f"nik:{INVALID}"
+_NIK_KK_IN_NIK = f"nik:{KK_IN_NIK}"
+_NIK_DATE_MISMATCH = f"nik:{DATE_MISMATCH}"
+_NIK_SEX_MISMATCH = f"nik:{SEX_MISMATCH}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +114,8 @@ def _identifier_digits(raw: object) -> tuple[str, bool, str]:
     if isinstance(raw, Decimal):
         return _decimal_digits(raw)
     text = str(raw).strip()
+    if text.isdigit() and text.isascii():  # the common case: clean digits
+        return (text, False, "") if text.strip("0") else ("", False, MISSING)
     if text.lower() in _EMPTY_TEXT:
         return "", False, MISSING
     if m := _SCIENTIFIC_RE.match(text.replace(" ", "")):
@@ -168,8 +175,12 @@ def decode_nik_date(digits: str, today: date) -> tuple[date | None, str]:
     """
     if len(digits) < 12:
         return None, ""
-    day, month, yy = int(digits[6:8]), int(digits[8:10]), int(digits[10:12])
-    sex = ""
+    return _decode_date_part(digits[6:12], today)
+
+
+@lru_cache(maxsize=1 << 16)
+def _decode_date_part(ddmmyy: str, today: date) -> tuple[date | None, str]:
+    day, month, yy = int(ddmmyy[:2]), int(ddmmyy[2:4]), int(ddmmyy[4:])
     if 1 <= day <= 31:
         sex = "L"
     elif 41 <= day <= 71:
@@ -215,8 +226,8 @@ def _check_nik(
     nik: CleanedId, birth_date: date | None, sex: str, kk_number: str, today: date
 ) -> NikCheck:
     digits = nik.value
-    flags = [_reprefix(flag, "nik") for flag in nik.flags]
-    damaged = f"nik:{EXCEL_DAMAGED}" in flags
+    flags = [f if f.startswith("nik:") else _reprefix(f, "nik") for f in nik.flags]
+    damaged = _NIK_DAMAGED in flags
     if not digits:
         return NikCheck(digits, False, tuple(flags), "", "", "", None, "")
 
@@ -229,7 +240,7 @@ def _check_nik(
     if len(digits) == ID_LENGTH:
         valid = stdnum_nik_valid(digits)
         if not valid:
-            flags.append(f"nik:{INVALID}")
+            flags.append(_NIK_INVALID)
 
     kk_in_nik = bool(kk_number) and _same_identifier(digits, kk_number, damaged=damaged)
     if (
@@ -241,13 +252,13 @@ def _check_nik(
     ):
         kk_in_nik = True
     if kk_in_nik:
-        flags.append(f"nik:{KK_IN_NIK}")
+        flags.append(_NIK_KK_IN_NIK)
     elif nik_date is not None:
         # Mismatches are only meaningful when the digits are a NIK at all.
         if birth_date is not None and nik_date != birth_date:
-            flags.append(f"nik:{DATE_MISMATCH}")
+            flags.append(_NIK_DATE_MISMATCH)
         if sex and nik_sex and sex != nik_sex:
-            flags.append(f"nik:{SEX_MISMATCH}")
+            flags.append(_NIK_SEX_MISMATCH)
 
     reliable = len(digits) == ID_LENGTH and valid and not damaged and not kk_in_nik
     return NikCheck(digits, reliable, tuple(flags), province, regency, district, nik_date, nik_sex)
@@ -264,7 +275,7 @@ def check_kk(kk: CleanedId) -> tuple[str, tuple[str, ...]]:
 
 @value_cache()
 def _check_kk(kk: CleanedId) -> tuple[str, tuple[str, ...]]:
-    flags = [_reprefix(flag, "kk") for flag in kk.flags]
+    flags = [f if f.startswith("kk:") else _reprefix(f, "kk") for f in kk.flags]
     digits = kk.value
     if len(digits) == ID_LENGTH and not _kk_plausible(digits):
         flags.append(f"kk:{INVALID}")
@@ -290,11 +301,16 @@ def _region_known(prefix: str) -> bool:
 
 @lru_cache(maxsize=1 << 16)
 def _nik_date_ok(ddmmyy: str) -> bool:
-    try:
-        stdnum_nik.get_birth_date("000000" + ddmmyy + "0000")
-    except ValidationError:
-        return False
-    return True
+    # stdnum.id.nik.get_birth_date's rule, without its per-call string cleaning:
+    # day modulo 40, and the date must exist in 19yy or 20yy.
+    day, month, yy = int(ddmmyy[:2]) % 40, int(ddmmyy[2:4]), int(ddmmyy[4:])
+    for century in (1900, 2000):
+        try:
+            date(century + yy, month, day)
+        except ValueError:
+            continue
+        return True
+    return False
 
 
 @lru_cache(maxsize=1 << 16)

@@ -5,17 +5,21 @@ operator sees them with the line number); flags are facts about a readable row t
 the linkage and the reviewers use (an Excel-damaged NIK, a kelurahan typo, a date
 whose day and month may be swapped). An invalid or damaged NIK/KK is never an error:
 16.7 M DTKS entries lack a NIK and they still have to be linked.
+
+Speed: agency files repeat households (one row per aid receipt), streets, places and
+region names, so fields are normalised in a few cached groups and a typical row is
+a handful of dictionary lookups (~10 µs). The caches are bounded LRUs.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from datetime import date
 
-from .address import normalize_address, parse_rt_rw
-from .caching import value_cache
-from .dates import parse_date, today_wib
+from .address import AddressParts, normalize_address, parse_rt_rw
+from .caching import bare, plain, value_cache
+from .dates import _parse_date, today_wib
 from .household_fields import (
     normalize_program,
     normalize_relationship,
@@ -23,7 +27,7 @@ from .household_fields import (
     parse_decile,
     parse_period,
 )
-from .identifiers import check_kk, check_nik, clean_identifier
+from .identifiers import _check_kk, _check_nik, _clean_identifier
 from .names import normalize_name
 from .regions import RegionMatcher
 from .sex import normalize_sex
@@ -34,9 +38,15 @@ FIELD_NAMES = (
     "address_key", "house_number", "rt", "rw", "kelurahan_code", "kecamatan_code",
     "relationship", "death_date", "welfare_decile", "program", "period", "amount", "flags",
 )  # fmt: skip
+INPUT_KEYS = (
+    "source_record_id", "nik", "kk_number", "full_name", "sex", "birth_place", "birth_date",
+    "address", "rt", "rw", "kelurahan", "kecamatan", "relationship", "death_date",
+    "welfare_decile", "program", "period", "amount",
+)  # fmt: skip
 
 TITLES_REMOVED = "name:titles_removed"
 _SPACES_RE = re.compile(r"\s+")
+_Errors = tuple[tuple[str, str], ...]
 
 
 def normalize_record(
@@ -44,35 +54,47 @@ def normalize_record(
 ) -> tuple[dict[str, object], list[tuple[str, str]]]:
     """Normalise one row. Text fields are '' when absent; dates and numbers None.
 
-    `fields` has exactly the keys in FIELD_NAMES; `errors` lists (field, reason).
+    `fields` has exactly the keys in FIELD_NAMES (in that order); `errors` lists
+    (field, reason) pairs, empty for a readable row.
     """
     today = today or today_wib()
+    try:
+        return _normalize(row, regions, today)
+    except TypeError:
+        # An unhashable value (a list or dict from a JSON batch) missed the caches:
+        # normalise its text form instead, which reports it as unreadable if need be.
+        return _normalize(_hashable_row(row), regions, today)
+
+
+def _normalize(
+    row: Mapping[str, object], regions: RegionMatcher, today: date
+) -> tuple[dict[str, object], list[tuple[str, str]]]:
     get = row.get
     errors: list[tuple[str, str]] = []
-    flags: list[str] = []
 
-    if not _text(get("source_record_id")):
+    source_id = get("source_record_id")
+    if source_id is None or not str(source_id).strip() or source_id != source_id:
         errors.append(("source_record_id", "missing"))
 
-    name = normalize_name(get("full_name"))
+    name = _name(get("full_name"))
     if not name.key:
         errors.append(("full_name", "missing"))
+
+    sex, sex_error = _sex(get("sex"))
+    if sex_error:
+        errors.append(("sex", sex_error))
+
+    birth = _date(get("birth_date"), "birth_date", today)
+    if birth.error:
+        errors.append(("birth_date", birth.error))
+    flags: list[str] = list(birth.flags)
     if name.titles:
         flags.append(TITLES_REMOVED)
 
-    sex, error = normalize_sex(get("sex"))
-    if error:
-        errors.append(("sex", error))
-
-    birth = parse_date(get("birth_date"), field="birth_date", today=today)
-    if birth.error:
-        errors.append(("birth_date", birth.error))
-    flags.extend(birth.flags)
-
-    death_raw = get("death_date")
     death_date = None
+    death_raw = get("death_date")
     if death_raw is not None and death_raw != "":
-        death = parse_date(death_raw, field="death_date", today=today)
+        death = _date(death_raw, "death_date", today)
         death_date = death.value
         if death.error:
             errors.append(("death_date", death.error))
@@ -85,33 +107,15 @@ def normalize_record(
     )
     flags.extend(id_flags)
 
-    address = normalize_address(get("address"))
-    rt, rw, error = parse_rt_rw(get("rt"), get("rw"))
-    if error:
-        errors.append(("rt", error))
-
+    address, rt, rw, address_errors = _address_block(get("address"), get("rt"), get("rw"))
     region = regions.match(get("kelurahan"), get("kecamatan"))
     flags.extend(region.flags)
 
-    relationship, error = normalize_relationship(get("relationship"))
-    if error:
-        errors.append(("relationship", error))
-    decile, error = parse_decile(get("welfare_decile"))
-    if error:
-        errors.append(("welfare_decile", error))
-
-    program, _ = normalize_program(get("program"))
-    period, period_error = parse_period(get("period"))
-    if period_error:
-        errors.append(("period", period_error))
-    amount, error = parse_amount(get("amount"))
-    if error:
-        errors.append(("amount", error))
-    # One aid receipt needs both what was paid and when.
-    if program and not period and not period_error:
-        errors.append(("period", "missing for an aid receipt"))
-    if not program and (period or amount is not None):
-        errors.append(("program", "missing for an aid receipt"))
+    relationship, decile, program, period, amount, aid_errors = _household_block(
+        get("relationship"), get("welfare_decile"), get("program"), get("period"), get("amount")
+    )
+    if address_errors or aid_errors:
+        errors.extend(address_errors + aid_errors)
 
     fields: dict[str, object] = {
         "nik": nik,
@@ -123,7 +127,7 @@ def normalize_record(
         "name_phonetic": name.phonetic,
         "given_name_key": name.given,
         "sex": sex,
-        "birth_place": normalize_place(get("birth_place")),
+        "birth_place": _place(get("birth_place")),
         "birth_date": birth.value,
         "address": address.display,
         "address_key": address.key,
@@ -138,7 +142,7 @@ def normalize_record(
         "program": program,
         "period": period,
         "amount": amount,
-        "flags": sorted(set(flags)),
+        "flags": sorted(set(flags)) if len(flags) > 1 else flags,
     }
     return fields, errors
 
@@ -147,17 +151,52 @@ def normalize_record(
 def _identifiers(
     nik_raw: object, kk_raw: object, birth_date: date | None, sex: str, today: date
 ) -> tuple[str, bool, str, tuple[str, ...]]:
-    """NIK and KK together: rows of one person repeat all four inputs, so one cache hit
-    replaces four normaliser calls."""
-    kk_number, kk_flags = check_kk(clean_identifier(kk_raw, field="kk"))
-    check = check_nik(
-        clean_identifier(nik_raw, field="nik"),
-        birth_date=birth_date,
-        sex=sex,
-        kk_number=kk_number,
-        today=today,
-    )
+    """NIK and KK together: rows of one person repeat all five inputs, so one cache hit
+    replaces five normaliser calls."""
+    kk_number, kk_flags = _check_kk(_clean_identifier(kk_raw, "kk"))
+    check = _check_nik(_clean_identifier(nik_raw, "nik"), birth_date, sex, kk_number, today)
     return check.nik, check.reliable, kk_number, check.flags + kk_flags
+
+
+@value_cache()
+def _address_block(
+    address_raw: object, rt_raw: object, rw_raw: object
+) -> tuple[AddressParts, int | None, int | None, _Errors]:
+    address = normalize_address(address_raw)
+    rt, rw, error = parse_rt_rw(rt_raw, rw_raw)
+    errors: _Errors = (("rt", error),) if error else ()
+    return address, rt, rw, errors
+
+
+@value_cache()
+def _household_block(
+    relationship_raw: object,
+    decile_raw: object,
+    program_raw: object,
+    period_raw: object,
+    amount_raw: object,
+) -> tuple[str, int | None, str, str, int | None, _Errors]:
+    """Relationship, decile and the aid receipt: few distinct combinations per file."""
+    errors: list[tuple[str, str]] = []
+    relationship, error = normalize_relationship(relationship_raw)
+    if error:
+        errors.append(("relationship", error))
+    decile, error = parse_decile(decile_raw)
+    if error:
+        errors.append(("welfare_decile", error))
+    program, _ = normalize_program(program_raw)
+    period, period_error = parse_period(period_raw)
+    if period_error:
+        errors.append(("period", period_error))
+    amount, error = parse_amount(amount_raw)
+    if error:
+        errors.append(("amount", error))
+    # One aid receipt needs both what was paid and when.
+    if program and not period and not period_error:
+        errors.append(("period", "missing for an aid receipt"))
+    if not program and (period or amount is not None):
+        errors.append(("program", "missing for an aid receipt"))
+    return relationship, decile, program, period, amount, tuple(errors)
 
 
 @value_cache(maxsize=4096)
@@ -169,9 +208,20 @@ def normalize_place(raw: object) -> str:
     return "" if text in {"NAN", "NULL", "NONE"} else text
 
 
-def _text(raw: object) -> str:
-    if raw is None:
-        return ""
-    if isinstance(raw, float) and raw != raw:
-        return ""
-    return str(raw).strip()
+def _hashable_row(row: Mapping[str, object]) -> dict[str, object]:
+    return {k: (v if isinstance(v, Hashable) else str(v)) for k, v in row.items()}
+
+
+# The identifier block is cached as a whole; nested caches would only add entries.
+_clean_identifier = plain(_clean_identifier)
+_check_kk = plain(_check_kk)
+_check_nik = plain(_check_nik)
+
+# The bare caches (no per-call unhashable fallback: normalize_record catches TypeError).
+_name = bare(normalize_name)
+_sex = bare(normalize_sex)
+_date = bare(_parse_date)
+_place = bare(normalize_place)
+_identifiers = bare(_identifiers)
+_address_block = bare(_address_block)
+_household_block = bare(_household_block)

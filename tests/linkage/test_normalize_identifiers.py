@@ -199,3 +199,19 @@ def test_check_kk():
     assert check_kk(clean_identifier("", field="kk")) == ("", ("kk:missing",))
     assert check_kk(clean_identifier("3671123207150002", field="kk"))[1] == ("kk:invalid",)
     assert check_kk(clean_identifier("9971121007150002", field="kk"))[1] == ("kk:invalid",)
+
+
+def test_validity_agrees_with_stdnum():
+    import random
+
+    from stdnum.id import nik as stdnum_nik
+
+    from linkage.normalize.identifiers import stdnum_nik_valid
+
+    rng = random.Random(20260301)
+    for i in range(20000):
+        prefix = rng.choice(["3671", "3201", "3171", "1101", "9971", "0000"])
+        if i % 2:
+            prefix = f"{rng.randrange(10000):04d}"
+        number = prefix + "".join(rng.choice("0123456789") for _ in range(12))
+        assert stdnum_nik_valid(number) == stdnum_nik.is_valid(number), number
