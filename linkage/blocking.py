@@ -84,9 +84,8 @@ def _single(codes: np.ndarray) -> KeyCodes:
 # --- key builders -----------------------------------------------------------------------------
 
 
-def _valid_nik(df: pd.DataFrame) -> np.ndarray:
-    nik = df["nik"].fillna("").astype(str)
-    return (nik.str.len() == 16) & nik.str.isdigit()
+def _valid_nik(df: pd.DataFrame) -> pd.Series:
+    return df["nik"].fillna("").astype(str).str.fullmatch(r"\d{16}")
 
 
 def key_nik_exact(c: ColumnCodes) -> KeyCodes:
@@ -111,7 +110,8 @@ def pairs_nik_one_off(
     df = c.df
     rows = np.flatnonzero(_valid_nik(df).to_numpy())
     initial = c.derived(
-        "given_initial", lambda: _codes(df["given_name_key"].fillna("").astype(str).str[:1])
+        "given_initial",
+        lambda: _codes(df["given_name_key"].fillna("").astype(str).to_numpy().astype("U1")),
     )
     empty = np.empty(0, dtype=np.int64)
     stats = {"blocks": 0, "oversized_blocks": 0, "records_in_oversized": 0}
@@ -297,7 +297,7 @@ def block(
     """Union of candidate pairs over ``keys``, with a per-key report of how many pairs each
     key produced and how many of them no earlier key had found."""
     n = len(df)
-    seen = np.empty(0, dtype=np.int64)
+    per_key: list[np.ndarray] = []
     reports: list[BlockingReport] = []
     cache = ColumnCodes(df)
     for spec in keys:
@@ -308,14 +308,13 @@ def block(
             name, (rows, codes) = key_codes(cache, spec)
             i, j, stats = pairs_within_blocks(rows, codes, max_block_size)
         enc = sorted_unique(i * n + j)
-        new = _not_in_sorted(enc, seen)
-        seen = np.sort(np.concatenate([seen, new]))
+        per_key.append(enc)
         reports.append(
             BlockingReport(
                 key=name,
                 records_keyed=len(sorted_unique(rows)),
                 pairs=len(enc),
-                new_pairs=len(new),
+                new_pairs=0,
                 **stats,
             )
         )
@@ -323,9 +322,19 @@ def block(
         a, b = extra_pairs
         enc = sorted_unique(np.minimum(a, b) * n + np.maximum(a, b))
         enc = enc[(enc // n) != (enc % n)]
-        new = _not_in_sorted(enc, seen)
-        seen = np.sort(np.concatenate([seen, new]))
-        reports.append(BlockingReport("decisions", len(a), 0, 0, 0, len(enc), len(new)))
+        per_key.append(enc)
+        reports.append(BlockingReport("decisions", len(a), 0, 0, 0, len(enc), 0))
+    # One stable sort of all keys' pairs: a pair is "new" for the first key (in the
+    # configured order) that produced it; cheaper than a running sorted union per key.
+    all_enc = np.concatenate(per_key) if per_key else np.empty(0, dtype=np.int64)
+    key_idx = np.repeat(np.arange(len(per_key)), [len(e) for e in per_key])
+    order = np.argsort(all_enc, kind="stable")
+    sorted_enc = all_enc[order]
+    first = np.r_[True, sorted_enc[1:] != sorted_enc[:-1]] if len(sorted_enc) else sorted_enc
+    new_counts = np.bincount(key_idx[order][first], minlength=len(per_key))
+    for r, cnt in zip(reports, new_counts, strict=True):
+        r.new_pairs = int(cnt)
+    seen = sorted_enc[first] if len(sorted_enc) else sorted_enc
     return CandidatePairs(seen // n, seen % n, reports)
 
 

@@ -97,10 +97,63 @@ def str_array(s: pd.Series) -> np.ndarray:
     return s.fillna("").astype(str).to_numpy(dtype=object)
 
 
-def date_days(s: pd.Series) -> np.ndarray:
-    """Days since epoch; NaT -> int64 min."""
-    d = pd.to_datetime(s)
-    return d.to_numpy(dtype="datetime64[D]").astype(np.int64)
+class Columns:
+    """Per-run cache of column views. Equality tests run on int codes (one vectorised int
+    compare) instead of object-array string compares, and each column is converted once even
+    when several comparisons read it."""
+
+    def __init__(self, df: pd.DataFrame) -> None:
+        self.df = df
+        self._cache: dict[tuple[str, str], np.ndarray] = {}
+
+    def _get(self, kind: str, col: str, make) -> np.ndarray:  # noqa: ANN001
+        key = (kind, col)
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    def s(self, col: str) -> np.ndarray:
+        return self._get("s", col, lambda: str_array(self.df[col]))
+
+    def code(self, col: str) -> np.ndarray:
+        """Dense codes, -1 for missing ('' / NaN)."""
+
+        def make() -> np.ndarray:
+            v = self.s(col)
+            codes, _ = pd.factorize(np.where(v == "", None, v), use_na_sentinel=True)
+            return codes.astype(np.int64)
+
+        return self._get("code", col, make)
+
+    def ints(self, col: str) -> np.ndarray:
+        return self._get(
+            "int",
+            col,
+            lambda: (
+                pd.to_numeric(self.df[col], errors="coerce").fillna(-1).astype(np.int64).to_numpy()
+            ),
+        )
+
+    def ymd(self, col: str) -> np.ndarray:
+        def make() -> np.ndarray:
+            d = pd.to_datetime(self.df[col])
+            parts = [d.dt.year, d.dt.month, d.dt.day]
+            return np.stack([p.fillna(-1).astype(np.int64).to_numpy() for p in parts])
+
+        return self._get("ymd", col, make)
+
+    def bools(self, col: str) -> np.ndarray:
+        return self._get("bool", col, lambda: self.df[col].fillna(False).to_numpy(dtype=bool))
+
+    def derived(self, name: str, make) -> np.ndarray:  # noqa: ANN001
+        return self._get("derived", name, make)
+
+    def eq(self, col: str, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(equal and present, either missing) for the pairs."""
+        c = self.code(col)
+        ci, cj = c[i], c[j]
+        missing = (ci < 0) | (cj < 0)
+        return (ci == cj) & ~missing, missing
 
 
 def _sim(a: np.ndarray, b: np.ndarray, scorer: object, workers: int) -> np.ndarray:
@@ -112,52 +165,60 @@ def _sim(a: np.ndarray, b: np.ndarray, scorer: object, workers: int) -> np.ndarr
 # --- per-kind level logic ---------------------------------------------------------------------
 
 
-def _name_levels(df: pd.DataFrame, c: Comparison, i: np.ndarray, j: np.ndarray, w: int):
-    key, srt, pho = (str_array(df[col]) for col in c.columns)
-    ka, kb = key[i], key[j]
+def _name_levels(t: Columns, c: Comparison, i: np.ndarray, j: np.ndarray, w: int):
+    key_c, srt_c, pho_c = c.columns
+    exact, missing = t.eq(key_c, i, j)
+    sorted_eq, _ = t.eq(srt_c, i, j)
+    phon_eq, _ = t.eq(pho_c, i, j)
     lv = np.zeros(len(i), dtype=np.int8)
-    missing = (ka == "") | (kb == "")
-    exact = ka == kb
-    sorted_eq = srt[i] == srt[j]
-    phon_eq = (pho[i] == pho[j]) & (pho[i] != "")
     lv[exact] = 6
     rest = ~exact & ~missing
     lv[rest & sorted_eq] = 5
     lv[rest & ~sorted_eq & phon_eq] = 4
     fuzzy = np.flatnonzero(rest & ~sorted_eq & ~phon_eq)
     if len(fuzzy):
+        key, srt = t.s(key_c), t.s(srt_c)
         fi, fj = i[fuzzy], j[fuzzy]
+        ka, kb, sa, sb = key[fi], key[fj], srt[fi], srt[fj]
         jw = np.maximum(
-            _sim(key[fi], key[fj], JaroWinkler.normalized_similarity, w),
-            _sim(srt[fi], srt[fj], JaroWinkler.normalized_similarity, w),
+            _sim(ka, kb, JaroWinkler.normalized_similarity, w),
+            _sim(sa, sb, JaroWinkler.normalized_similarity, w),
         )
-        # Indel ratio catches one typo in a long name that Jaro-Winkler under-rates
-        # ("wiada yanti" / "wirda yanti": JW .90, ratio .91)
-        ratio = _sim(srt[fi], srt[fj], fuzz.ratio, w)
-        # token_set_ratio: a dropped or abbreviated token ("a rizky pratama" / "ahmad rizky
-        # pratama"), a "bin X" added
-        tset = _sim(srt[fi], srt[fj], fuzz.token_set_ratio, w)
         fl = np.zeros(len(fuzzy), dtype=np.int8)
         fl[jw >= 0.80] = 1
-        fl[(tset >= 90) & _multi_token(srt, fi, fj)] = 2
-        fl[(jw >= 0.92) | (ratio >= 90)] = 3
+        # Only names that are not already far apart get the costlier token scorers.
+        near = np.flatnonzero(jw >= 0.70)
+        if len(near):
+            # token_set_ratio: a dropped or abbreviated token ("a rizky pratama" / "ahmad
+            # rizky pratama"), a "bin X" added
+            tset = _sim(sa[near], sb[near], fuzz.token_set_ratio, w)
+            ntok = t.derived(srt_c + ":ntok", lambda: _token_counts(srt))
+            multi = (ntok[fi[near]] >= 2) & (ntok[fj[near]] >= 2)
+            fl[near[(tset >= 90) & multi]] = 2
+            # Indel ratio catches one typo in a long name that Jaro-Winkler under-rates
+            # ("wiada yanti" / "wirda yanti": JW .90, ratio .91)
+            ratio = _sim(sa[near], sb[near], fuzz.ratio, w)
+            fl[near[ratio >= 90]] = 3
+        fl[jw >= 0.92] = 3
         lv[fuzzy] = fl
     lv[missing] = NULL
     return lv
 
 
-def _multi_token(srt: np.ndarray, fi: np.ndarray, fj: np.ndarray) -> np.ndarray:
-    """Both names have two or more tokens: a single shared token such as "siti" is no
-    evidence, so token-set agreement needs more than one token on each side."""
-    ntok = np.char.count(srt.astype(str), " ") + 1
-    return (ntok[fi] >= 2) & (ntok[fj] >= 2)
+def _token_counts(srt: np.ndarray) -> np.ndarray:
+    """Tokens per name: a single shared token such as "siti" is no evidence, so token-set
+    agreement needs two or more tokens on each side."""
+    return pd.Series(srt, dtype=object).str.count(" ").to_numpy() + 1
 
 
-def _nik_levels(df: pd.DataFrame, c: Comparison, i: np.ndarray, j: np.ndarray, w: int):
-    nik = str_array(df[c.columns[0]])
-    rel = df[c.columns[1]].fillna(False).to_numpy(dtype=bool)
-    valid = np.array([len(x) == 16 and x.isdigit() for x in nik], dtype=bool)
-    lv = _id_levels_core(nik, valid, i, j, w, reliable=rel)
+def _nik_levels(t: Columns, c: Comparison, i: np.ndarray, j: np.ndarray, w: int):
+    col, rel_col = c.columns
+    nik = t.s(col)
+    valid = t.derived(
+        col + ":valid",
+        lambda: pd.Series(nik, dtype=object).str.fullmatch(r"\d{16}").to_numpy(dtype=bool),
+    )
+    lv = _id_levels_core(t, col, valid, i, j, w, reliable=t.bools(rel_col))
     # Shift: 0 different, 1 one-off in the date digits, 2 one-off elsewhere, 3/4 exact.
     # Siblings' and neighbours' NIKs differ in the embedded birth date (DDMMYY, digits 7-12)
     # by construction, while a typo or Excel's lost last digit hits anywhere: a one-off
@@ -166,109 +227,113 @@ def _nik_levels(df: pd.DataFrame, c: Comparison, i: np.ndarray, j: np.ndarray, w
     out[lv >= 2] += 1
     one = np.flatnonzero(lv == 1)
     if len(one):
-        date_a = np.array([x[6:12] for x in nik[i[one]]], dtype=object)
-        date_b = np.array([x[6:12] for x in nik[j[one]]], dtype=object)
-        out[one] = np.where(date_a == date_b, 2, 1)
+        dates = t.derived(
+            col + ":date",
+            lambda: (
+                pd.to_numeric(pd.Series(nik, dtype=object).str[6:12], errors="coerce")
+                .fillna(-1)
+                .astype(np.int64)
+                .to_numpy()
+            ),
+        )
+        out[one] = np.where(dates[i[one]] == dates[j[one]], 2, 1)
     return out
 
 
 def _id_levels_core(
-    values: np.ndarray,
+    t: Columns,
+    col: str,
     valid: np.ndarray,
     i: np.ndarray,
     j: np.ndarray,
     w: int,
     reliable: np.ndarray | None = None,
 ) -> np.ndarray:
-    a, b = values[i], values[j]
     lv = np.zeros(len(i), dtype=np.int8)
     both = valid[i] & valid[j]
-    exact = both & (a == b)
-    top = 2 if reliable is None else 3
+    same, _ = t.eq(col, i, j)
+    exact = both & same
     if reliable is None:
-        lv[exact] = top
+        lv[exact] = 2
     else:
         both_rel = reliable[i] & reliable[j]
         lv[exact & both_rel] = 3
         lv[exact & ~both_rel] = 2
     cand = np.flatnonzero(both & ~exact)
     if len(cand):
+        v = t.s(col)
         # OSA distance 1 = one substitution, insertion, deletion or adjacent swap
-        d = _sim(a[cand], b[cand], OSA.distance, w)
+        d = _sim(v[i[cand]], v[j[cand]], OSA.distance, w)
         lv[cand[d <= 1]] = 1
     lv[~both] = NULL
     return lv
 
 
-def _id_levels(df: pd.DataFrame, c: Comparison, i: np.ndarray, j: np.ndarray, w: int):
-    v = str_array(df[c.columns[0]])
-    return _id_levels_core(v, v != "", i, j, w)
+def _id_levels(t: Columns, c: Comparison, i: np.ndarray, j: np.ndarray, w: int):
+    return _id_levels_core(t, c.columns[0], t.code(c.columns[0]) >= 0, i, j, w)
 
 
-def _date_levels(df: pd.DataFrame, c: Comparison, i: np.ndarray, j: np.ndarray, w: int):
-    d = pd.to_datetime(df[c.columns[0]])
-    ok = d.notna().to_numpy()
-    y = d.dt.year.fillna(0).astype(np.int32).to_numpy()
-    m = d.dt.month.fillna(0).astype(np.int32).to_numpy()
-    dd = d.dt.day.fillna(0).astype(np.int32).to_numpy()
+def _date_levels(t: Columns, c: Comparison, i: np.ndarray, j: np.ndarray, w: int):
+    y, m, dd = t.ymd(c.columns[0])
     ya, yb, ma, mb, da, db = y[i], y[j], m[i], m[j], dd[i], dd[j]
     lv = np.zeros(len(i), dtype=np.int8)
     lv[(ya == yb) & (ma == mb)] = 1
     lv[(ya != yb) & (ma == mb) & (da == db)] = 2
     lv[(ya == yb) & (ma == db) & (da == mb) & (ma != mb)] = 3
     lv[(ya == yb) & (ma == mb) & (da == db)] = 4
-    lv[~(ok[i] & ok[j])] = NULL
+    lv[(ya < 0) | (yb < 0)] = NULL
     return lv
 
 
-def _exact_levels(df: pd.DataFrame, c: Comparison, i: np.ndarray, j: np.ndarray, w: int):
-    v = str_array(df[c.columns[0]])
-    a, b = v[i], v[j]
-    lv = (a == b).astype(np.int8)
-    lv[(a == "") | (b == "")] = NULL
+def _exact_levels(t: Columns, c: Comparison, i: np.ndarray, j: np.ndarray, w: int):
+    same, missing = t.eq(c.columns[0], i, j)
+    lv = same.astype(np.int8)
+    lv[missing] = NULL
     return lv
 
 
-def _string_levels(df: pd.DataFrame, c: Comparison, i: np.ndarray, j: np.ndarray, w: int):
-    v = str_array(df[c.columns[0]])
-    a, b = v[i], v[j]
+def _string_levels(t: Columns, c: Comparison, i: np.ndarray, j: np.ndarray, w: int):
+    exact, missing = t.eq(c.columns[0], i, j)
     lv = np.zeros(len(i), dtype=np.int8)
-    exact = a == b
-    missing = (a == "") | (b == "")
     lv[exact] = len(c.thresholds) + 1
     cand = np.flatnonzero(~exact & ~missing)
     if len(cand):
-        s = _sim(a[cand], b[cand], JaroWinkler.normalized_similarity, w)
+        v = t.s(c.columns[0])
+        s = _sim(v[i[cand]], v[j[cand]], JaroWinkler.normalized_similarity, w)
         fl = np.zeros(len(cand), dtype=np.int8)
-        for k, t in enumerate(sorted(c.thresholds)):
-            fl[s >= t] = k + 1
+        for k, thr in enumerate(sorted(c.thresholds)):
+            fl[s >= thr] = k + 1
         lv[cand] = fl
     lv[missing] = NULL
     return lv
 
 
-def _address_levels(df: pd.DataFrame, c: Comparison, i: np.ndarray, j: np.ndarray, w: int):
-    addr, num = str_array(df[c.columns[0]]), str_array(df[c.columns[1]])
-    a, b = addr[i], addr[j]
-    lv = np.zeros(len(i), dtype=np.int8)
-    missing = (a == "") | (b == "")
-    same = a == b
-    lv[same] = 2
-    lv[same & (num[i] == num[j]) & (num[i] != "")] = 3
+def _similar_street(
+    t: Columns, col: str, i: np.ndarray, j: np.ndarray, w: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(same street key, similar street key (JW >= .88, includes same), either missing)."""
+    same, missing = t.eq(col, i, j)
+    similar = same.copy()
     cand = np.flatnonzero(~same & ~missing)
     if len(cand):
-        s = _sim(a[cand], b[cand], JaroWinkler.normalized_similarity, w)
-        lv[cand[s >= 0.88]] = 1
+        v = t.s(col)
+        s = _sim(v[i[cand]], v[j[cand]], JaroWinkler.normalized_similarity, w)
+        similar[cand[s >= 0.88]] = True
+    return same, similar, missing
+
+
+def _address_levels(t: Columns, c: Comparison, i: np.ndarray, j: np.ndarray, w: int):
+    same, similar, missing = _similar_street(t, c.columns[0], i, j, w)
+    house, _ = t.eq(c.columns[1], i, j)
+    lv = similar.astype(np.int8)
+    lv[same] = 2
+    lv[same & house] = 3
     lv[missing] = NULL
     return lv
 
 
-def _int_array(s: pd.Series) -> np.ndarray:
-    return pd.to_numeric(s, errors="coerce").fillna(-1).astype(np.int64).to_numpy()
-
-
-def _rt_rw_levels(df: pd.DataFrame, c: Comparison, i: np.ndarray, j: np.ndarray, w: int):
-    rt, rw = _int_array(df[c.columns[0]]), _int_array(df[c.columns[1]])
+def _rt_rw_levels(t: Columns, c: Comparison, i: np.ndarray, j: np.ndarray, w: int):
+    rt, rw = t.ints(c.columns[0]), t.ints(c.columns[1])
     eq_rt = (rt[i] == rt[j]) & (rt[i] >= 0)
     eq_rw = (rw[i] == rw[j]) & (rw[i] >= 0)
     lv = (eq_rt.astype(np.int8) + eq_rw.astype(np.int8)).astype(np.int8)
@@ -277,48 +342,33 @@ def _rt_rw_levels(df: pd.DataFrame, c: Comparison, i: np.ndarray, j: np.ndarray,
     return lv
 
 
-def _region_levels(df: pd.DataFrame, c: Comparison, i: np.ndarray, j: np.ndarray, w: int):
-    kel, kec = str_array(df[c.columns[0]]), str_array(df[c.columns[1]])
-    lv = np.zeros(len(i), dtype=np.int8)
-    lv[(kec[i] == kec[j]) & (kec[i] != "")] = 1
-    lv[(kel[i] == kel[j]) & (kel[i] != "")] = 2
-    missing = ((kel[i] == "") | (kel[j] == "")) & ((kec[i] == "") | (kec[j] == ""))
-    lv[missing] = NULL
+def _region_levels(t: Columns, c: Comparison, i: np.ndarray, j: np.ndarray, w: int):
+    same_kel, miss_kel = t.eq(c.columns[0], i, j)
+    same_kec, miss_kec = t.eq(c.columns[1], i, j)
+    lv = same_kec.astype(np.int8)
+    lv[same_kel] = 2
+    lv[miss_kel & miss_kec] = NULL
     return lv
 
 
-def _location_levels(df: pd.DataFrame, c: Comparison, i: np.ndarray, j: np.ndarray, w: int):
+def _location_levels(t: Columns, c: Comparison, i: np.ndarray, j: np.ndarray, w: int):
     kk_c, addr_c, num_c, rt_c, rw_c, kel_c, kec_c = c.columns
-    kk, addr, num = str_array(df[kk_c]), str_array(df[addr_c]), str_array(df[num_c])
-    kel, kec = str_array(df[kel_c]), str_array(df[kec_c])
-    rt, rw = _int_array(df[rt_c]), _int_array(df[rw_c])
-    lv = np.zeros(len(i), dtype=np.int8)
-    lv[(kec[i] == kec[j]) & (kec[i] != "")] = 1
-    lv[(kel[i] == kel[j]) & (kel[i] != "")] = 2
-    a, b = addr[i], addr[j]
-    has_addr = (a != "") & (b != "")
-    street = has_addr & (a == b)
-    cand = np.flatnonzero(has_addr & ~street)
-    if len(cand):
-        s = _sim(a[cand], b[cand], JaroWinkler.normalized_similarity, w)
-        street[cand[s >= 0.88]] = True
-    same_kel_or_unknown = (kel[i] == kel[j]) | (kel[i] == "") | (kel[j] == "")
-    street &= same_kel_or_unknown
+    same_kec, miss_kec = t.eq(kec_c, i, j)
+    same_kel, miss_kel = t.eq(kel_c, i, j)
+    lv = same_kec.astype(np.int8)
+    lv[same_kel] = 2
+    _, street, miss_addr = _similar_street(t, addr_c, i, j, w)
+    street &= same_kel | miss_kel  # the same street name in another village is another street
     lv[street] = 3
-    house = (num[i] == num[j]) & (num[i] != "")
+    house, _ = t.eq(num_c, i, j)
+    rt, rw = t.ints(rt_c), t.ints(rw_c)
     unit = (rt[i] == rt[j]) & (rw[i] == rw[j]) & (rt[i] >= 0)
     full_address = street & (house | unit)
     lv[full_address] = 4
-    same_kk = (kk[i] == kk[j]) & (kk[i] != "")
+    same_kk, miss_kk = t.eq(kk_c, i, j)
     lv[same_kk] = 5
     lv[same_kk & full_address] = 6
-    missing = (
-        ((kk[i] == "") | (kk[j] == ""))
-        & ~has_addr
-        & ((kel[i] == "") | (kel[j] == ""))
-        & ((kec[i] == "") | (kec[j] == ""))
-    )
-    lv[missing] = NULL
+    lv[miss_kk & miss_addr & miss_kel & miss_kec] = NULL
     return lv
 
 
@@ -346,6 +396,7 @@ def compare_pairs(
 ) -> np.ndarray:
     """Level matrix (pairs x comparisons, int8) for positional pairs (left[k], right[k])."""
     out = np.empty((len(left), len(comparisons)), dtype=np.int8)
+    cols = Columns(df)
     for col, c in enumerate(comparisons):
-        out[:, col] = KIND_FUNCS[c.kind](df, c, left, right, workers)
+        out[:, col] = KIND_FUNCS[c.kind](cols, c, left, right, workers)
     return out

@@ -76,7 +76,9 @@ def _prepare(records: pd.DataFrame) -> pd.DataFrame:
         nik = df["nik"].fillna("").astype(str)
         suspect = nik.isin(set(kk[kk != ""])) & (nik != "")
         if suspect.any():
-            suspect &= ~_nik_date_matches(nik, df.get("birth_date"))
+            idx = suspect[suspect].index
+            birth = df["birth_date"].loc[idx] if "birth_date" in df.columns else None
+            suspect.loc[idx] = ~_nik_date_matches(nik.loc[idx], birth).to_numpy()
         if suspect.any():
             df = df.copy()
             df["nik_reliable"] = df["nik_reliable"].fillna(False).astype(bool) & ~suspect

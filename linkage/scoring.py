@@ -171,6 +171,23 @@ class FSModel:
 # --- EM ---------------------------------------------------------------------------------------
 
 
+def distinct_patterns(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of the level matrix with their counts. Rows are packed into one int64
+    (4 bits per field, levels -1..14) and sorted: far faster than np.unique(axis=0)."""
+    n_fields = levels.shape[1]
+    if n_fields > 15:
+        rows, counts = np.unique(levels, axis=0, return_counts=True)
+        return rows, counts.astype(np.float64)
+    shifts = np.arange(n_fields, dtype=np.int64) * 4
+    packed = ((levels.astype(np.int64) + 1) << shifts).sum(axis=1)
+    packed.sort()
+    starts = np.flatnonzero(np.r_[True, packed[1:] != packed[:-1]])
+    counts = np.diff(np.r_[starts, len(packed)]).astype(np.float64)
+    uniq = packed[starts]
+    rows = ((uniq[:, None] >> shifts) & 15) - 1
+    return rows.astype(np.int8), counts
+
+
 def _initial_params(n_levels: int) -> tuple[np.ndarray, np.ndarray]:
     """Matches concentrate on the top (agreeing) level, non-matches on level 0."""
     ranks = np.arange(n_levels, dtype=np.float64)
@@ -195,8 +212,7 @@ def fit_em(
     """
     n_fields = levels.shape[1]
     n_levels = [len(c.labels) for c in comparisons]
-    patterns, counts = np.unique(levels, axis=0, return_counts=True)
-    counts = counts.astype(np.float64)
+    patterns, counts = distinct_patterns(levels)
     m_list, u_list = zip(*(_initial_params(k) for k in n_levels), strict=True)
     m = [a.copy() for a in m_list]
     u = [a.copy() for a in u_list]
