@@ -93,7 +93,11 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         if coverage
         else None,
         "completeness": bar_chart(
-            [(c.agency_code, round(c.linked_share * 100, 1)) for c in completeness if c.linked_share is not None],
+            [
+                (c.agency_code, round(c.linked_share * 100, 1))
+                for c in completeness
+                if c.linked_share is not None
+            ],
             title=gettext("Share of records linked to a person (%)"),
             fmt="{}%",
             max_value=100,
@@ -111,9 +115,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
             "population_totals": {c.key: c.total for c in population.columns},
             "pyramid": pyramid,
             "pyramid_rows": list(zip(pyramid.bands, pyramid.male, pyramid.female, strict=True)),
-            "coverage": [
-                {**vars(c), "share": _share(c.household_share)} for c in coverage
-            ],
+            "coverage": [{**vars(c), "share": _share(c.household_share)} for c in coverage],
             "completeness": [
                 {
                     **vars(c),
@@ -146,8 +148,12 @@ class HouseholdQueryForm(forms.Form):
     rw = forms.IntegerField(label=_("RW"), required=False, min_value=0, max_value=200)
     size_min = forms.IntegerField(label=_("Members from"), required=False, min_value=0)
     size_max = forms.IntegerField(label=_("Members up to"), required=False, min_value=0)
-    decile_min = forms.IntegerField(label=_("Decile from"), required=False, min_value=1, max_value=10)
-    decile_max = forms.IntegerField(label=_("Decile up to"), required=False, min_value=1, max_value=10)
+    decile_min = forms.IntegerField(
+        label=_("Decile from"), required=False, min_value=1, max_value=10
+    )
+    decile_max = forms.IntegerField(
+        label=_("Decile up to"), required=False, min_value=1, max_value=10
+    )
     member_age_min = forms.IntegerField(label=_("A member aged from"), required=False, min_value=0)
     member_age_max = forms.IntegerField(label=_("A member aged up to"), required=False, min_value=0)
     member_sex = forms.ChoiceField(
@@ -223,7 +229,9 @@ def household_query_view(request: HttpRequest) -> HttpResponse:
         if save_form.is_valid():
             try:
                 SavedHouseholdQuery.objects.create(
-                    owner=request.user, name=save_form.cleaned_data["name"], filters=filters.as_query()
+                    owner=request.user,
+                    name=save_form.cleaned_data["name"],
+                    filters=filters.as_query(),
                 )
                 messages.success(request, gettext("Query saved."))
             except IntegrityError:
@@ -238,7 +246,9 @@ def household_query_view(request: HttpRequest) -> HttpResponse:
             "form": form,
             "result": result,
             "save_form": SaveQueryForm(),
-            "saved": SavedHouseholdQuery.objects.filter(owner=request.user).order_by("-created_at")[:50],
+            "saved": SavedHouseholdQuery.objects.filter(owner=request.user).order_by("-created_at")[
+                :50
+            ],
             "query_string": params.urlencode(),
             "hidden_label": HIDDEN_LABEL,
         },

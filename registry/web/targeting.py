@@ -106,7 +106,9 @@ class FilterForm(forms.Form):
         if not self.is_valid():
             return report.Filters()
         d = self.cleaned_data
-        return report.Filters(program=d["program"], period=d["period"], kecamatan_code=d["kecamatan"])
+        return report.Filters(
+            program=d["program"], period=d["period"], kecamatan_code=d["kecamatan"]
+        )
 
 
 def _form(request: HttpRequest, viewer) -> FilterForm:
@@ -209,9 +211,7 @@ def export_view(request: HttpRequest, check: str) -> HttpResponse:
     )
     columns = _columns(check, rule)
     rows = [[c["value"] for c in cells] for cells in table_cells(page.rows, columns)]
-    sheet = Sheet(
-        title=check, headers=[gettext(str(label)) for _, label in columns], rows=rows
-    )
+    sheet = Sheet(title=check, headers=[gettext(str(label)) for _, label in columns], rows=rows)
     return xlsx_response(f"sasaran-{check.replace('_', '-')}", [sheet])
 
 

@@ -21,4 +21,5 @@ urlpatterns = [
     path("impor/", uploads.batch_list_view, name="batch_list"),
     path("impor/<int:pk>/", uploads.batch_detail_view, name="batch_detail"),
     # Dashboards (aid targeting, planning, board, auditor, review): one include line here.
+    path("", include("registry.web.dashboards_urls")),
 ]
