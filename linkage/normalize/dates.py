@@ -115,6 +115,8 @@ def _to_date(raw: object) -> tuple[date | None, str, bool]:
     if isinstance(raw, int | float | Decimal):
         if raw != raw:  # NaN: an empty numeric cell
             return None, "", True
+        if _looks_like_a_year(float(raw)):
+            return None, f"year only: {raw!r}", False
         found = excel_serial_to_date(float(raw))
         return (found, "", False) if found else (None, f"not a date: {raw!r}", False)
     text = _SPACES_RE.sub(" ", str(raw).strip())
@@ -123,6 +125,8 @@ def _to_date(raw: object) -> tuple[date | None, str, bool]:
     found = _parse_text(text)
     if found is not None:
         return found, "", False
+    if _SERIAL_RE.match(text) and _looks_like_a_year(float(text)):
+        return None, f"year only: {text!r}", False
     if _DMY2_RE.match(text):
         # 01-02-75 could be 1875, 1975 or 2075 for a birth date: refuse to guess.
         return None, f"two-digit year: {text!r}", False
@@ -142,6 +146,11 @@ def _parse_text(text: str) -> date | None:
             return date(int(m[3]), month, int(m[1])) if month else None
     except ValueError:  # 31/02/1990 and friends
         return None
-    if _SERIAL_RE.match(text):
+    if _SERIAL_RE.match(text) and not _looks_like_a_year(float(text)):
         return excel_serial_to_date(float(text))
     return None
+
+
+def _looks_like_a_year(number: float) -> bool:
+    # Serials 1900-2100 are dates in 1905; a cell holding 1975 means the year 1975.
+    return number.is_integer() and 1900 <= number <= 2100

@@ -173,7 +173,7 @@ def parse_period(raw: object) -> tuple[str, str]:
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         # An Excel cell holding a date shows up as its serial number.
         found = excel_serial_to_date(float(raw)) if raw == raw else None
-        if found is None:
+        if found is None or not _plausible_year(str(found.year)):
             return ("", "") if raw != raw else ("", f"not a period: {raw!r}")
         return f"{found.year:04d}-{found.month:02d}", ""
     text = _SPACES_RE.sub(" ", str(raw).strip().upper())

@@ -74,7 +74,12 @@ def dotted(digits: str) -> str:
 
 
 class RegionMatcher:
-    """Matches kelurahan/kecamatan names or codes inside one regency (kota/kabupaten)."""
+    """Matches kelurahan/kecamatan names or codes inside one regency (kota/kabupaten).
+
+    Flags (never errors): kelurahan:missing, kelurahan:unknown, kecamatan:unknown,
+    kelurahan:ambiguous (a name used in several kecamatan, none given),
+    kelurahan:kecamatan_mismatch, kelurahan:fuzzy / kecamatan:fuzzy (typo accepted).
+    """
 
     def __init__(self, regency_code: str) -> None:
         regency = get_wilayah(dotted(code_digits(regency_code)) or regency_code)
@@ -129,6 +134,7 @@ class RegionMatcher:
         flags: list[str] = []
         kecamatan = self._find_kecamatan(kecamatan_raw, flags)
         if not _present(kelurahan_raw):
+            flags.append("kelurahan:missing")
             return RegionMatch("", kecamatan, tuple(flags))
         kelurahan = self._find_kelurahan(kelurahan_raw, kecamatan, flags)
         if not kelurahan:

@@ -88,3 +88,9 @@ def test_swap_day_month():
 
 def test_default_today_is_used():
     assert parse_date("2999-01-01", field="birth_date").error == "date in the future"
+
+
+def test_year_only_is_not_an_excel_serial():
+    assert parse("1975").error == "year only: '1975'"
+    assert parse(1975).error == "year only: 1975"
+    assert parse(1975.0).value is None

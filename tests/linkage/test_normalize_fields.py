@@ -170,3 +170,8 @@ def test_period_errors(raw):
 )  # fmt: skip
 def test_program(raw, code):
     assert normalize_program(raw) == (code, "")
+
+
+def test_period_from_excel_serial():
+    assert parse_period(46082) == ("2026-03", "")
+    assert parse_period(2026)[1] == "not a period: 2026"

@@ -85,7 +85,12 @@ def test_minimal_row_has_every_key(regions):
     assert errors == []
     assert fields["nik"] == "" and fields["nik_reliable"] is False
     assert fields["birth_date"] is None and fields["rt"] is None and fields["amount"] is None
-    assert fields["flags"] == ["birth_date:missing", "kk:missing", "nik:missing"]
+    assert fields["flags"] == [
+        "birth_date:missing",
+        "kelurahan:missing",
+        "kk:missing",
+        "nik:missing",
+    ]
 
 
 def test_damaged_identifiers_and_titles_are_flags_not_errors(regions):

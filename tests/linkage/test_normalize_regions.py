@@ -70,7 +70,7 @@ def test_unknown_and_mismatch_are_flags(regions):
     assert mismatch.flags == ("kelurahan:kecamatan_mismatch",)
 
     assert regions.match("32.01.01.1001", "").flags == ("kelurahan:unknown",)
-    assert regions.match("", "").flags == ()
+    assert regions.match("", "").flags == ("kelurahan:missing",)
     assert regions.match(None, "Benda") == regions.match("", "36.71.04")
 
 
