@@ -121,7 +121,8 @@ def test_apostrophe_and_accents():
 @pytest.mark.parametrize(
     ("a", "b"),
     [("Rizky", "Rizki"), ("Rizki", "Riski"), ("Fauzi", "Pauzi"), ("Irfan", "Erfan"),
-     ("Ramadhan", "Ramadan"), ("Fatimah", "Fatima"), ("Yusuf", "Jusuf")],
+     ("Ramadhan", "Ramadan"), ("Fatimah", "Fatima"), ("Yusuf", "Jusuf"),
+     ("Njoman", "Nyoman")],
 )  # fmt: skip
 def test_phonetic_code_merges_spelling_variants(a, b):
     assert normalize_name(a).phonetic == normalize_name(b).phonetic
