@@ -205,3 +205,21 @@ def test_every_sample_row_is_readable(regions):
     # same street written Jl. / Jalan / Jln. / JL
     keys = {by_id[f"DINSOS-000000{i}"]["address_key"] for i in range(1, 5)}
     assert keys == {"jl ki samaun"}
+
+
+def test_unhashable_values_do_not_break_the_caches(regions):
+    fields, errors = normalize_record(
+        base_row(nik=["3671121706750001"], kelurahan={"name": "Cipadu"}), regions=regions
+    )
+    assert tuple(fields) == FIELD_NAMES
+    assert "nik:non_digit" in fields["flags"]
+    assert errors == []
+
+
+def test_int_and_float_nik_are_told_apart_across_rows(regions):
+    exact, _ = normalize_record(base_row(nik=3671121706750001), regions=regions, today=TODAY)
+    damaged, _ = normalize_record(base_row(nik=3671121706750000.0), regions=regions, today=TODAY)
+    as_int, _ = normalize_record(base_row(nik=3671121706750000), regions=regions, today=TODAY)
+    assert exact["nik_reliable"] is True
+    assert damaged["nik_reliable"] is False
+    assert "nik:excel_damaged" not in as_int["flags"]
