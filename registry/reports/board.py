@@ -28,9 +28,9 @@ from registry.models import (
     ImportBatch,
     SourceRecord,
 )
-from registry.reports.common import PAGE_SIZE, audit_report, quarter_start
+from registry.reports.common import PAGE_SIZE, audit_report, quarter_start, records_for
 from registry.roles import Role
-from registry.selectors import mask_number, visible_records
+from registry.selectors import mask_number
 
 # Agencies that produce no person records of their own are not expected to submit.
 NON_PRODUCING_KINDS = frozenset({AgencyKind.DATA_CUSTODIAN, AgencyKind.PLANNING})
@@ -197,7 +197,7 @@ def _civil_nik():
 
 
 def _quality_querysets(viewer, agency: Agency) -> dict[str, QuerySet]:
-    records = visible_records(viewer).filter(agency=agency)
+    records = records_for(viewer).filter(agency=agency)
     linked = records.filter(person__isnull=False)
     not_civil = agency.kind != AgencyKind.CIVIL_REGISTRY
     return {

@@ -17,9 +17,9 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from registry.models import AgencyKind, AidReceipt, Household, Membership, Region
-from registry.reports.common import PAGE_SIZE, audit_report
+from registry.reports.common import PAGE_SIZE, audit_report, households_for, records_for
 from registry.roles import AID_ROLES
-from registry.selectors import households_for_user, mask_number, visible_records
+from registry.selectors import mask_number
 
 SCHOOL_AGE = (7, 18)
 SCHOOL_CHOICES = ("", "child_not_enrolled", "all_enrolled")
@@ -113,9 +113,9 @@ def _born_between(today: dt.date, age_min: int | None, age_max: int | None) -> Q
 
 
 def _queryset(viewer, f: HouseholdFilters, today: dt.date) -> QuerySet[Household]:
-    records = visible_records(viewer)
+    records = records_for(viewer)
     member_records = records.filter(person__memberships__household=OuterRef("pk"))
-    qs = households_for_user(viewer)
+    qs = households_for(viewer, records)
     if f.kecamatan_code:
         qs = qs.filter(kecamatan_code=f.kecamatan_code)
     if f.kelurahan_code:

@@ -16,8 +16,8 @@ from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, 
 from django.utils import timezone
 
 from registry.models import AgencyKind, AidReceipt, Person, Region
+from registry.reports.common import households_for, records_for
 from registry.reports.suppression import HIDDEN_LABEL, suppress
-from registry.selectors import households_for_user, visible_records
 
 SCHOOL_AGE = (7, 18)  # wajib belajar 12 tahun: SD to SMA
 LOW_DECILE_MAX = 4
@@ -78,7 +78,7 @@ def _suppressed_column(key: str, values: list[int]) -> Column:
 def _visible_persons(viewer, *, alive: bool = True):
     qs = Person.objects.filter(
         status=Person.Status.ACTIVE,
-        pk__in=visible_records(viewer).filter(person__isnull=False).values("person_id"),
+        pk__in=records_for(viewer).filter(person__isnull=False).values("person_id"),
     )
     if alive:
         qs = qs.filter(death_date__isnull=True)
@@ -99,7 +99,7 @@ def population_by_area(viewer, *, level: str = "kecamatan", kecamatan_code: str 
     """Households and living persons per kecamatan or kelurahan."""
     area = _area_field(level)
     persons = _visible_persons(viewer)
-    households = households_for_user(viewer)
+    households = households_for(viewer)
     if kecamatan_code:
         persons = persons.filter(kecamatan_code=kecamatan_code)
         households = households.filter(kecamatan_code=kecamatan_code)
@@ -167,7 +167,7 @@ class CoverageRow:
 def aid_coverage(viewer, *, period: str = "", kecamatan_code: str = "") -> list[CoverageRow]:
     """Per program: distinct recipients, their households, and the amount paid."""
     receipts = AidReceipt.objects.filter(
-        source_record_id__in=visible_records(viewer).values("id"), person__isnull=False
+        source_record_id__in=records_for(viewer).values("id"), person__isnull=False
     )
     if period:
         receipts = receipts.filter(period=period)
@@ -182,7 +182,7 @@ def aid_coverage(viewer, *, period: str = "", kecamatan_code: str = "") -> list[
         )
         .order_by("program")
     )
-    households = households_for_user(viewer)
+    households = households_for(viewer)
     if kecamatan_code:
         households = households.filter(kecamatan_code=kecamatan_code)
     base = households.count()
@@ -216,7 +216,7 @@ class CompletenessRow:
 def completeness_by_agency(viewer) -> list[CompletenessRow]:
     """Share of current records with a reliable NIK and share linked to a person."""
     rows = (
-        visible_records(viewer)
+        records_for(viewer)
         .values("agency__code", "agency__name")
         .annotate(
             records=Count("id"),
@@ -257,7 +257,7 @@ def cross_agency_gaps(
     to the education dataset sees every child as a gap, and the page says so.
     """
     today = today or timezone.localdate()
-    records = visible_records(viewer)
+    records = records_for(viewer)
 
     def has_record_of(kind: str):
         return Exists(records.filter(person=OuterRef("pk"), agency__kind=kind))
@@ -288,7 +288,7 @@ def cross_agency_gaps(
     )
     if period:
         receipts = receipts.filter(period=period)
-    households = households_for_user(viewer).filter(
+    households = households_for(viewer).filter(
         welfare_decile__gte=1, welfare_decile__lte=LOW_DECILE_MAX
     )
     if kecamatan_code:

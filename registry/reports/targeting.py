@@ -26,8 +26,14 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from registry.models import AgencyKind, AidReceipt, Household, Membership, Region, SourceRecord
-from registry.reports.common import PAGE_SIZE, PeriodStart, audit_report
-from registry.selectors import households_for_user, mask_number, visible_records
+from registry.reports.common import (
+    PAGE_SIZE,
+    PeriodStart,
+    audit_report,
+    households_for,
+    records_for,
+)
+from registry.selectors import mask_number
 
 HIGH_DECILE_MIN = 6  # desil 6-10: outside every program's target group
 LOW_DECILE_MAX = 4  # desil 1-4: the PKH target group, who should receive something
@@ -99,7 +105,7 @@ class ReportPage:
 
 def _receipts(viewer, filters: Filters) -> QuerySet[AidReceipt]:
     qs = AidReceipt.objects.filter(
-        source_record_id__in=visible_records(viewer).filter(is_current=True).values("id"),
+        source_record_id__in=records_for(viewer).filter(is_current=True).values("id"),
         person__isnull=False,
     )
     if filters.program:
@@ -184,9 +190,7 @@ def _low_decile_no_aid(viewer, filters):
     receipts = _receipts(viewer, Filters(program=filters.program, period=filters.period)).filter(
         person__memberships__household=OuterRef("pk")
     )
-    qs = households_for_user(viewer).filter(
-        welfare_decile__gte=1, welfare_decile__lte=LOW_DECILE_MAX
-    )
+    qs = households_for(viewer).filter(welfare_decile__gte=1, welfare_decile__lte=LOW_DECILE_MAX)
     if filters.kecamatan_code:
         qs = qs.filter(kecamatan_code=filters.kecamatan_code)
     return qs.filter(~Exists(receipts))
@@ -383,7 +387,7 @@ def _visible_identity(viewer, person_ids) -> dict[int, dict]:
     """Public id, name, NIK and kelurahan of each person from one record the viewer can read."""
     out: dict[int, dict] = {}
     rows = (
-        visible_records(viewer)
+        records_for(viewer)
         .filter(person_id__in=person_ids)
         .order_by("person_id", "-nik_reliable", "id")
         .values("person_id", "person__public_id", "full_name", "nik", "kelurahan_code")
@@ -449,9 +453,7 @@ def _low_decile_list(viewer, filters, purpose, offset, limit, export) -> ReportP
 
 def programs_and_periods(viewer) -> tuple[list[str], list[str]]:
     """Choices for the filter form (no personal data)."""
-    qs = AidReceipt.objects.filter(
-        source_record_id__in=visible_records(viewer).values("id")
-    ).order_by()
+    qs = AidReceipt.objects.filter(source_record_id__in=records_for(viewer).values("id")).order_by()
     programs = sorted(set(qs.values_list("program", flat=True).distinct()))
     periods = sorted(set(qs.values_list("period", flat=True).distinct()))
     return programs, periods
