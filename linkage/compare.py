@@ -120,10 +120,33 @@ class Columns:
 
         def make() -> np.ndarray:
             v = self.s(col)
-            codes, _ = pd.factorize(np.where(v == "", None, v), use_na_sentinel=True)
+            codes, uniques = pd.factorize(np.where(v == "", None, v), use_na_sentinel=True)
+            self._cache[("uniques", col)] = np.asarray(uniques, dtype=object)
             return codes.astype(np.int64)
 
         return self._get("code", col, make)
+
+    def sim(
+        self, col: str, i: np.ndarray, j: np.ndarray, scorer: object, workers: int
+    ) -> np.ndarray:
+        """Symmetric string similarity of the pairs, computed once per distinct pair of
+        values: one person's three records against another's share one name pair, so this
+        cuts the rapidfuzz work several-fold. Both sides must be present."""
+        if len(i) == 0:
+            return np.empty(0, dtype=np.float64)
+        c = self.code(col)
+        uniques = self._cache[("uniques", col)]
+        a, b = c[i], c[j]
+        width = np.int64(len(uniques) + 1)
+        enc = np.minimum(a, b) * width + np.maximum(a, b)
+        order = np.argsort(enc, kind="stable")
+        se = enc[order]
+        first = np.r_[True, se[1:] != se[:-1]]
+        distinct = se[first]
+        scores = _sim(uniques[distinct // width], uniques[distinct % width], scorer, workers)
+        out = np.empty(len(enc), dtype=np.float64)
+        out[order] = scores[np.cumsum(first) - 1]
+        return out
 
     def ints(self, col: str) -> np.ndarray:
         return self._get(
@@ -177,12 +200,11 @@ def _name_levels(t: Columns, c: Comparison, i: np.ndarray, j: np.ndarray, w: int
     lv[rest & ~sorted_eq & phon_eq] = 4
     fuzzy = np.flatnonzero(rest & ~sorted_eq & ~phon_eq)
     if len(fuzzy):
-        key, srt = t.s(key_c), t.s(srt_c)
+        srt = t.s(srt_c)
         fi, fj = i[fuzzy], j[fuzzy]
-        ka, kb, sa, sb = key[fi], key[fj], srt[fi], srt[fj]
         jw = np.maximum(
-            _sim(ka, kb, JaroWinkler.normalized_similarity, w),
-            _sim(sa, sb, JaroWinkler.normalized_similarity, w),
+            t.sim(key_c, fi, fj, JaroWinkler.normalized_similarity, w),
+            t.sim(srt_c, fi, fj, JaroWinkler.normalized_similarity, w),
         )
         fl = np.zeros(len(fuzzy), dtype=np.int8)
         fl[jw >= 0.80] = 1
@@ -191,13 +213,13 @@ def _name_levels(t: Columns, c: Comparison, i: np.ndarray, j: np.ndarray, w: int
         if len(near):
             # token_set_ratio: a dropped or abbreviated token ("a rizky pratama" / "ahmad
             # rizky pratama"), a "bin X" added
-            tset = _sim(sa[near], sb[near], fuzz.token_set_ratio, w)
+            tset = t.sim(srt_c, fi[near], fj[near], fuzz.token_set_ratio, w)
             ntok = t.derived(srt_c + ":ntok", lambda: _token_counts(srt))
             multi = (ntok[fi[near]] >= 2) & (ntok[fj[near]] >= 2)
             fl[near[(tset >= 90) & multi]] = 2
             # Indel ratio catches one typo in a long name that Jaro-Winkler under-rates
             # ("wiada yanti" / "wirda yanti": JW .90, ratio .91)
-            ratio = _sim(sa[near], sb[near], fuzz.ratio, w)
+            ratio = t.sim(srt_c, fi[near], fj[near], fuzz.ratio, w)
             fl[near[ratio >= 90]] = 3
         fl[jw >= 0.92] = 3
         lv[fuzzy] = fl
@@ -261,9 +283,8 @@ def _id_levels_core(
         lv[exact & ~both_rel] = 2
     cand = np.flatnonzero(both & ~exact)
     if len(cand):
-        v = t.s(col)
         # OSA distance 1 = one substitution, insertion, deletion or adjacent swap
-        d = _sim(v[i[cand]], v[j[cand]], OSA.distance, w)
+        d = t.sim(col, i[cand], j[cand], OSA.distance, w)
         lv[cand[d <= 1]] = 1
     lv[~both] = NULL
     return lv
@@ -298,8 +319,7 @@ def _string_levels(t: Columns, c: Comparison, i: np.ndarray, j: np.ndarray, w: i
     lv[exact] = len(c.thresholds) + 1
     cand = np.flatnonzero(~exact & ~missing)
     if len(cand):
-        v = t.s(c.columns[0])
-        s = _sim(v[i[cand]], v[j[cand]], JaroWinkler.normalized_similarity, w)
+        s = t.sim(c.columns[0], i[cand], j[cand], JaroWinkler.normalized_similarity, w)
         fl = np.zeros(len(cand), dtype=np.int8)
         for k, thr in enumerate(sorted(c.thresholds)):
             fl[s >= thr] = k + 1
@@ -309,15 +329,21 @@ def _string_levels(t: Columns, c: Comparison, i: np.ndarray, j: np.ndarray, w: i
 
 
 def _similar_street(
-    t: Columns, col: str, i: np.ndarray, j: np.ndarray, w: int
+    t: Columns,
+    col: str,
+    i: np.ndarray,
+    j: np.ndarray,
+    w: int,
+    only: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(same street key, similar street key (JW >= .88, includes same), either missing)."""
+    """(same street key, similar street key (JW >= .88, includes same), either missing).
+    ``only``: restrict the fuzzy test to these pairs (the others cannot use it)."""
     same, missing = t.eq(col, i, j)
     similar = same.copy()
-    cand = np.flatnonzero(~same & ~missing)
+    todo = ~same & ~missing if only is None else ~same & ~missing & only
+    cand = np.flatnonzero(todo)
     if len(cand):
-        v = t.s(col)
-        s = _sim(v[i[cand]], v[j[cand]], JaroWinkler.normalized_similarity, w)
+        s = t.sim(col, i[cand], j[cand], JaroWinkler.normalized_similarity, w)
         similar[cand[s >= 0.88]] = True
     return same, similar, missing
 
@@ -357,8 +383,11 @@ def _location_levels(t: Columns, c: Comparison, i: np.ndarray, j: np.ndarray, w:
     same_kel, miss_kel = t.eq(kel_c, i, j)
     lv = same_kec.astype(np.int8)
     lv[same_kel] = 2
-    _, street, miss_addr = _similar_street(t, addr_c, i, j, w)
-    street &= same_kel | miss_kel  # the same street name in another village is another street
+    # the same street name in another village is another street, so only pairs in one
+    # village (or with it unknown) need the fuzzy street test
+    in_village = same_kel | miss_kel
+    _, street, miss_addr = _similar_street(t, addr_c, i, j, w, only=in_village)
+    street &= in_village
     lv[street] = 3
     house, _ = t.eq(num_c, i, j)
     rt, rw = t.ints(rt_c), t.ints(rw_c)
