@@ -47,15 +47,6 @@ def value_cache(maxsize: int = DEFAULT_MAXSIZE) -> Callable[[Callable[P, R]], Ca
     return decorate
 
 
-def plain(func: Callable[P, R]) -> Callable[P, R]:
-    """The undecorated function behind a `value_cache` function.
-
-    Used inside an outer cache that already covers the inputs: nesting caches would
-    only add entries (and garbage-collector work) without adding hits.
-    """
-    return cast(Callable[P, R], func.__wrapped__)  # type: ignore[attr-defined]
-
-
 def bare(func: Callable[P, R]) -> Callable[P, R]:
     """The lru_cache behind a `value_cache` function, without the unhashable fallback.
 

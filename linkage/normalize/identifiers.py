@@ -49,6 +49,7 @@ _NIK_INVALID = f"nik:{INVALID}"
 _NIK_KK_IN_NIK = f"nik:{KK_IN_NIK}"
 _NIK_DATE_MISMATCH = f"nik:{DATE_MISMATCH}"
 _NIK_SEX_MISMATCH = f"nik:{SEX_MISMATCH}"
+_KK_INVALID = f"kk:{INVALID}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,18 +83,25 @@ def clean_identifier(raw: object, *, field: str) -> CleanedId:
 
 @value_cache()
 def _clean_identifier(raw: object, field: str) -> CleanedId:
-    original = "" if raw is None else str(raw)
+    digits, flags = identifier_parts(raw, field)
+    return CleanedId(digits, "" if raw is None else str(raw), flags)
+
+
+def identifier_parts(raw: object, field: str) -> tuple[str, tuple[str, ...]]:
+    """(value, flags) of `clean_identifier`, without building the dataclass."""
     digits, damaged, problem = _identifier_digits(raw)
-    flags: list[str] = []
     if problem == MISSING:
-        return CleanedId("", original, (f"{field}:{MISSING}",))
+        return "", (f"{field}:{MISSING}",)
     if problem == NON_DIGIT:
-        return CleanedId("", original, (f"{field}:{NON_DIGIT}",))
+        return "", (f"{field}:{NON_DIGIT}",)
+    if not damaged and len(digits) == ID_LENGTH:
+        return digits, ()
+    flags: list[str] = []
     if damaged:
         flags.append(f"{field}:{EXCEL_DAMAGED}")
     if len(digits) != ID_LENGTH and not (damaged and problem == "prefix"):
         flags.append(f"{field}:{BAD_LENGTH}")
-    return CleanedId(digits, original, tuple(flags))
+    return digits, tuple(flags)
 
 
 def _identifier_digits(raw: object) -> tuple[str, bool, str]:
@@ -226,21 +234,41 @@ def _check_nik(
     nik: CleanedId, birth_date: date | None, sex: str, kk_number: str, today: date
 ) -> NikCheck:
     digits = nik.value
-    flags = [f if f.startswith("nik:") else _reprefix(f, "nik") for f in nik.flags]
-    damaged = _NIK_DAMAGED in flags
-    if not digits:
-        return NikCheck(digits, False, tuple(flags), "", "", "", None, "")
+    flags = tuple(f if f.startswith("nik:") else _reprefix(f, "nik") for f in nik.flags)
+    reliable, flags = nik_verdict(digits, flags, birth_date, sex, kk_number, today)
+    nik_date, nik_sex = decode_nik_date(digits, today)
+    return NikCheck(
+        nik=digits,
+        reliable=reliable,
+        flags=flags,
+        province_code=digits[:2] if len(digits) >= 2 else "",
+        regency_code=f"{digits[:2]}.{digits[2:4]}" if len(digits) >= 4 else "",
+        district_code=f"{digits[:2]}.{digits[2:4]}.{digits[4:6]}" if len(digits) >= 6 else "",
+        birth_date=nik_date,
+        sex=nik_sex,
+    )
 
-    province = digits[:2] if len(digits) >= 2 else ""
-    regency = f"{digits[:2]}.{digits[2:4]}" if len(digits) >= 4 else ""
-    district = f"{regency}.{digits[4:6]}" if len(digits) >= 6 else ""
+
+def nik_verdict(
+    digits: str,
+    flags: tuple[str, ...],
+    birth_date: date | None,
+    sex: str,
+    kk_number: str,
+    today: date,
+) -> tuple[bool, tuple[str, ...]]:
+    """(reliable, flags) of `check_nik` from cleaned digits and their 'nik:' flags."""
+    if not digits:
+        return False, flags
+    damaged = _NIK_DAMAGED in flags
+    found: list[str] = []
     nik_date, nik_sex = decode_nik_date(digits, today)
 
     valid = False
     if len(digits) == ID_LENGTH:
         valid = stdnum_nik_valid(digits)
         if not valid:
-            flags.append(_NIK_INVALID)
+            found.append(_NIK_INVALID)
 
     kk_in_nik = bool(kk_number) and _same_identifier(digits, kk_number, damaged=damaged)
     if (
@@ -252,16 +280,16 @@ def _check_nik(
     ):
         kk_in_nik = True
     if kk_in_nik:
-        flags.append(_NIK_KK_IN_NIK)
+        found.append(_NIK_KK_IN_NIK)
     elif nik_date is not None:
         # Mismatches are only meaningful when the digits are a NIK at all.
         if birth_date is not None and nik_date != birth_date:
-            flags.append(_NIK_DATE_MISMATCH)
+            found.append(_NIK_DATE_MISMATCH)
         if sex and nik_sex and sex != nik_sex:
-            flags.append(_NIK_SEX_MISMATCH)
+            found.append(_NIK_SEX_MISMATCH)
 
     reliable = len(digits) == ID_LENGTH and valid and not damaged and not kk_in_nik
-    return NikCheck(digits, reliable, tuple(flags), province, regency, district, nik_date, nik_sex)
+    return reliable, (flags + tuple(found)) if found else flags
 
 
 def check_kk(kk: CleanedId) -> tuple[str, tuple[str, ...]]:
@@ -275,11 +303,15 @@ def check_kk(kk: CleanedId) -> tuple[str, tuple[str, ...]]:
 
 @value_cache()
 def _check_kk(kk: CleanedId) -> tuple[str, tuple[str, ...]]:
-    flags = [f if f.startswith("kk:") else _reprefix(f, "kk") for f in kk.flags]
-    digits = kk.value
+    flags = tuple(f if f.startswith("kk:") else _reprefix(f, "kk") for f in kk.flags)
+    return kk.value, kk_verdict(kk.value, flags)
+
+
+def kk_verdict(digits: str, flags: tuple[str, ...]) -> tuple[str, ...]:
+    """The 'kk:' flags of `check_kk` from cleaned digits and their flags."""
     if len(digits) == ID_LENGTH and not _kk_plausible(digits):
-        flags.append(f"kk:{INVALID}")
-    return digits, tuple(flags)
+        return (*flags, _KK_INVALID)
+    return flags
 
 
 def _kk_plausible(digits: str) -> bool:

@@ -18,7 +18,7 @@ from collections.abc import Hashable, Mapping
 from datetime import date
 
 from .address import AddressParts, normalize_address, parse_rt_rw
-from .caching import bare, plain, value_cache
+from .caching import bare, value_cache
 from .dates import _parse_date, today_wib
 from .household_fields import (
     normalize_program,
@@ -27,7 +27,7 @@ from .household_fields import (
     parse_decile,
     parse_period,
 )
-from .identifiers import _check_kk, _check_nik, _clean_identifier
+from .identifiers import identifier_parts, kk_verdict, nik_verdict
 from .names import normalize_name
 from .regions import RegionMatcher
 from .sex import normalize_sex
@@ -151,11 +151,14 @@ def _normalize(
 def _identifiers(
     nik_raw: object, kk_raw: object, birth_date: date | None, sex: str, today: date
 ) -> tuple[str, bool, str, tuple[str, ...]]:
-    """NIK and KK together: rows of one person repeat all five inputs, so one cache hit
-    replaces five normaliser calls."""
-    kk_number, kk_flags = _check_kk(_clean_identifier(kk_raw, "kk"))
-    check = _check_nik(_clean_identifier(nik_raw, "nik"), birth_date, sex, kk_number, today)
-    return check.nik, check.reliable, kk_number, check.flags + kk_flags
+    """clean_identifier + check_kk + check_nik for one row, on tuples rather than the
+    public dataclasses (this runs once per distinct identifier pair). Rows of one
+    person repeat all five inputs, so most rows are a single cache hit."""
+    kk_number, kk_flags = identifier_parts(kk_raw, "kk")
+    kk_flags = kk_verdict(kk_number, kk_flags)
+    nik, nik_flags = identifier_parts(nik_raw, "nik")
+    reliable, nik_flags = nik_verdict(nik, nik_flags, birth_date, sex, kk_number, today)
+    return nik, reliable, kk_number, nik_flags + kk_flags
 
 
 @value_cache()
@@ -211,11 +214,6 @@ def normalize_place(raw: object) -> str:
 def _hashable_row(row: Mapping[str, object]) -> dict[str, object]:
     return {k: (v if isinstance(v, Hashable) else str(v)) for k, v in row.items()}
 
-
-# The identifier block is cached as a whole; nested caches would only add entries.
-_clean_identifier = plain(_clean_identifier)
-_check_kk = plain(_check_kk)
-_check_nik = plain(_check_nik)
 
 # The bare caches (no per-call unhashable fallback: normalize_record catches TypeError).
 _name = bare(normalize_name)
