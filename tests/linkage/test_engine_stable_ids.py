@@ -62,3 +62,16 @@ def test_split_larger_part_keeps_id() -> None:
 def test_withdrawn_records_orphan_their_id() -> None:
     res = assign_stable_ids({1: 0}, {1: "P1", 2: "P2"}, _factory())
     assert {"kind": "orphaned", "id": "P2"} in res.events
+
+
+def test_rerun_of_the_engine_keeps_every_id() -> None:
+    from linkage.engine import link_records
+    from tests.linkage.test_engine_constraints import _frame, _noise
+
+    df = _frame(_noise(30))
+    first = link_records(df).clusters
+    ids = assign_stable_ids(first, {}, _factory()).assignment
+    again = link_records(df.sample(frac=1.0, random_state=3)).clusters  # other row order
+    res = assign_stable_ids(again, ids, _factory())
+    assert res.assignment == ids
+    assert res.events == []
