@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.services import audit_record
-from linkage.deterministic import cluster_deterministic
+from linkage.engine import link_records
 from registry.ingest.copy import copy_out, copy_rows
 from registry.models import (
     SOURCE_PRIORITY,
@@ -49,6 +49,14 @@ GOLDEN_FIELDS = (
 )
 
 
+# The columns linkage.engine.link_records reads (its input contract).
+ENGINE_COLUMNS = [
+    "record_id", "agency", "agency_priority", "nik", "nik_reliable", "kk_number", "name_key",
+    "name_sorted", "name_phonetic", "given_name_key", "sex", "birth_date", "address_key",
+    "house_number", "rt", "rw", "kelurahan_code", "kecamatan_code", "relationship",
+]  # fmt: skip
+
+
 @dataclass
 class LinkSummary:
     records: int = 0
@@ -58,6 +66,7 @@ class LinkSummary:
     records_relinked: int = 0
     households: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+    engine: dict = field(default_factory=dict)
 
 
 def _priority_case() -> str:
@@ -125,7 +134,9 @@ def link(*, full: bool = False, actor=None) -> LinkSummary:
         summary.seconds["load"] = time.perf_counter() - started
         if records.empty:
             return summary
-        labels = cluster_deterministic(records)
+        result = link_records(records[ENGINE_COLUMNS])
+        labels = result.clusters.reindex(records["record_id"].to_numpy()).to_numpy()
+        summary.engine = result.stats | {"blocking": result.blocking}
         summary.seconds["cluster"] = time.perf_counter() - started
         person_of = _assign_persons(records, labels, full=full, summary=summary, actor=actor)
         records["person_id"] = person_of
@@ -319,10 +330,14 @@ def _write_golden(golden: pd.DataFrame) -> None:
     assignments = ", ".join(
         f"{c} = COALESCE(g.{c}, {_EMPTY.get(c, 'NULL')})" for c in GOLDEN_FIELDS
     )
+    new_values = ", ".join(f"COALESCE(g.{c}, {_EMPTY.get(c, 'NULL')})" for c in GOLDEN_FIELDS)
     with connection.cursor() as cursor:
         cursor.execute(
             f"""UPDATE {Person._meta.db_table} p SET {assignments}, updated_at = now()
-                FROM golden_tmp g WHERE p.id = g.person_id"""  # noqa: S608
+                FROM golden_tmp g WHERE p.id = g.person_id
+                AND ({", ".join(f"p.{c}" for c in GOLDEN_FIELDS)}) IS DISTINCT FROM
+                    ({new_values})
+            """  # noqa: S608 - column names are constants; only unchanged rows are skipped
         )
 
 
