@@ -422,3 +422,65 @@ class SavedHouseholdQuery(models.Model):
 
     def __str__(self) -> str:
         return f"saved-query:{self.pk}"
+
+
+class LinkModel(models.Model):
+    """The Fellegi-Sunter parameters fitted by the last full link, reused to link single
+    records on arrival with exactly the same weights."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    parameters = models.JSONField()
+    stats = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-created_at"]
+        get_latest_by = "created_at"
+
+
+class LinkDecision(models.Model):
+    """A reviewer's same/different decision on two records, keyed by the agencies' own ids so
+    it survives new versions; every link run honours it as a hard constraint."""
+
+    class Decision(models.TextChoices):
+        SAME = "same", _("Orang yang sama")
+        DIFFERENT = "different", _("Orang berbeda")
+
+    agency_a = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    source_record_id_a = models.CharField(max_length=100)
+    agency_b = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    source_record_id_b = models.CharField(max_length=100)
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    decided_at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(max_length=300, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-decided_at"]
+
+
+class ReviewTask(models.Model):
+    """A pair in the uncertain band of the linkage model, for clerical review."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Terbuka")
+        DECIDED = "decided", _("Diputuskan")
+        SKIPPED = "skipped", _("Dilewati")
+
+    record_a = models.ForeignKey(SourceRecord, on_delete=models.CASCADE, related_name="+")
+    record_b = models.ForeignKey(SourceRecord, on_delete=models.CASCADE, related_name="+")
+    probability = models.FloatField()
+    explanation = models.JSONField(default=dict, help_text="per field: level, weight")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    decision = models.ForeignKey(LinkDecision, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["probability"]
+        constraints = [
+            models.UniqueConstraint(fields=["record_a", "record_b"], name="review_pair_unique")
+        ]
+        indexes = [models.Index(fields=["status", "probability"], name="review_open_idx")]
