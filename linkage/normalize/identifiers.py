@@ -16,7 +16,7 @@ from functools import lru_cache
 from stdnum.id import nik as stdnum_nik
 
 from .caching import value_cache
-from .dates import today_wib
+from .dates import swap_day_month, today_wib
 
 ID_LENGTH = 16
 
@@ -49,6 +49,7 @@ _NIK_INVALID = f"nik:{INVALID}"
 _NIK_KK_IN_NIK = f"nik:{KK_IN_NIK}"
 _NIK_DATE_MISMATCH = f"nik:{DATE_MISMATCH}"
 _NIK_SEX_MISMATCH = f"nik:{SEX_MISMATCH}"
+_NIK_DATE_SWAPPED = "nik:date_day_month_swapped"
 _KK_INVALID = f"kk:{INVALID}"
 
 
@@ -218,7 +219,9 @@ def check_nik(
     `reliable` needs 16 digits, a valid stdnum.id.nik (known province/regency, a
     decodable date), no Excel damage and no sign of a KK number. A NIK whose date or
     sex disagrees with the record stays reliable: NIKs are never corrected, so a
-    wrong embedded date is a fact of life, only flagged (date_mismatch, sex_mismatch).
+    wrong embedded date is a fact of life, only flagged (date_mismatch, sex_mismatch;
+    date_day_month_swapped too when the NIK's date is the record's with day and month
+    exchanged).
 
     kk_in_nik (a simple heuristic, flag only):
       * the NIK equals the record's KK number (also when Excel rounded either one), or
@@ -285,6 +288,9 @@ def nik_verdict(
         # Mismatches are only meaningful when the digits are a NIK at all.
         if birth_date is not None and nik_date != birth_date:
             found.append(_NIK_DATE_MISMATCH)
+            # Tells the linkage which of two swap candidates the NIK supports.
+            if swap_day_month(birth_date) == nik_date:
+                found.append(_NIK_DATE_SWAPPED)
         if sex and nik_sex and sex != nik_sex:
             found.append(_NIK_SEX_MISMATCH)
 

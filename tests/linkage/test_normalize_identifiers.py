@@ -215,3 +215,11 @@ def test_validity_agrees_with_stdnum():
             prefix = f"{rng.randrange(10000):04d}"
         number = prefix + "".join(rng.choice("0123456789") for _ in range(12))
         assert stdnum_nik_valid(number) == stdnum_nik.is_valid(number), number
+
+
+def test_nik_date_equal_to_swapped_birth_date_is_flagged():
+    check = check_nik(
+        nik("3671131104150001"), birth_date=date(2015, 11, 4), sex="L", kk_number="", today=TODAY
+    )
+    assert check.flags == ("nik:date_mismatch", "nik:date_day_month_swapped")
+    assert check.reliable
