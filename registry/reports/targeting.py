@@ -24,6 +24,7 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from registry.models import AgencyKind, AidReceipt, Household, Membership, Region, SourceRecord
 from registry.reports.common import (
@@ -49,6 +50,10 @@ class OverlapRule:
     max_programs: int
     basis: str
 
+    @property
+    def program_list(self) -> list[str]:
+        return sorted(self.programs)
+
 
 # Programs a unit may not stack in one period. The cash-type programs (PKH, BPNT/Sembako, BLT)
 # target the same poorest households; the city's rule allows at most two of them per household
@@ -60,14 +65,14 @@ OVERLAP_RULES: tuple[OverlapRule, ...] = (
         level="household",
         programs=frozenset({"PKH", "BPNT", "BLT"}),
         max_programs=2,
-        basis="PKH + BPNT + BLT in one period for one household (KK)",
+        basis=_("PKH + BPNT + BLT in one period for one household (KK)"),
     ),
     OverlapRule(
         code="person_cash_stack",
         level="person",
         programs=frozenset({"PKH", "BPNT", "BLT"}),
         max_programs=2,
-        basis="PKH + BPNT + BLT in one period paid to one person",
+        basis=_("PKH + BPNT + BLT in one period paid to one person"),
     ),
 )
 RULES_BY_CODE = {rule.code: rule for rule in OVERLAP_RULES}
