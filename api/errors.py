@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import OperationalError
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -96,6 +97,14 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(PermissionDenied)
     def _denied(request, exc):
         return _respond(api, request, 403, "forbidden", "not allowed for this account")
+
+    @api.exception_handler(MultiPartParserError)
+    def _multipart(request, exc):
+        return _respond(api, request, 400, "invalid_request", "malformed multipart body")
+
+    @api.exception_handler(RequestDataTooBig)
+    def _too_big(request, exc):
+        return _respond(api, request, 413, "payload_too_large", "request body too large")
 
     @api.exception_handler(InvalidPurpose)
     def _purpose(request, exc):

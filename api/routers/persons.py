@@ -13,6 +13,7 @@ from api.schemas.persons import HouseholdProfileOut, PersonProfileOut, PersonSea
 from api.services.explain import link_explanation
 from registry.selectors import (
     SEARCH_LIMIT_MAX,
+    InvalidQuery,
     household_get_for_user,
     person_get_for_user,
     persons_search_for_user,
@@ -47,17 +48,23 @@ def persons_search(
 ):
     viewer = viewer_from_request(request, user=request.auth)
     purpose = purpose_of(x_purpose, x_purpose_text)
-    hits = bounded(
-        lambda: persons_search_for_user(
-            viewer=viewer,
-            purpose=purpose,
-            nik=q.nik or "",
-            name=q.name or "",
-            birth_date=q.birth_date,
-            kelurahan_code=q.kelurahan or "",
-            limit=q.limit,
+    if not (q.nik or "").strip() and not (q.name or "").strip():
+        # Nothing to search for: no rows (OpenAPI cannot say "nik or name is required").
+        return 200, {"results": [], "limit": q.limit}
+    try:
+        hits = bounded(
+            lambda: persons_search_for_user(
+                viewer=viewer,
+                purpose=purpose,
+                nik=q.nik or "",
+                name=q.name or "",
+                birth_date=q.birth_date,
+                kelurahan_code=q.kelurahan or "",
+                limit=q.limit,
+            )
         )
-    )
+    except InvalidQuery:
+        hits = []  # e.g. a name of titles or digits only: nothing searchable
     return 200, {"results": [asdict(h) for h in hits], "limit": q.limit}
 
 

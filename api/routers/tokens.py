@@ -74,7 +74,7 @@ def tokens_create(request, payload: TokenCreateIn):
 
 @router.post(
     "/tokens/{token_id}/rotate",
-    response={200: TokenSecretOut, **errors(404, 409, *AUTH_ERRORS)},
+    response={200: TokenSecretOut, **errors(400, 404, 409, *AUTH_ERRORS)},
     summary="Rotate a token (walidata): new secret, the old one stops working",
 )
 def tokens_rotate(request, token_id: int):
@@ -89,7 +89,7 @@ def tokens_rotate(request, token_id: int):
 
 @router.post(
     "/tokens/{token_id}/revoke",
-    response={200: TokenOut, **errors(404, *AUTH_ERRORS)},
+    response={200: TokenOut, **errors(400, 404, *AUTH_ERRORS)},
     summary="Revoke a token (walidata)",
 )
 def tokens_revoke(request, token_id: int):

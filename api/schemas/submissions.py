@@ -4,9 +4,10 @@ from datetime import datetime
 from uuid import UUID
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StrictFloat, StrictInt, StrictStr
 
-Scalar = str | int | float | None
+# Strict: a JSON true or 1.5 is refused rather than silently coerced.
+Scalar = StrictStr | StrictInt | StrictFloat | None
 
 EXAMPLE_RECORD = {
     "source_record_id": "DINSOS-2026-000123",
@@ -36,7 +37,7 @@ class RecordIn(Schema):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE_RECORD]})
 
-    source_record_id: str | int = Field(
+    source_record_id: StrictStr | StrictInt = Field(
         ...,
         description="the agency's own key for this row; unique within the agency; "
         "resubmitting it updates the record (new version, old kept)",
@@ -164,6 +165,11 @@ class SubmissionOut(Schema):
     )
     records: list[RecordOutcomeOut] = Field(
         default_factory=list, description="per-record storage and linking outcome"
+    )
+    linking: str = Field(
+        "not_run",
+        description="done | pending (stored, to be linked by the next link run) | not_run",
+        examples=["done"],
     )
     status_url: str = Field(
         ..., description="where to poll this job", examples=["/api/jobs/6f1c..."]

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StrictInt, StrictStr
 
-Scalar = str | int | None
+Scalar = StrictStr | StrictInt | None
 
 
 class VerificationRowIn(Schema):

@@ -148,6 +148,7 @@ def submission_out(submission: Submission) -> dict[str, Any]:
         "counts": result.get("counts"),
         "errors": result.get("errors", []),
         "records": result.get("records", []),
+        "linking": result.get("linking", "not_run"),
         "status_url": status_url(submission),
     }
 
@@ -246,13 +247,26 @@ def _process(submission: Submission, *, actor, parsed: ParsedFile) -> None:
     if batch.status == ImportBatch.Status.REJECTED:
         submission.status = Submission.Status.REJECTED
         records: list[dict[str, Any]] = []
+        linking_state = "not_run"
     else:
-        person_of = link_records(outcome.new_record_ids, actor=actor)
+        try:
+            person_of = link_records(outcome.new_record_ids, actor=actor)
+            linking_state = "done"
+        except Exception:
+            # The records are stored (committed); linking is slow work after commit and the
+            # next link run places them. The client sees linking "pending", not an error.
+            logger.exception("linking after batch %s failed", batch.pk)
+            person_of, linking_state = {}, "pending"
         records = _record_outcomes(
             batch, parsed, outcome.validation.invalid_lines, person_of, json_batch
         )
         submission.status = Submission.Status.SUCCEEDED
-    submission.result = {"counts": counts, "errors": errors, "records": records}
+    submission.result = {
+        "counts": counts,
+        "errors": errors,
+        "records": records,
+        "linking": linking_state,
+    }
     submission.finished_at = timezone.now()
     submission.save(update_fields=["batch", "status", "result", "finished_at"])
 

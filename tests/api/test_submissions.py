@@ -1,0 +1,202 @@
+from __future__ import annotations
+
+import uuid
+
+from api.models import Submission
+from audit.models import AuditEvent
+from registry.models import ImportBatch, Person, SourceRecord
+
+from .conftest import FAMILY, PURPOSE, audit_actions, person_record, run_jobs
+
+
+def submit(http, party, records, key=None, **extra):
+    headers = {**party.headers, "Idempotency-Key": key or str(uuid.uuid4())}
+    return http.post(
+        f"/datasets/{party.dataset.pk}/submissions",
+        json={"records": records, **extra},
+        headers=headers,
+    )
+
+
+def test_submission_stores_links_and_audits(http, owner):
+    response = submit(http, owner, FAMILY, key="k-1")
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["status"] == "succeeded"
+    assert body["counts"]["new"] == 3
+    assert [r["index"] for r in body["records"]] == [0, 1, 2]
+    assert all(r["status"] == "new" and r["person_id"] for r in body["records"])
+    assert all(r["linked_to_existing"] is False for r in body["records"])
+    assert SourceRecord.objects.filter(dataset=owner.dataset).count() == 3
+    assert Person.objects.count() == 3
+    assert SourceRecord.objects.filter(person__isnull=True).count() == 0
+    actions = audit_actions()
+    assert ("records.import", "allowed") in actions
+    assert ("persons.link", "allowed") in actions
+    # The job status shows the same outcome.
+    job = http.get(body["status_url"].removeprefix("/api"), headers=owner.headers)
+    assert job.status_code == 200
+    assert job.json()["records"] == body["records"]
+
+
+def test_idempotency_semantics(http, owner):
+    first = submit(http, owner, FAMILY, key="same-key")
+    assert first.status_code == 201
+    records, batches, events = (
+        SourceRecord.objects.count(),
+        ImportBatch.objects.count(),
+        AuditEvent.objects.count(),
+    )
+    again = submit(http, owner, FAMILY, key="same-key")
+    assert again.status_code == 201
+    assert again.json() == first.json()
+    assert (SourceRecord.objects.count(), ImportBatch.objects.count()) == (records, batches)
+    assert AuditEvent.objects.count() == events
+
+    other_body = submit(http, owner, FAMILY[:2], key="same-key")
+    assert other_body.status_code == 422
+    assert other_body.json()["error"]["code"] == "idempotency_key_reused"
+    assert SourceRecord.objects.count() == records
+
+    missing = http.post(
+        f"/datasets/{owner.dataset.pk}/submissions",
+        json={"records": FAMILY},
+        headers=owner.headers,
+    )
+    assert missing.status_code == 400
+    assert missing.json()["error"]["code"] == "missing_header"
+    assert SourceRecord.objects.count() == records
+
+
+def test_retry_while_running_is_409(http, owner):
+    import hashlib
+    import json
+
+    body = json.dumps({"records": FAMILY}).encode()
+    # The first request is still running: its claim exists without a response yet.
+    from api.services.submissions import body_sha256
+
+    Submission.objects.create(
+        agency=owner.agency,
+        dataset=owner.dataset,
+        idempotency_key="running-key",
+        request_sha256=body_sha256(body),
+    )
+    response = http.post(
+        f"/datasets/{owner.dataset.pk}/submissions",
+        content=body,
+        headers={
+            **owner.headers,
+            "Idempotency-Key": "running-key",
+            "Content-Type": "application/json",
+        },
+    )
+    assert response.status_code == 409, response.text
+    assert response.json()["error"]["code"] == "submission_in_progress"
+    assert SourceRecord.objects.count() == 0
+    assert hashlib  # keep import explicit for readers: the body hash is SHA-256
+
+
+def test_malformed_batch_stores_nothing(http, owner):
+    bad = [dict(FAMILY[0]), {**FAMILY[1], "full_name": ""}, {**FAMILY[2], "birth_date": "99-99-9999"}]
+    response = submit(http, owner, bad, key="bad-1")
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "validation_failed"
+    fields = {(d["index"], d["field"]) for d in error["details"]}
+    assert (1, "full_name") in fields
+    assert any(index == 2 for index, _ in fields)
+    assert SourceRecord.objects.count() == 0
+    assert Person.objects.count() == 0
+    assert ImportBatch.objects.get().status == ImportBatch.Status.REJECTED
+    assert ("records.import", "denied") in audit_actions()
+    # The same request again gets the same refusal and still stores nothing.
+    again = submit(http, owner, bad, key="bad-1")
+    assert again.status_code == 422 and again.json() == response.json()
+    assert SourceRecord.objects.count() == 0
+
+
+def test_schema_invalid_body_is_422_in_one_shape(http, owner):
+    response = submit(http, owner, [{"source_record_id": "X", "unknown_field": 1}])
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_body"
+    assert SourceRecord.objects.count() == 0
+
+
+def test_large_batch_runs_as_a_job(http, owner, settings):
+    settings.API_ASYNC_THRESHOLD = 5
+    records = [person_record(i) for i in range(8)]
+    response = submit(http, owner, records, key="big-1")
+    assert response.status_code == 202, response.text
+    job_url = response.json()["status_url"].removeprefix("/api")
+    assert http.get(job_url, headers=owner.headers).json()["status"] == "queued"
+    assert SourceRecord.objects.count() == 0
+    # Retrying the accepted request answers the same 202 and queues nothing new.
+    assert submit(http, owner, records, key="big-1").json() == response.json()
+
+    run_jobs()
+
+    job = http.get(job_url, headers=owner.headers).json()
+    assert job["status"] == "succeeded"
+    assert job["counts"]["new"] == 8
+    assert len(job["records"]) == 8 and all(r["person_id"] for r in job["records"])
+    assert SourceRecord.objects.filter(person__isnull=False).count() == 8
+    assert Submission.objects.get().payload is None
+    assert ("records.import", "allowed") in audit_actions()
+
+
+def test_spreadsheet_upload(http, owner):
+    csv_text = "ID,NIK,NAMA LENGKAP,JENIS KELAMIN,TANGGAL LAHIR,ALAMAT,KELURAHAN,KECAMATAN\n"
+    csv_text += "U-1,3671013008740001,Inmam Santoso,L,30-08-1974,Jl. Ki Samaun 80,Sukarasa,Tangerang\n"
+    response = http.post(
+        f"/datasets/{owner.dataset.pk}/uploads",
+        files={"file": ("penerima.csv", csv_text.encode(), "text/csv")},
+        headers={**owner.headers, "Idempotency-Key": "upload-1"},
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["records"][0]["line"] == 2 and body["records"][0]["person_id"]
+    assert SourceRecord.objects.get().source_record_id == "U-1"
+
+
+def test_person_profile_needs_purpose(http, owner):
+    created = submit(http, owner, FAMILY).json()
+    public_id = created["records"][0]["person_id"]
+    missing = http.get(f"/persons/{public_id}", headers=owner.headers)
+    assert missing.status_code == 400
+    assert missing.json()["error"]["code"] == "missing_header"
+    unknown = http.get(
+        f"/persons/{public_id}",
+        headers={**owner.headers, "X-Purpose": "curiosity", "X-Purpose-Text": "x"},
+    )
+    assert unknown.status_code == 400
+    no_text = http.get(
+        f"/persons/{public_id}", headers={**owner.headers, "X-Purpose": "perencanaan"}
+    )
+    assert no_text.status_code == 400
+    assert not AuditEvent.objects.filter(action="person.view").exists()
+
+    ok = http.get(f"/persons/{public_id}", headers={**owner.headers, **PURPOSE})
+    assert ok.status_code == 200, ok.text
+    profile = ok.json()
+    assert profile["golden"]["nik"] == FAMILY[0]["nik"]
+    assert profile["household"]["public_id"].startswith("H")
+    assert profile["aid"][0]["program"] == "PKH"
+    assert "nik" in profile["link_explanation"][0]["agrees_on"]
+    event = AuditEvent.objects.filter(action="person.view").get()
+    assert event.persons == [public_id]
+    assert event.purpose_code == "verifikasi-bansos"
+    assert event.purpose_text == PURPOSE["X-Purpose-Text"]
+
+    household = http.get(
+        f"/households/{profile['household']['public_id']}", headers={**owner.headers, **PURPOSE}
+    )
+    assert household.status_code == 200
+    assert len(household.json()["members"]) == 3
+
+    search = http.get(
+        "/persons", params={"name": "inmam santoso"}, headers={**owner.headers, **PURPOSE}
+    )
+    assert search.status_code == 200
+    assert search.json()["results"][0]["public_id"] == public_id
+    assert AuditEvent.objects.filter(action="person.search").count() == 1
