@@ -73,3 +73,11 @@ def rupiah(amount):
     if amount is None or amount == "":
         return ""
     return "Rp" + f"{int(amount):,}".replace(",", ".")
+
+
+@register.filter
+def access_label(level):
+    from registry.web.labels import ACCESS_LABELS
+
+    label = ACCESS_LABELS.get(level)
+    return label if label is not None else level

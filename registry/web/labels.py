@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 FIELD_LABELS = {
     "source_record_id": _("Record ID"),
     "nik": _("NIK"),
+    "nik_reliable": _("NIK checked valid"),
+    "house_number": _("House number"),
     "kk_number": _("Family card (KK) number"),
     "full_name": _("Name"),
     "sex": _("Sex"),
@@ -34,6 +36,8 @@ FIELD_LABELS = {
     "period": _("Period"),
     "amount": _("Amount"),
 }
+
+ACCESS_LABELS = {"open": _("open"), "restricted": _("restricted"), "closed": _("closed")}
 
 SEX_LABELS = {"L": _("Male"), "P": _("Female")}
 

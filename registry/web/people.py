@@ -203,10 +203,15 @@ def _field_rows(fields: dict[str, Any], original: dict[str, Any]) -> list[dict[s
                 "label": field_label(name),
                 "value": _display(name, value),
                 "original": "" if raw is None else raw,
-                "changed": raw not in (None, "") and str(raw) != str(value),
+                "changed": raw not in (None, "") and _comparable(raw) != _comparable(value),
             }
         )
     return rows
+
+
+def _comparable(value: Any) -> str:
+    # Upper-casing and spacing are not worth highlighting; other normalisation is.
+    return " ".join(str(value).upper().split())
 
 
 def _aid_by_program(profile: PersonProfile) -> list[dict[str, Any]]:
