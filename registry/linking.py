@@ -7,6 +7,7 @@ golden values, households, memberships and aid-receipt links in one transaction.
 from __future__ import annotations
 
 import io
+import json
 import logging
 import time
 from collections import Counter, defaultdict
@@ -18,14 +19,19 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.services import audit_record
-from linkage.engine import link_records
+from linkage.clustering import one_typo_apart
+from linkage.engine import explain_pair_row, link_records, score_candidates
+from linkage.scoring import FSModel
 from registry.ingest.copy import copy_out, copy_rows
 from registry.models import (
     SOURCE_PRIORITY,
     Household,
+    LinkDecision,
+    LinkModel,
     Membership,
     Person,
     PersonLinkEvent,
+    ReviewTask,
     SourceRecord,
     new_public_id,
 )
@@ -67,6 +73,7 @@ class LinkSummary:
     households: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
     engine: dict = field(default_factory=dict)
+    review_tasks: int = 0
 
 
 def _priority_case() -> str:
@@ -74,49 +81,69 @@ def _priority_case() -> str:
     return f"CASE a.kind {whens} ELSE 50 END"
 
 
+RECORD_SELECT = f"""
+    SELECT r.id AS record_id, a.code AS agency, {{priority}} AS agency_priority,
+           r.nik, r.nik_reliable, r.kk_number,
+           NOT (r.flags && ARRAY['kk:excel_damaged','kk:bad_length','kk:missing',
+                                 'kk:non_digit','kk:invalid']::varchar[]) AS kk_reliable,
+           r.full_name, r.name_key, r.name_sorted, r.name_phonetic, r.given_name_key,
+           r.sex, r.birth_place, r.birth_date, r.address, r.address_key, r.house_number,
+           r.rt, r.rw, r.kelurahan_code, r.kecamatan_code, r.relationship, r.death_date,
+           r.welfare_decile, r.created_at, r.version,
+           COALESCE(r.person_id, prev.person_id) AS person_id
+    FROM {SourceRecord._meta.db_table} r
+    JOIN registry_agency a ON a.id = r.agency_id
+    LEFT JOIN {SourceRecord._meta.db_table} prev
+      ON prev.agency_id = r.agency_id AND prev.source_record_id = r.source_record_id
+     AND prev.version = r.version - 1
+    WHERE r.is_current AND ({{where}})
+    ORDER BY r.id
+"""  # noqa: S608 - no user input is formatted into this statement
+TEXT_COLUMNS = [
+    "agency", "nik", "kk_number", "full_name", "name_key", "name_sorted", "name_phonetic",
+    "given_name_key", "sex", "birth_place", "address", "address_key", "house_number",
+    "kelurahan_code", "kecamatan_code", "relationship",
+]  # fmt: skip
+INT_COLUMNS = ["rt", "rw", "welfare_decile", "person_id"]
+DATE_COLUMNS = ["birth_date", "death_date", "created_at"]
+
+
 def load_records() -> pd.DataFrame:
-    """Every current record version with the columns the linkage library reads."""
-    sql = f"""
-        COPY (
-            SELECT r.id AS record_id, a.code AS agency, {_priority_case()} AS agency_priority,
-                   r.nik, r.nik_reliable, r.kk_number,
-                   NOT (r.flags && ARRAY['kk:excel_damaged','kk:bad_length','kk:missing',
-                                         'kk:non_digit','kk:invalid']::varchar[]) AS kk_reliable,
-                   r.full_name, r.name_key, r.name_sorted, r.name_phonetic, r.given_name_key,
-                   r.sex, r.birth_place, r.birth_date, r.address, r.address_key, r.house_number,
-                   r.rt, r.rw, r.kelurahan_code, r.kecamatan_code, r.relationship, r.death_date,
-                   r.welfare_decile, r.created_at, r.version,
-                   COALESCE(r.person_id, prev.person_id) AS person_id
-            FROM {SourceRecord._meta.db_table} r
-            JOIN registry_agency a ON a.id = r.agency_id
-            LEFT JOIN {SourceRecord._meta.db_table} prev
-              ON prev.agency_id = r.agency_id AND prev.source_record_id = r.source_record_id
-             AND prev.version = r.version - 1
-            WHERE r.is_current
-            ORDER BY r.id
-        ) TO STDOUT WITH (FORMAT csv, HEADER true)
-    """  # noqa: S608 - no user input in this statement
+    """Every current record version with the columns the linkage library reads (COPY out:
+    several times faster than fetching rows for a whole city)."""
+    sql = RECORD_SELECT.format(priority=_priority_case(), where="true")
     buffer = io.StringIO()
     with connection.cursor() as cursor:
-        copy_out(cursor, sql, buffer)
+        copy_out(cursor, f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)", buffer)
     buffer.seek(0)
-    text_columns = [
-        "agency", "nik", "kk_number", "full_name", "name_key", "name_sorted", "name_phonetic",
-        "given_name_key", "sex", "birth_place", "address", "address_key", "house_number",
-        "kelurahan_code", "kecamatan_code", "relationship",
-    ]  # fmt: skip
     frame = pd.read_csv(
         buffer,
-        dtype={c: "string" for c in text_columns}
-        | {"rt": "Int64", "rw": "Int64", "welfare_decile": "Int64", "person_id": "Int64"},
+        dtype={c: "string" for c in TEXT_COLUMNS} | dict.fromkeys(INT_COLUMNS, "Int64"),
         keep_default_na=False,
-        na_values={"rt": [""], "rw": [""], "welfare_decile": [""], "person_id": [""]},
-        parse_dates=["birth_date", "death_date", "created_at"],
+        na_values={c: [""] for c in INT_COLUMNS},
+        parse_dates=DATE_COLUMNS,
         true_values=["t"],
         false_values=["f"],
     )
-    for column in text_columns:
+    for column in TEXT_COLUMNS:
         frame[column] = frame[column].fillna("")
+    return frame
+
+
+def load_records_where(where: str, params: list) -> pd.DataFrame:
+    """The same columns for a few records selected by a parameterised condition."""
+    with connection.cursor() as cursor:
+        cursor.execute(RECORD_SELECT.format(priority=_priority_case(), where=where), params)
+        columns = [c.name for c in cursor.description]
+        frame = pd.DataFrame(cursor.fetchall(), columns=columns)
+    for column in TEXT_COLUMNS:
+        frame[column] = frame[column].fillna("").astype("string")
+    for column in INT_COLUMNS:
+        frame[column] = pd.array(frame[column], dtype="Int64")
+    for column in DATE_COLUMNS:
+        frame[column] = pd.to_datetime(frame[column], utc=column == "created_at")
+    frame["nik_reliable"] = frame["nik_reliable"].astype(bool)
+    frame["kk_reliable"] = frame["kk_reliable"].astype(bool)
     return frame
 
 
@@ -134,10 +161,18 @@ def link(*, full: bool = False, actor=None) -> LinkSummary:
         summary.seconds["load"] = time.perf_counter() - started
         if records.empty:
             return summary
-        result = link_records(records[ENGINE_COLUMNS])
+        saved = None if full else LinkModel.objects.first()
+        result = link_records(
+            records[ENGINE_COLUMNS],
+            decisions=_decisions(),
+            model=FSModel.from_dict(saved.parameters) if saved else None,
+        )
         labels = result.clusters.reindex(records["record_id"].to_numpy()).to_numpy()
         summary.engine = result.stats | {"blocking": result.blocking}
         summary.seconds["cluster"] = time.perf_counter() - started
+        if saved is None:
+            LinkModel.objects.create(parameters=result.model.to_dict(), stats=result.stats)
+        summary.review_tasks = _write_review_tasks(result)
         person_of = _assign_persons(records, labels, full=full, summary=summary, actor=actor)
         records["person_id"] = person_of
         _write_links(records, summary)
@@ -160,6 +195,45 @@ def link(*, full: bool = False, actor=None) -> LinkSummary:
         )
     logger.info("link done: %s", summary)
     return summary
+
+
+def _decisions() -> list[tuple[int, int, str]]:
+    """Reviewers' decisions mapped onto the current versions of the two records."""
+    table = SourceRecord._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT ra.id, rb.id, d.decision FROM {LinkDecision._meta.db_table} d
+                JOIN {table} ra ON ra.agency_id = d.agency_a_id
+                 AND ra.source_record_id = d.source_record_id_a AND ra.is_current
+                JOIN {table} rb ON rb.agency_id = d.agency_b_id
+                 AND rb.source_record_id = d.source_record_id_b AND rb.is_current
+                WHERE d.revoked_at IS NULL ORDER BY d.decided_at"""  # noqa: S608
+        )
+        return [(a, b, decision) for a, b, decision in cursor.fetchall()]
+
+
+MAX_REVIEW_TASKS = 10_000
+
+
+def _write_review_tasks(result) -> int:
+    """Uncertain pairs become open review tasks (once per pair; decided pairs stay decided)."""
+    review = result.review.head(MAX_REVIEW_TASKS)
+    if review.empty:
+        return 0
+    tasks = []
+    for row in review.itertuples(index=False):
+        a, b = sorted((int(row.left_id), int(row.right_id)))
+        explanation = explain_pair_row(result.model, pd.Series(row._asdict()))
+        tasks.append(
+            ReviewTask(
+                record_a_id=a,
+                record_b_id=b,
+                probability=float(row.probability),
+                explanation=json.loads(json.dumps(explanation, default=float)),
+            )
+        )
+    created = ReviewTask.objects.bulk_create(tasks, ignore_conflicts=True, batch_size=2000)
+    return len(created)
 
 
 def _assign_persons(records, labels, *, full: bool, summary: LinkSummary, actor) -> np.ndarray:
@@ -434,3 +508,122 @@ def _db_value(value):
 
 def _text(value) -> str:
     return "" if value is None or pd.isna(value) else str(value)
+
+
+MATCH_PROBABILITY = 0.5
+
+
+def link_new_records(record_ids: list[int], *, actor=None) -> dict[int, str]:
+    """Place just-arrived records with the saved model (the same comparisons and weights as
+    the last full run): candidates come through the indexed blocking keys, never a scan.
+    Returns record id -> person public id. Without a saved model a full link runs first."""
+    if not record_ids:
+        return {}
+    saved = LinkModel.objects.first()
+    if saved is None:
+        link(full=True, actor=actor)
+        return _public_ids(record_ids)
+    model = FSModel.from_dict(saved.parameters)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('registry.link'))")
+        new = load_records_where("r.id = ANY(%s) AND r.person_id IS NULL", [record_ids])
+        if new.empty:
+            return _public_ids(record_ids)
+        candidates = _candidates_for(new)
+        placed = _place(new, candidates, model)
+        unplaced = new[placed.isna().to_numpy()]
+        if len(unplaced):
+            # New people, possibly several records each: cluster them with the same model.
+            result = link_records(unplaced[ENGINE_COLUMNS], model=model)
+            labels = result.clusters.reindex(unplaced["record_id"].to_numpy()).to_numpy()
+            _, first = np.unique(labels, return_inverse=True)
+            created = _create_persons(int(first.max()) + 1)
+            placed.loc[unplaced.index] = [created[k] for k in first]
+        new["person_id"] = placed.astype("int64")
+        affected = [int(p) for p in new["person_id"].unique()]
+        records = load_records_where(
+            "r.person_id = ANY(%s) OR r.id = ANY(%s)", [affected, record_ids]
+        )
+        records["person_id"] = (
+            records["record_id"]
+            .map(dict(zip(new["record_id"], new["person_id"], strict=True)))
+            .fillna(records["person_id"])
+            .astype("int64")
+        )
+        summary = LinkSummary(records=len(new))
+        _write_links(records, summary)
+        golden = _golden_values(records)
+        _write_golden(golden)
+        _write_households(records, golden, summary)
+        audit_record(
+            actor=actor,
+            action="persons.link",
+            object_type="registry",
+            detail={"incremental": True, "records": len(new), "persons": len(affected)},
+        )
+    return _public_ids(record_ids)
+
+
+def _public_ids(record_ids: list[int]) -> dict[int, str]:
+    rows = SourceRecord.objects.filter(id__in=record_ids).values_list("id", "person__public_id")
+    return {rid: pid for rid, pid in rows if pid}
+
+
+def _candidates_for(new: pd.DataFrame) -> pd.DataFrame:
+    """Already-linked records sharing a blocking key with any new record (indexed lookups)."""
+    niks = [n for n, ok in zip(new["nik"], new["nik_reliable"], strict=True) if ok and n]
+    kks = [k for k in new["kk_number"] if k]
+    dated = new[new["birth_date"].notna()]
+    names = dated["name_key"].tolist()
+    dates = [d.date() for d in dated["birth_date"]]
+    phon = new[new["kelurahan_code"] != ""]
+    return load_records_where(
+        """r.person_id IS NOT NULL AND (
+             r.nik = ANY(%s) OR r.kk_number = ANY(%s)
+             OR (r.name_key, r.birth_date) IN (SELECT * FROM unnest(%s::varchar[], %s::date[]))
+             OR (r.name_phonetic, r.kelurahan_code) IN
+                (SELECT * FROM unnest(%s::varchar[], %s::varchar[])))""",
+        [niks, kks, names, dates, phon["name_phonetic"].tolist(), phon["kelurahan_code"].tolist()],
+    )
+
+
+def _place(new: pd.DataFrame, candidates: pd.DataFrame, model: FSModel) -> pd.Series:
+    """Best-scoring existing person per new record, or NaN when none reaches the threshold or
+    the two reliable NIKs say they are different people."""
+    placed = pd.Series(np.nan, index=new.index, dtype="float64")
+    if candidates.empty:
+        return placed
+    for index, row in new.iterrows():
+        shares = (
+            ((candidates["nik"] == row["nik"]) & row["nik_reliable"] & (row["nik"] != ""))
+            | ((candidates["kk_number"] == row["kk_number"]) & (row["kk_number"] != ""))
+            | (
+                (candidates["name_key"] == row["name_key"])
+                & (candidates["birth_date"] == row["birth_date"])
+            )
+            | (
+                (candidates["name_phonetic"] == row["name_phonetic"])
+                & (candidates["kelurahan_code"] == row["kelurahan_code"])
+            )
+        )
+        pool = candidates[shares.fillna(False).to_numpy(dtype=bool)]
+        if pool.empty:
+            continue
+        scored = score_candidates(row[ENGINE_COLUMNS], pool[ENGINE_COLUMNS], model)
+        by_record = pool.set_index("record_id")
+        for hit in scored.itertuples(index=False):
+            if hit.probability < MATCH_PROBABILITY:
+                break
+            other = by_record.loc[hit.record_id]
+            if _niks_conflict(row, other):
+                continue
+            placed[index] = float(other["person_id"])
+            break
+    return placed
+
+
+def _niks_conflict(a: pd.Series, b: pd.Series) -> bool:
+    if not (a["nik_reliable"] and b["nik_reliable"] and a["nik"] and b["nik"]):
+        return False
+    return a["nik"] != b["nik"] and not one_typo_apart(str(a["nik"]), str(b["nik"]))

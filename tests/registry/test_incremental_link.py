@@ -1,0 +1,61 @@
+"""Records arriving after a full link are placed with the saved model, through indexed keys."""
+
+import pytest
+from django.core.management import call_command
+
+from registry.ingest.reading import ParsedFile
+from registry.linking import link_new_records
+from registry.models import Agency, Dataset, LinkModel, Person, ReviewTask
+from registry.services.imports import records_import
+from tests.registry.conftest import FAMILY, HEADER
+
+pytestmark = pytest.mark.django_db
+
+
+def as_record(values):
+    return {k: v for k, v in zip(HEADER, values, strict=True) if v != ""}
+
+
+def submit(rows):
+    agency, _ = Agency.objects.get_or_create(
+        code="dinsos", defaults={"name": "Dinas Sosial", "kind": "social_affairs"}
+    )
+    dataset, _ = Dataset.objects.get_or_create(
+        agency=agency, name="bansos", defaults={"title": "Bansos", "producer": "Dinsos"}
+    )
+    parsed = ParsedFile(rows=[(i, as_record(r)) for i, r in enumerate(rows)])
+    outcome = records_import(dataset=dataset, parsed=parsed, channel="api")
+    assert outcome.batch.status == "imported", outcome.batch.errors
+    return outcome.new_record_ids
+
+
+def test_new_records_attach_to_existing_persons_or_become_new_ones(family_csv):
+    call_command(
+        "import_records", "--agency", "capil", "--create-agency", "--agency-kind",
+        "civil_registry", str(family_csv), verbosity=0,
+    )  # fmt: skip
+    call_command("link", "--full", verbosity=0)
+    assert LinkModel.objects.exists()
+    wife = Person.objects.get(nik="3671015802660001")
+
+    # The wife again, old spelling and a title, NIK missing; and a stranger.
+    variant = list(FAMILY[1])
+    variant[0] = "DS-1"
+    variant[HEADER.index("nik")] = ""
+    variant[HEADER.index("full_name")] = "Hj. Fatimah"
+    stranger = list(FAMILY[0])
+    stranger[0] = "DS-2"
+    stranger[HEADER.index("nik")] = "3671042807990001"
+    stranger[HEADER.index("kk_number")] = ""
+    stranger[HEADER.index("full_name")] = "Rudi Hartono"
+    stranger[HEADER.index("birth_date")] = "1999-07-28"
+    ids = submit([variant, stranger])
+
+    placed = link_new_records(ids)
+
+    assert placed[ids[0]] == wife.public_id
+    assert placed[ids[1]] not in {
+        p.public_id for p in Person.objects.exclude(nik="3671042807990001")
+    }
+    assert Person.objects.get(public_id=placed[ids[1]]).full_name == "RUDI HARTONO"
+    assert ReviewTask.objects.count() >= 0
