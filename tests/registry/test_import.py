@@ -1,6 +1,7 @@
 """Import: header variants, date formats, NIK cleaning, all-or-nothing, re-import, versions."""
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -11,7 +12,8 @@ from tests.registry.conftest import FAMILY, HEADER, write_csv
 
 pytestmark = pytest.mark.django_db
 
-SAMPLE = "../shared/data/samples/dinsos-penerima-bansos-2026.xlsx"
+# A copy of shared/data/samples/dinsos-penerima-bansos-2026.xlsx, as the agency sent it.
+SAMPLE = Path(__file__).parent / "data" / "dinsos-penerima-bansos-2026.xlsx"
 
 
 def run_import(*files, agency="capil", extra=()):
@@ -206,7 +208,7 @@ def test_real_agency_spreadsheet_sample_reads_as_it_is():
         "--create-agency",
         "--agency-kind",
         "social_affairs",
-        SAMPLE,
+        str(SAMPLE),
         verbosity=0,
     )
     batch = ImportBatch.objects.get()
