@@ -220,3 +220,130 @@ urlpatterns = [
     path("<slug:check>/", list_view, name="list"),
     path("<slug:check>/xlsx/", export_view, name="export"),
 ]
+
+
+# --- recipient-list verification ---------------------------------------------------------
+
+ISSUE_LABELS = {
+    "not_found": _("not found in the registry"),
+    "deceased": _("deceased"),
+    "nik_invalid": _("NIK invalid"),
+    "nik_differs": _("NIK differs from the civil registry"),
+    "listed_twice": _("listed twice"),
+    "other_programs": _("receives other programs"),
+}
+MATCH_LABELS = {
+    "nik_and_name": _("NIK and name"),
+    "name_and_birth_date": _("name and date of birth"),
+    "nik_only": _("NIK only (name differs)"),
+}
+UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+
+
+class RecipientListForm(forms.Form):
+    file = forms.FileField(label=_("Recipient list (CSV or XLSX)"))
+    program = forms.CharField(label=_("Program"), required=False, max_length=30)
+    period = forms.CharField(
+        label=_("Period"), required=False, max_length=10, help_text=_("e.g. 2026-Q2")
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 10 MB."))
+        if not upload.name.lower().endswith((".csv", ".txt", ".xlsx", ".xlsm", ".ods")):
+            raise forms.ValidationError(_("Use a CSV or XLSX file."))
+        return upload
+
+
+def _issue_text(row) -> list[str]:
+    out = []
+    for issue in row.issues:
+        label = str(ISSUE_LABELS[issue])
+        if issue == "deceased" and row.death_date:
+            label += f" ({row.death_date:%d-%m-%Y})"
+        elif issue == "nik_differs" and row.nik_digits_apart is not None:
+            label += " " + gettext("(%(n)s digits apart)") % {"n": row.nik_digits_apart}
+        elif issue == "listed_twice" and row.duplicate_of_lines:
+            label += " " + gettext("(lines %(lines)s)") % {
+                "lines": ", ".join(map(str, row.duplicate_of_lines))
+            }
+        elif issue == "other_programs":
+            label += ": " + ", ".join(row.other_programs)
+        out.append(label)
+    return out
+
+
+@role_required(TARGETING_ROLES)
+@purpose_required
+def verify_view(request: HttpRequest) -> HttpResponse:
+    from registry.reports.recipient_check import RecipientFileError, recipient_list_check
+
+    form = RecipientListForm(request.POST or None, request.FILES or None)
+    report_ = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        export = "xlsx" in request.POST
+        try:
+            report_ = recipient_list_check(
+                viewer_from_request(request),
+                file_name=upload.name,
+                content=upload.read(),
+                program=form.cleaned_data["program"].strip(),
+                period=form.cleaned_data["period"].strip(),
+                purpose=request.purpose,
+                export=export,
+            )
+        except RecipientFileError as exc:
+            form.add_error("file", str(exc))
+        else:
+            if export:
+                return xlsx_response("verifikasi-penerima", [_verify_sheet(report_)])
+    rows = [
+        {
+            "row": r,
+            "matched_on": MATCH_LABELS.get(r.matched_on, ""),
+            "issues": _issue_text(r),
+            "confidence": None if r.confidence is None else round(r.confidence * 100),
+        }
+        for r in (report_.rows if report_ else [])
+    ]
+    counts = (
+        [(ISSUE_LABELS[k], report_.counts[k]) for k in ISSUE_LABELS] if report_ is not None else []
+    )
+    return render(
+        request,
+        "targeting/verify.html",
+        {"form": form, "report": report_, "rows": rows, "counts": counts},
+    )
+
+
+def _verify_sheet(report_) -> Sheet:
+    headers = [
+        gettext("Line"),
+        gettext("Name"),
+        gettext("NIK"),
+        gettext("Person id"),
+        gettext("Matched on"),
+        gettext("Confidence"),
+        gettext("Issues"),
+    ]
+    return Sheet(
+        title="verifikasi",
+        headers=headers,
+        rows=(
+            [
+                r.line,
+                r.name,
+                r.nik,
+                r.person_public_id,
+                str(MATCH_LABELS.get(r.matched_on, "")),
+                r.confidence,
+                "; ".join(_issue_text(r)),
+            ]
+            for r in report_.rows
+        ),
+    )
+
+
+urlpatterns.insert(1, path("verifikasi/", verify_view, name="verify"))

@@ -120,6 +120,12 @@ PERSONS = {
 HOUSEHOLDS = {"H1": (2, KEL1), "H2": (8, KEL2), "H3": (3, KEL1), "H4": (1, KEL1)}
 
 
+def nik_for(birth: dt.date, sex: str, serial: int) -> str:
+    """A NIK consistent with its holder: district 36.71.01, birth date (day + 40 for women)."""
+    day = birth.day + (40 if sex == "P" else 0)
+    return f"367101{day:02d}{birth:%m%y}{serial:04d}"
+
+
 def make_user(city: City, key: str, role: str, agency: str | None):
     user = get_user_model().objects.create_user(username=f"u_{key}", password="x" * 16)
     user.groups.add(Group.objects.get_or_create(name=role)[0])
@@ -160,7 +166,7 @@ def city(db) -> City:
     for i, (key, (hh, rel, sex, birth, death, kel)) in enumerate(PERSONS.items(), start=1):
         person = Person.objects.create(
             public_id=f"PX{key}",
-            nik=f"36710101019000{i:02d}",
+            nik=nik_for(birth, sex, i),
             kk_number=c.households[hh].kk_number,
             full_name=f"Warga {key}",
             name_key=f"warga {key.lower()}",
