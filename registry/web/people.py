@@ -4,6 +4,7 @@ permission, takes the purpose and writes the audit event; these views only parse
 from __future__ import annotations
 
 from collections import OrderedDict
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -154,6 +156,8 @@ def _display(name: str, value: Any) -> Any:
         return SEX_LABELS.get(value, value)
     if name == "relationship":
         return relationship_label(value)
+    if isinstance(value, date):
+        return date_format(value, "j M Y")
     if name == "nik_reliable":
         return gettext("yes") if value else gettext("no")
     return value

@@ -8,13 +8,23 @@ import csv
 import io
 
 import pytest
+from django.conf import settings
 
 from registry.ingest.reading import ParsedFile
 from registry.linking import link
-from registry.models import AccessLevel, Agency, AgencyKind, Dataset, Person, SourceRecord
+from registry.models import (
+    AccessLevel,
+    Agency,
+    AgencyKind,
+    Dataset,
+    Person,
+    Region,
+    SourceRecord,
+)
 from registry.roles import Role, roles_ensure
 from registry.services.accounts import account_create
 from registry.services.imports import records_import
+from registry.services.regions import regions_load
 
 HEADER = [
     "source_record_id", "nik", "kk_number", "full_name", "sex", "birth_place", "birth_date",
@@ -62,6 +72,9 @@ class Cast:
 
 def build_cast() -> Cast:
     roles_ensure()
+    # transactional_db flushes tables after each test, the migration-loaded regions included.
+    if not Region.objects.exists():
+        regions_load(Region, settings.REGISTRY_REGENCY_CODE)
     c = Cast()
     c.capil = Agency.objects.create(
         code="capil", name="Disdukcapil", kind=AgencyKind.CIVIL_REGISTRY

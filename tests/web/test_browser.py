@@ -97,6 +97,7 @@ def test_search_person_household_walk(browser, web, live_server):
     page.get_by_label("Nama").fill("Inmam Santosa")  # a typo: still found
     page.get_by_role("button", name="Cari", exact=True).click()
     page.get_by_role("link", name="INMAM SANTOSO").wait_for()
+    assert page.get_by_role("cell", name="Sukarasa").is_visible()
     shot(page, "04-search-results")
     page.get_by_role("link", name="INMAM SANTOSO").click()
     page.wait_for_url(f"**/orang/{web.father.public_id}/")
