@@ -100,32 +100,37 @@ def pairs_nik_one_off(
     two adjacent digits leave at least one identical 15-digit string after deleting one
     digit from each side. Done on int64 arithmetic so 16 variants per value stay cheap.
 
-    The variant is paired with the first letter of the given name: NIKs of people born on
-    nearby dates in one district are one digit apart by construction (DDMMYY + serial), so
-    the bare variant would pair every such neighbour — tens of pairs per record in a city.
+    The variant is paired with the given name and the recorded birth year: NIKs of people
+    born on nearby dates in one district are one digit apart by construction (DDMMYY +
+    serial), so the bare variant (or one with just the name's initial) pairs every such
+    neighbour — a million non-matching pairs in a 200k-person city. A NIK typo leaves name
+    and birth date alone, so the same person still meets itself; a NIK typo plus another
+    slip is left to the other keys.
 
-    Works on distinct (NIK, initial) values and expands value pairs to record pairs at the
+    Works on distinct (NIK, given, year) values and expands value pairs to record pairs at the
     end: one person's three records with one NIK would otherwise repeat every pair 16 times.
     """
     df = c.df
     rows = np.flatnonzero(_valid_nik(df).to_numpy())
-    initial = c.derived(
-        "given_initial",
-        lambda: _codes(df["given_name_key"].fillna("").astype(str).to_numpy().astype("U1")),
-    )
+    given = c("given_name_key")
     empty = np.empty(0, dtype=np.int64)
     stats = {"blocks": 0, "oversized_blocks": 0, "records_in_oversized": 0}
     if len(rows) == 0:
         return empty, empty, stats, rows
-    value = combine_codes(df["nik"].to_numpy()[rows].astype(np.int64), initial[rows])
-    rows, value = rows[value >= 0], value[value >= 0]
-    uniq, inverse = np.unique(value, return_inverse=True)
-    nums, init = uniq // (int(initial.max()) + 2), uniq % (int(initial.max()) + 2)
+    # group = given name + birth year ("missing" is a year of its own, so records without
+    # a date still meet each other)
+    year = _date_parts(c)[0]
+    group = combine_codes(given[rows], _codes(year[rows]))
+    nik_num = df["nik"].to_numpy()[rows].astype(np.int64)
+    value = combine_codes(_codes(nik_num), group)
+    rows, value, nik_num, group = (x[value >= 0] for x in (rows, value, nik_num, group))
+    uniq, first_idx, inverse = np.unique(value, return_index=True, return_inverse=True)
+    nums, grp = nik_num[first_idx], group[first_idx]
     vid = np.arange(len(uniq))
     keys = [
         (nums // 10 ** (k + 1)) * 10**k + nums % 10**k for k in range(16)
     ]  # delete the digit at power-of-ten position k
-    vk = combine_codes(np.concatenate(keys), np.tile(init, 16))
+    vk = combine_codes(np.concatenate(keys), np.tile(grp, 16))
     va, vb, stats = pairs_within_blocks(np.tile(vid, 16), vk, max_block_size)
     # expand value pairs to record pairs (cross product of the two values' records)
     order = np.argsort(inverse, kind="stable")
@@ -312,7 +317,7 @@ def block(
         reports.append(
             BlockingReport(
                 key=name,
-                records_keyed=len(sorted_unique(rows)),
+                records_keyed=len(rows),  # one row per keyed record for every key
                 pairs=len(enc),
                 new_pairs=0,
                 **stats,

@@ -62,10 +62,12 @@ _DEFAULTS: dict[str, Any] = {
 
 
 def _prepare(records: pd.DataFrame) -> pd.DataFrame:
-    df = records.reset_index(drop=True)
-    for col, default in _DEFAULTS.items():
-        if col not in df.columns:
-            df[col] = default
+    # positions are the engine's record handles; avoid copying a frame already 0..n-1
+    df = records if isinstance(records.index, pd.RangeIndex) and records.index.start == 0 else None
+    df = records.reset_index(drop=True) if df is None else df
+    missing = {col: d for col, d in _DEFAULTS.items() if col not in df.columns}
+    if missing:
+        df = df.assign(**missing)
     if "kk_number" in df.columns:
         # A NIK that is some record's KK number and whose embedded date is not the record's
         # birth date is most likely the KK typed into the NIK field (a frequent entry
@@ -80,9 +82,10 @@ def _prepare(records: pd.DataFrame) -> pd.DataFrame:
             birth = df["birth_date"].loc[idx] if "birth_date" in df.columns else None
             suspect.loc[idx] = ~_nik_date_matches(nik.loc[idx], birth).to_numpy()
         if suspect.any():
-            df = df.copy()
-            df["nik_reliable"] = df["nik_reliable"].fillna(False).astype(bool) & ~suspect
-            df.loc[suspect, "nik"] = ""
+            df = df.assign(
+                nik_reliable=df["nik_reliable"].fillna(False).astype(bool) & ~suspect,
+                nik=nik.where(~suspect, ""),
+            )
     return df
 
 
