@@ -627,3 +627,17 @@ def _niks_conflict(a: pd.Series, b: pd.Series) -> bool:
     if not (a["nik_reliable"] and b["nik_reliable"] and a["nik"] and b["nik"]):
         return False
     return a["nik"] != b["nik"] and not one_typo_apart(str(a["nik"]), str(b["nik"]))
+
+
+def refresh_persons(person_ids: list[int]) -> None:
+    """Recompute golden values, memberships and aid links of some persons after a manual
+    merge or split (the same code paths a link run uses)."""
+    records = load_records_where("r.person_id = ANY(%s)", [person_ids])
+    if records.empty:
+        return
+    records["person_id"] = records["person_id"].astype("int64")
+    summary = LinkSummary(records=len(records))
+    _write_links(records, summary)
+    golden = _golden_values(records)
+    _write_golden(golden)
+    _write_households(records, golden, summary)

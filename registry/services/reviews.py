@@ -1,0 +1,289 @@
+"""Clerical review of uncertain pairs, and manual merge / unmerge of persons.
+
+A reviewer's decision is stored against the agencies' own record ids (LinkDecision), so every
+later `link --full` honours it as a must-link or cannot-link constraint; it is applied at once
+by merging or splitting the persons concerned. Each write locks the persons it touches
+(select_for_update) and is audited in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from registry.linking import refresh_persons
+from registry.models import (
+    LinkDecision,
+    Person,
+    PersonLinkEvent,
+    ReviewTask,
+    SourceRecord,
+    new_public_id,
+)
+from registry.roles import Role
+from registry.selectors import NotFound, Purpose, Viewer, _audit, _require_purpose, audit_denial
+
+REVIEW_ROLES = frozenset({Role.WALIDATA})
+SIDE_BY_SIDE = (
+    ("full_name", "name"),
+    ("nik", "nik"),
+    ("birth_date", "birth_date"),
+    ("sex", "sex"),
+    ("kk_number", "location"),
+    ("address", "location"),
+    ("kelurahan_code", "location"),
+)
+
+
+@dataclass
+class ReviewTaskRow:
+    id: int
+    left_id: int
+    right_id: int
+    left_label: str
+    right_label: str
+    score: float
+
+
+@dataclass
+class ReviewTaskView:
+    id: int
+    score: float
+    status: str
+    fields: list[dict[str, Any]] = field(default_factory=list)
+    persons: tuple[str, str] = ("", "")
+
+
+def _require_reviewer(viewer: Viewer, purpose, *, action: str, object_id: str = "") -> Purpose:
+    purpose = _require_purpose(viewer, purpose, action=action, object_type="review_task")
+    if viewer.role not in REVIEW_ROLES:
+        audit_denial(
+            viewer, reason="role", action=action, object_type="review_task", object_id=object_id
+        )
+        raise NotFound(object_id)
+    return purpose
+
+
+def review_queue_for_user(*, viewer: Viewer, purpose, limit: int = 100) -> list[ReviewTaskRow]:
+    purpose = _require_reviewer(viewer, purpose, action="review.queue")
+    tasks = (
+        ReviewTask.objects.filter(status=ReviewTask.Status.OPEN)
+        .select_related("record_a__agency", "record_b__agency")
+        .order_by("-probability")[:limit]
+    )
+    rows = [
+        ReviewTaskRow(
+            id=t.pk,
+            left_id=t.record_a_id,
+            right_id=t.record_b_id,
+            left_label=f"{t.record_a.agency.code}:{t.record_a.source_record_id}",
+            right_label=f"{t.record_b.agency.code}:{t.record_b.source_record_id}",
+            score=t.probability,
+        )
+        for t in tasks
+    ]
+    _audit(
+        viewer, action="review.queue", object_type="review_task", purpose=purpose,
+        detail={"tasks": len(rows)},
+    )  # fmt: skip
+    return rows
+
+
+def _task(task_id: int, *, lock: bool = False) -> ReviewTask:
+    queryset = ReviewTask.objects.select_related("record_a__agency", "record_b__agency")
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    task = queryset.filter(pk=task_id).first()
+    if task is None:
+        raise NotFound(str(task_id))
+    return task
+
+
+def _person_ids(task: ReviewTask) -> tuple[str, str]:
+    ids = dict(
+        Person.objects.filter(pk__in=[task.record_a.person_id, task.record_b.person_id])
+        .values_list("pk", "public_id")
+    )  # fmt: skip
+    return ids.get(task.record_a.person_id, ""), ids.get(task.record_b.person_id, "")
+
+
+def review_task_get_for_user(*, viewer: Viewer, task_id: int, purpose) -> ReviewTaskView:
+    purpose = _require_reviewer(viewer, purpose, action="review.view", object_id=str(task_id))
+    task = _task(task_id)
+    explained = {f["field"]: f for f in task.explanation.get("fields", [])}
+    fields, weighed = [], set()
+    for column, comparison in SIDE_BY_SIDE:
+        left, right = getattr(task.record_a, column), getattr(task.record_b, column)
+        info = explained.get(comparison, {})
+        # The weight belongs to the comparison: shown once, on its first row.
+        first = comparison not in weighed
+        weighed.add(comparison)
+        fields.append(
+            {
+                "name": column,
+                "left": left,
+                "right": right,
+                "agree": left == right,
+                "level": info.get("level", "") if first else "",
+                "weight": info.get("weight", 0.0) if first else None,
+            }
+        )
+    persons = _person_ids(task)
+    _audit(
+        viewer, action="review.view", object_type="review_task", object_id=str(task.pk),
+        persons=[p for p in persons if p], purpose=purpose,
+    )  # fmt: skip
+    return ReviewTaskView(task.pk, task.probability, task.status, fields, persons)
+
+
+def review_decide(
+    *, viewer: Viewer, task_id: int, decision: str, purpose, note: str = ""
+) -> ReviewTask:
+    """same -> the two persons merge; different -> record B leaves record A's person;
+    skip -> the task leaves the queue. Decisions survive every later link run."""
+    purpose = _require_reviewer(viewer, purpose, action="review.decide", object_id=str(task_id))
+    if decision not in ("same", "different", "skip"):
+        raise ValueError(f"unknown decision {decision!r}")
+    with transaction.atomic():
+        task = _task(task_id, lock=True)
+        if decision == "skip":
+            task.status = ReviewTask.Status.SKIPPED
+            task.save(update_fields=["status", "updated_at"])
+        else:
+            link_decision = _pin_records(task.record_a, task.record_b, decision, viewer.user, note)
+            task.status, task.decision = ReviewTask.Status.DECIDED, link_decision
+            task.save(update_fields=["status", "decision", "updated_at"])
+            a, b = task.record_a.person_id, task.record_b.person_id
+            if decision == "same" and a and b and a != b:
+                _merge(survivor_pk=a, absorbed_pk=b, actor=viewer.user, reason="review")
+            elif decision == "different" and a and a == b:
+                _split(person_pk=a, record_ids=[task.record_b_id], actor=viewer.user,
+                       reason="review")  # fmt: skip
+        _audit(
+            viewer, action="review.decide", object_type="review_task", object_id=str(task.pk),
+            persons=[p for p in _person_ids(task) if p], purpose=purpose,
+            detail={"decision": decision},
+        )  # fmt: skip
+    return task
+
+
+def _merge(*, survivor_pk: int, absorbed_pk: int, actor, reason: str) -> None:
+    persons = {
+        p.pk: p
+        for p in Person.objects.select_for_update().filter(pk__in=[survivor_pk, absorbed_pk])
+    }
+    survivor, absorbed = persons[survivor_pk], persons[absorbed_pk]
+    if absorbed.status == Person.Status.MERGED or survivor.status == Person.Status.MERGED:
+        raise ValueError("only active persons can be merged")
+    record_ids = list(SourceRecord.objects.filter(person=absorbed).values_list("id", flat=True))
+    SourceRecord.objects.filter(person=absorbed).update(person=survivor)
+    absorbed.status, absorbed.merged_into = Person.Status.MERGED, survivor
+    absorbed.save(update_fields=["status", "merged_into", "updated_at"])
+    Person.objects.filter(merged_into=absorbed).update(merged_into=survivor)
+    PersonLinkEvent.objects.create(
+        kind=PersonLinkEvent.Kind.MERGE, person=survivor, other=absorbed, actor=actor,
+        reason=reason, record_ids=record_ids[:1000],
+    )  # fmt: skip
+    refresh_persons([survivor.pk])
+
+
+def _split(*, person_pk: int, record_ids: list[int], actor, reason: str) -> Person:
+    person = Person.objects.select_for_update().get(pk=person_pk)
+    now = timezone.now()
+    part = Person.objects.create(public_id=new_public_id("P"), created_at=now)
+    moved = SourceRecord.objects.filter(person=person, id__in=record_ids)
+    if not moved.exists():
+        raise ValueError("the records are not linked to this person")
+    moved.update(person=part)
+    PersonLinkEvent.objects.create(
+        kind=PersonLinkEvent.Kind.SPLIT, person=person, other=part, actor=actor, reason=reason,
+        record_ids=record_ids[:1000],
+    )  # fmt: skip
+    refresh_persons([person.pk, part.pk])
+    return part
+
+
+def _walidata(actor) -> Viewer:
+    from registry.selectors import viewer_for
+
+    viewer = viewer_for(actor)
+    if viewer.role != Role.WALIDATA:
+        audit_denial(viewer, reason="role", action="person.merge", object_type="person")
+        raise NotFound("")
+    return viewer
+
+
+def person_merge(*, actor, survivor: str, absorbed: str, reason: str) -> Person:
+    """Manual merge by the walidata: `absorbed` redirects to `survivor` from now on, and a
+    must-link decision keeps them together in every later link run."""
+    viewer = _walidata(actor)
+    with transaction.atomic():
+        people = {p.public_id: p for p in Person.objects.filter(public_id__in=[survivor, absorbed])}
+        if len(people) != 2:
+            raise NotFound(f"{survivor} {absorbed}")
+        _pin(people[survivor], people[absorbed], "same", actor, reason)
+        _merge(survivor_pk=people[survivor].pk, absorbed_pk=people[absorbed].pk, actor=actor,
+               reason=reason or "manual")  # fmt: skip
+        _audit(
+            viewer, action="person.merge", object_type="person", object_id=survivor,
+            persons=[survivor, absorbed], detail={"reason": reason},
+        )  # fmt: skip
+        return Person.objects.get(pk=people[survivor].pk)
+
+
+def person_unmerge(*, actor, public_id: str, record_ids: list[int], reason: str) -> Person:
+    """Manual split by the walidata: the given records leave the person for a new one, and
+    cannot-link decisions keep them apart in every later link run."""
+    viewer = _walidata(actor)
+    with transaction.atomic():
+        person = Person.objects.filter(public_id=public_id, status=Person.Status.ACTIVE).first()
+        if person is None:
+            raise NotFound(public_id)
+        staying = (
+            SourceRecord.objects.filter(person=person, is_current=True)
+            .exclude(id__in=record_ids)
+            .first()
+        )
+        part = _split(person_pk=person.pk, record_ids=record_ids, actor=actor,
+                      reason=reason or "manual")  # fmt: skip
+        leaving = SourceRecord.objects.filter(id__in=record_ids).select_related("agency")
+        if staying is not None:
+            for record in leaving:
+                _pin_records(staying, record, "different", actor, reason)
+        _audit(
+            viewer, action="person.unmerge", object_type="person", object_id=public_id,
+            persons=[public_id, part.public_id], detail={"records": len(record_ids)},
+        )  # fmt: skip
+        return part
+
+
+def _pin(survivor: Person, absorbed: Person, decision: str, actor, reason: str) -> None:
+    a = SourceRecord.objects.filter(person=survivor, is_current=True).first()
+    b = SourceRecord.objects.filter(person=absorbed, is_current=True).first()
+    if a is not None and b is not None:
+        _pin_records(a, b, decision, actor, reason)
+
+
+def _pin_records(
+    a: SourceRecord, b: SourceRecord, decision: str, actor, reason: str
+) -> LinkDecision:
+    """Record a decision on a pair; the latest decision on a pair is the one that counts."""
+    same_pair = Q(
+        agency_a_id=a.agency_id, source_record_id_a=a.source_record_id,
+        agency_b_id=b.agency_id, source_record_id_b=b.source_record_id,
+    ) | Q(
+        agency_a_id=b.agency_id, source_record_id_a=b.source_record_id,
+        agency_b_id=a.agency_id, source_record_id_b=a.source_record_id,
+    )  # fmt: skip
+    LinkDecision.objects.filter(same_pair, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    return LinkDecision.objects.create(
+        agency_a_id=a.agency_id, source_record_id_a=a.source_record_id,
+        agency_b_id=b.agency_id, source_record_id_b=b.source_record_id,
+        decision=decision, decided_by=actor, reason=reason[:300],
+    )  # fmt: skip
