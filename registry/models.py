@@ -7,7 +7,6 @@ import secrets
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -139,7 +138,11 @@ class SourceRecord(models.Model):
     other columns are their normalised forms, computed once at import. A resubmitted row with
     different content becomes a new version; the old one stays with is_current=False."""
 
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="records")
+    # No index of its own: (agency, source_record_id, version) serves every agency lookup, and
+    # each index costs every import (SourceRecord is the write-heaviest table).
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="records", db_index=False
+    )
     dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="records")
     batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="records")
     source_record_id = models.CharField(max_length=100)
@@ -202,13 +205,11 @@ class SourceRecord(models.Model):
                 condition=Q(is_current=True),
                 name="rec_phon_kel",
             ),
-            models.Index(fields=["person"], condition=Q(is_current=True), name="record_person_idx"),
             models.Index(
                 fields=["id"],
                 condition=Q(is_current=True, person__isnull=True),
                 name="rec_unlinked",
             ),
-            GinIndex(fields=["flags"], name="record_flags_gin"),
         ]
 
     def __str__(self) -> str:
