@@ -1,13 +1,9 @@
 """Review queue (walidata): uncertain record pairs side by side with per-field agreement and
-weights; decisions same / different / skip. The queue and the decisions belong to the linkage
-review service; this module only renders and forwards, so it binds to that service lazily and
-shows an empty queue while the service is absent."""
+weights; decisions same / different / skip. Queue, pair view and decisions are the linkage
+review service's (registry.services.reviews: permission, purpose, locking, audit); this module
+only parses and renders."""
 
 from __future__ import annotations
-
-import importlib
-import logging
-from types import ModuleType
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,47 +14,28 @@ from django.views.decorators.http import require_POST
 
 from registry.roles import Role
 from registry.selectors import NotFound, viewer_from_request
+from registry.services import reviews
 from registry.web.auth import role_required
 from registry.web.purpose import purpose_required
 
-logger = logging.getLogger(__name__)
-
 REVIEW_ROLES = (Role.WALIDATA,)
 DECISIONS = ("same", "different", "skip")
-SERVICE_MODULES = ("registry.services.reviews", "registry.services.review", "registry.reviews")
-
-
-def _service() -> ModuleType | None:
-    for name in SERVICE_MODULES:
-        try:
-            return importlib.import_module(name)
-        except ModuleNotFoundError:
-            continue
-    return None
 
 
 @role_required(REVIEW_ROLES)
 @purpose_required
 def queue_view(request: HttpRequest) -> HttpResponse:
-    service = _service()
-    tasks = []
-    if service is not None and hasattr(service, "review_queue_for_user"):
-        tasks = service.review_queue_for_user(
-            viewer=viewer_from_request(request), purpose=request.purpose
-        )
-    return render(
-        request, "review/queue.html", {"tasks": tasks, "service_ready": service is not None}
+    tasks = reviews.review_queue_for_user(
+        viewer=viewer_from_request(request), purpose=request.purpose
     )
+    return render(request, "review/queue.html", {"tasks": tasks})
 
 
 @role_required(REVIEW_ROLES)
 @purpose_required
 def pair_view(request: HttpRequest, task_id: int) -> HttpResponse:
-    service = _service()
-    if service is None or not hasattr(service, "review_task_get_for_user"):
-        raise Http404
     try:
-        task = service.review_task_get_for_user(
+        task = reviews.review_task_get_for_user(
             viewer=viewer_from_request(request), task_id=task_id, purpose=request.purpose
         )
     except NotFound as exc:
@@ -71,11 +48,10 @@ def pair_view(request: HttpRequest, task_id: int) -> HttpResponse:
 @require_POST
 def decide_view(request: HttpRequest, task_id: int) -> HttpResponse:
     decision = request.POST.get("decision", "")
-    service = _service()
-    if decision not in DECISIONS or service is None or not hasattr(service, "review_decide"):
+    if decision not in DECISIONS:
         raise Http404
     try:
-        service.review_decide(
+        reviews.review_decide(
             viewer=viewer_from_request(request),
             task_id=task_id,
             decision=decision,

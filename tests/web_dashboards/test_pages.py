@@ -157,3 +157,38 @@ def test_subject_access_report_page(client, city):
     response = client.get(reverse("auditor:subject"), {"person": "PXP2", "ref": "SURAT-1"})
     assert response.status_code == 200
     assert response.context["report"].public_id == "PXP2"
+
+
+def test_review_pair_and_decision(client, city):
+    from registry.models import Person, ReviewTask
+
+    a = city.record("disdukcapil", "P4")
+    b = city.record("dinkes", None, full_name="Warga P4", name_key="warga p4")
+    other = Person.objects.create(public_id="PXOTHER")
+    b.person = other
+    b.save(update_fields=["person"])
+    task = ReviewTask.objects.create(
+        record_a=a,
+        record_b=b,
+        probability=0.5,
+        explanation={"fields": [{"field": "name", "level": "exact", "weight": 4.2}]},
+    )
+    login(client, city, "walidata")
+    response = client.get(reverse("review:queue"))
+    assert [t.id for t in response.context["tasks"]] == [task.pk]
+    response = client.get(reverse("review:pair", kwargs={"task_id": task.pk}))
+    assert response.status_code == 200 and b"4,20" in response.content  # Indonesian decimal comma
+    response = client.post(
+        reverse("review:decide", kwargs={"task_id": task.pk}), {"decision": "same"}
+    )
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert task.status == ReviewTask.Status.DECIDED
+    assert Person.objects.get(public_id="PXOTHER").status == Person.Status.MERGED
+    assert AuditEvent.objects.order_by("-id").first().action == "review.decide"
+    assert (
+        client.post(
+            reverse("review:decide", kwargs={"task_id": 999999}), {"decision": "x"}
+        ).status_code
+        == 404
+    )

@@ -85,3 +85,18 @@ def test_period_start():
     assert str(period_start("2026-09")) == "2026-09-01"
     assert str(period_start("2026")) == "2026-01-01"
     assert period_start("tahap 1") is None
+
+
+def test_records_for_matches_the_selector(city):
+    # The reports inline the readable dataset ids; the rows must be the selector's.
+    from registry.reports.common import households_for, records_for
+    from registry.selectors import households_for_user, visible_records
+
+    for role in ("walidata", "analyst", "analyst_other", "planner", "operator", "auditor"):
+        viewer = city.viewer(role)
+        assert set(records_for(viewer).values_list("id", flat=True)) == set(
+            visible_records(viewer).values_list("id", flat=True)
+        )
+        assert set(households_for(viewer).values_list("id", flat=True)) == set(
+            households_for_user(viewer).values_list("id", flat=True)
+        )
