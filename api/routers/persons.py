@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
 from datetime import date
+from typing import Annotated
 
 from ninja import Field as NField
 from ninja import Query, Router, Schema
+from pydantic import BeforeValidator
 
 from api.limits import bounded
 from api.params import PURPOSE, PURPOSE_TEXT, PurposeCode, purpose_of
@@ -23,12 +26,22 @@ from registry.selectors import (
 router = Router(tags=["persons"])
 
 
+def _iso_only(value):
+    # Pydantic would read "0" as a Unix timestamp (1970-01-01); only YYYY-MM-DD is a date here.
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("use YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_only)]
+
+
 class PersonSearchQuery(Schema):
     nik: str | None = NField(None, max_length=32, description="NIK (exact, reliable NIKs only)")
     name: str | None = NField(
         None, max_length=200, description="name (fuzzy, same normalisers as linkage)"
     )
-    birth_date: date | None = NField(None, description="date of birth (ISO)")
+    birth_date: IsoDate | None = NField(None, description="date of birth (ISO)")
     kelurahan: str | None = NField(None, max_length=13, description="Kemendagri kelurahan code")
     limit: int = NField(
         20, ge=1, le=SEARCH_LIMIT_MAX, description=f"page size (max {SEARCH_LIMIT_MAX})"

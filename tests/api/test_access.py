@@ -23,7 +23,9 @@ def _submit(http, party, dataset, records, key=None):
 def test_token_cannot_write_another_agencys_dataset(http, owner, other):
     response = _submit(http, other, owner.dataset, FAMILY)
     assert response.status_code == 404
-    assert response.json() == {"error": {"code": "not_found", "message": "not found", "details": []}}
+    assert response.json() == {
+        "error": {"code": "not_found", "message": "not found", "details": []}
+    }
     assert SourceRecord.objects.count() == 0
     event = AuditEvent.objects.get(action="records.submit")
     assert (event.outcome, event.agency_code, event.object_id) == (
@@ -42,11 +44,13 @@ def test_token_cannot_read_another_agencys_closed_records(http, owner, other):
 
     profile = http.get(f"/persons/{person_id}", headers={**other.headers, **PURPOSE})
     assert profile.status_code == 404
-    assert http.get(f"/persons/P0000000000", headers={**other.headers, **PURPOSE}).json() == (
+    assert http.get("/persons/P0000000000", headers={**other.headers, **PURPOSE}).json() == (
         profile.json()
     )
     assert http.get(job_url, headers=other.headers).status_code == 404
-    search = http.get("/persons", params={"nik": FAMILY[0]["nik"]}, headers={**other.headers, **PURPOSE})
+    search = http.get(
+        "/persons", params={"nik": FAMILY[0]["nik"]}, headers={**other.headers, **PURPOSE}
+    )
     assert search.status_code == 200 and search.json()["results"] == []
     verify = http.post(
         "/verifications",
@@ -73,7 +77,11 @@ def test_unauthenticated_and_bad_tokens_get_401(http, owner):
         assert response.json()["error"]["code"] == "unauthorized"
     tampered = owner.secret[:-2] + ("AA" if not owner.secret.endswith("AA") else "BB")
     assert (
-        http.get("/persons", params={"name": "x"}, headers={"Authorization": f"Bearer {tampered}", **PURPOSE}).status_code
+        http.get(
+            "/persons",
+            params={"name": "x"},
+            headers={"Authorization": f"Bearer {tampered}", **PURPOSE},
+        ).status_code
         == 401
     )
 

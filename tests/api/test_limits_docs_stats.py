@@ -32,7 +32,6 @@ def test_body_size_limit_413(http, owner, settings):
     assert response.json()["error"]["code"] == "payload_too_large"
 
 
-
 def test_chunked_body_is_counted(settings):
     """A body without Content-Length (chunked) is read only up to the limit."""
     import io
@@ -71,9 +70,7 @@ def test_asgi_wrapper_refuses_large_streams(settings):
     async def send(message):
         sent.append(message)
 
-    chunks = [
-        {"type": "http.request", "body": b"x" * 600, "more_body": True} for _ in range(100)
-    ]
+    chunks = [{"type": "http.request", "body": b"x" * 600, "more_body": True} for _ in range(100)]
 
     async def receive():
         return chunks.pop(0)

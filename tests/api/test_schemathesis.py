@@ -16,7 +16,9 @@ pytestmark = pytest.mark.slow
 
 
 def test_schemathesis_all_checks(live_server, tmp_path):
-    agency = Agency.objects.create(code="dinsos", name="Dinas Sosial", kind=AgencyKind.SOCIAL_AFFAIRS)
+    agency = Agency.objects.create(
+        code="dinsos", name="Dinas Sosial", kind=AgencyKind.SOCIAL_AFFAIRS
+    )
     # A dataset id no generator is likely to draw: random writes would otherwise be validated
     # as real records (and rightly refused with 422).
     Dataset.objects.create(
@@ -56,5 +58,4 @@ def test_schemathesis_all_checks(live_server, tmp_path):
     )
     output = result.stdout + result.stderr
     (tmp_path / "schemathesis.txt").write_text(output)
-    Path("/tmp/st_out.txt").write_text(output)
     assert result.returncode == 0, output[-12000:]

@@ -98,7 +98,11 @@ def test_retry_while_running_is_409(http, owner):
 
 
 def test_malformed_batch_stores_nothing(http, owner):
-    bad = [dict(FAMILY[0]), {**FAMILY[1], "full_name": ""}, {**FAMILY[2], "birth_date": "99-99-9999"}]
+    bad = [
+        dict(FAMILY[0]),
+        {**FAMILY[1], "full_name": ""},
+        {**FAMILY[2], "birth_date": "99-99-9999"},
+    ]
     response = submit(http, owner, bad, key="bad-1")
     assert response.status_code == 422, response.text
     error = response.json()["error"]
@@ -147,7 +151,9 @@ def test_large_batch_runs_as_a_job(http, owner, settings):
 
 def test_spreadsheet_upload(http, owner):
     csv_text = "ID,NIK,NAMA LENGKAP,JENIS KELAMIN,TANGGAL LAHIR,ALAMAT,KELURAHAN,KECAMATAN\n"
-    csv_text += "U-1,3671013008740001,Inmam Santoso,L,30-08-1974,Jl. Ki Samaun 80,Sukarasa,Tangerang\n"
+    csv_text += (
+        "U-1,3671013008740001,Inmam Santoso,L,30-08-1974,Jl. Ki Samaun 80,Sukarasa,Tangerang\n"
+    )
     response = http.post(
         f"/datasets/{owner.dataset.pk}/uploads",
         files={"file": ("penerima.csv", csv_text.encode(), "text/csv")},
