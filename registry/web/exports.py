@@ -33,6 +33,7 @@ def table_cells(rows: Sequence[dict], columns: Sequence[tuple[str, object]], lin
             if isinstance(value, list | tuple):
                 value = ", ".join(str(v) for v in value)
             url = links[key](value) if key in links and value else None
-            cells.append({"value": value, "url": url})
+            number = isinstance(value, int) and not isinstance(value, bool)
+            cells.append({"value": value, "url": url, "num": number})
         out.append(cells)
     return out
