@@ -17,6 +17,7 @@ Rules (domain.md, issue 4):
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
@@ -24,7 +25,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-import pandas as pd
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
@@ -37,7 +37,7 @@ from rapidfuzz import fuzz
 
 from audit.services import audit_context_from_request, audit_record
 from linkage.normalize.names import normalize_name
-from registry.linking import GOLDEN_FIELDS, _golden_values
+from registry.linking import GOLDEN_FIELDS
 from registry.models import (
     SOURCE_PRIORITY,
     AccessLevel,
@@ -135,7 +135,7 @@ RECORD_FIELDS = (
 )
 AID_FIELDS = frozenset({"program", "period", "amount"})
 GOLDEN_SHOWN = tuple(f for f in GOLDEN_FIELDS if f != "name_key")
-_INT_FIELDS = frozenset({"rt", "rw", "welfare_decile", "amount"})
+_NULLABLE_GOLDEN = frozenset({"birth_date", "death_date", "rt", "rw"})
 
 
 class NotFound(Exception):
@@ -262,6 +262,14 @@ def datasets_readable_by(viewer: Viewer) -> QuerySet[Dataset]:
     )
     granted = Q(access_level=AccessLevel.RESTRICTED) & Exists(permission) & Exists(grant)
     return person_level.filter(Q(agency=viewer.agency) | granted)
+
+
+def _readable_ids(viewer: Viewer) -> list[int]:
+    """The readable dataset ids, fetched once per selector call: one small query on the
+    dataset table instead of repeating the grant subqueries in every record query."""
+    if viewer.role not in PERSON_ROLES:
+        return []
+    return list(datasets_readable_by(viewer).values_list("pk", flat=True))
 
 
 def visible_records(viewer: Viewer) -> QuerySet[SourceRecord]:
@@ -436,62 +444,62 @@ def _require_purpose(viewer: Viewer, purpose: Any, **audit_kwargs: Any) -> Purpo
 # --- assembling profiles ------------------------------------------------------------------
 
 
-def _plain(name: str, value: Any) -> Any:
-    if value is None:
-        return None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    if name in _INT_FIELDS:
-        return int(value)
-    if hasattr(value, "item"):  # numpy scalar
-        return value.item()
-    return value
+def _golden_order(record: SourceRecord) -> tuple:
+    # registry.linking._golden_values sorts by (agency_priority asc, created_at desc,
+    # version desc); this is the same rule for a handful of rows without pandas (a DataFrame
+    # round trip costs ~100 ms, the whole read budget). tests/access/test_golden.py pins the
+    # two implementations to each other.
+    return (
+        SOURCE_PRIORITY.get(record.agency.kind, 50),
+        -record.created_at.timestamp(),
+        -record.version,
+    )
+
+
+def _golden_eligible(record: SourceRecord, name: str) -> bool:
+    if name == "nik":
+        return bool(record.nik_reliable)
+    if name == "kk_number":
+        return not (KK_UNRELIABLE_FLAGS & set(record.flags or ()))
+    return True
 
 
 def _golden_by_person(records: list[SourceRecord]) -> dict[int, dict[str, Any]]:
-    """Golden values per person from the given (visible, current) records, by the linkage
-    engine's own ordering (registry.linking._golden_values): one rule, written once."""
-    if not records:
-        return {}
-    frame = pd.DataFrame(
-        {
-            "person_id": [r.person_id for r in records],
-            "agency_priority": [SOURCE_PRIORITY.get(r.agency.kind, 50) for r in records],
-            "created_at": pd.to_datetime([r.created_at for r in records], utc=True),
-            "version": [r.version for r in records],
-            "nik_reliable": pd.array([bool(r.nik_reliable) for r in records], dtype=bool),
-            "kk_reliable": pd.array(
-                [not (KK_UNRELIABLE_FLAGS & set(r.flags or ())) for r in records], dtype=bool
-            ),
-            **{
-                f: pd.Series([getattr(r, f) for r in records], dtype="string")
-                if isinstance(SourceRecord._meta.get_field(f), CharField)
-                else [getattr(r, f) for r in records]
-                for f in GOLDEN_FIELDS
-            },
-        }
-    )
-    golden = _golden_values(frame)
+    """Golden values per person from the given (visible, current) records: each field from
+    the first record, in linkage order, that has a non-empty (and, for NIK/KK, reliable)
+    value."""
+    by_person: dict[int, list[SourceRecord]] = {}
+    for record in sorted(records, key=_golden_order):
+        by_person.setdefault(record.person_id, []).append(record)
     result: dict[int, dict[str, Any]] = {}
-    for row in golden.to_dict("records"):
-        values = {f: _plain(f, row.get(f)) for f in GOLDEN_SHOWN}
-        for f in GOLDEN_SHOWN:
-            if values[f] is None and isinstance(SourceRecord._meta.get_field(f), CharField):
-                values[f] = ""
-        result[int(row["person_id"])] = values
+    for person_id, ordered in by_person.items():
+        values: dict[str, Any] = {}
+        for name in GOLDEN_SHOWN:
+            default = "" if name not in _NULLABLE_GOLDEN else None
+            values[name] = next(
+                (
+                    getattr(r, name)
+                    for r in ordered
+                    if getattr(r, name) not in (None, "") and _golden_eligible(r, name)
+                ),
+                default,
+            )
+        result[person_id] = values
     return result
 
 
+@functools.lru_cache(maxsize=1)
+def _all_region_names() -> dict[str, str]:
+    # Reference data loaded by migration (a city's ~120 kecamatan/kelurahan): read once.
+    return dict(Region.objects.values_list("code", "name"))
+
+
 def _region_names(codes: set[str]) -> dict[str, str]:
-    codes = {c for c in codes if c}
-    if not codes:
-        return {}
-    return dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+    names = _all_region_names()
+    if any(c and c not in names for c in codes):
+        _all_region_names.cache_clear()  # regions were (re)loaded since: read them again
+        names = _all_region_names()
+    return {c: names[c] for c in codes if c in names}
 
 
 def _record_fields(record: SourceRecord, viewer: Viewer) -> dict[str, Any]:
@@ -511,18 +519,16 @@ def _record_original(record: SourceRecord, viewer: Viewer) -> dict[str, Any]:
 
 
 def _record_views(
-    viewer: Viewer, records: list[SourceRecord], readable: QuerySet[Dataset]
+    viewer: Viewer, records: list[SourceRecord], readable: list[int]
 ) -> list[RecordView]:
     older: dict[tuple[int, str], list[RecordVersionView]] = {}
     if records:
         keys = Q()
         for r in records:
             keys |= Q(agency_id=r.agency_id, source_record_id=r.source_record_id)
-        for old in (
-            SourceRecord.objects.filter(keys, is_current=False, dataset__in=readable.values("pk"))
-            .order_by("-version")
-            .iterator()
-        ):
+        for old in SourceRecord.objects.filter(
+            keys, is_current=False, dataset_id__in=readable
+        ).order_by("-version"):
             older.setdefault((old.agency_id, old.source_record_id), []).append(
                 RecordVersionView(
                     version=old.version,
@@ -556,7 +562,10 @@ def _record_views(
 
 
 def _household_view(
-    viewer: Viewer, household: Household, cls: type[HouseholdSummary] = HouseholdSummary
+    viewer: Viewer,
+    household: Household,
+    cls: type[HouseholdSummary] = HouseholdSummary,
+    readable: list[int] | None = None,
 ) -> tuple[HouseholdSummary, list[str]] | None:
     """The household as the viewer may see it, with the visible members' public ids; None
     when no member is visible."""
@@ -564,8 +573,12 @@ def _household_view(
         Membership.objects.filter(household=household).select_related("person").order_by("id")
     )
     person_ids = [m.person_id for m in memberships]
+    if readable is None:
+        readable = _readable_ids(viewer)
     records = list(
-        visible_records(viewer).filter(person_id__in=person_ids).select_related("agency")
+        SourceRecord.objects.filter(
+            person_id__in=person_ids, is_current=True, dataset_id__in=readable
+        ).select_related("agency")
     )
     if not records:
         return None
@@ -642,10 +655,10 @@ def _resolve_person(public_id: str) -> tuple[Person | None, str | None]:
 
 
 def _person_profile(viewer: Viewer, person: Person, redirected_from: str | None):
-    readable = datasets_readable_by(viewer)
+    readable = _readable_ids(viewer)
     records = list(
         SourceRecord.objects.filter(
-            person=person, is_current=True, dataset__in=readable.values("pk")
+            person=person, is_current=True, dataset_id__in=readable
         ).select_related("agency", "dataset")
     )
     if not records:
@@ -660,7 +673,7 @@ def _person_profile(viewer: Viewer, person: Person, redirected_from: str | None)
     household = None
     membership = Membership.objects.filter(person=person).select_related("household").first()
     if membership is not None:
-        view = _household_view(viewer, membership.household)
+        view = _household_view(viewer, membership.household, readable=readable)
         household = view[0] if view else None
     aid: list[AidView] = []
     if viewer.role in AID_ROLES:
