@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from linkage.compare import Columns
+
 KeyCodes = tuple[np.ndarray, np.ndarray]  # (row positions, block codes), same length
 
 
@@ -61,14 +63,14 @@ class ColumnCodes:
     """Per-run cache of column codes: several keys share columns (name, date, region), and
     factorising a string column is the costliest step of building a key."""
 
-    def __init__(self, df: pd.DataFrame) -> None:
+    def __init__(self, df: pd.DataFrame, shared: Columns | None = None) -> None:
         self.df = df
+        # the comparison step's cache, when given, so each column is factorised once per run
+        self.shared = shared if shared is not None else Columns(df)
         self._cache: dict[str, np.ndarray] = {}
 
     def __call__(self, column: str) -> np.ndarray:
-        if column not in self._cache:
-            self._cache[column] = _codes(self.df[column])
-        return self._cache[column]
+        return self.shared.code(column)
 
     def derived(self, name: str, make: Callable[[], np.ndarray]) -> np.ndarray:
         if name not in self._cache:
@@ -84,21 +86,15 @@ def _single(codes: np.ndarray) -> KeyCodes:
 # --- key builders -----------------------------------------------------------------------------
 
 
-def _valid_nik(df: pd.DataFrame) -> pd.Series:
-    return df["nik"].fillna("").astype(str).str.fullmatch(r"\d{16}")
-
-
 def key_nik_exact(c: ColumnCodes) -> KeyCodes:
-    nik = c.df["nik"].where(_valid_nik(c.df), "")
-    return _single(_codes(nik))
+    return _single(np.where(c.shared.valid_nik("nik"), c("nik"), -1))
 
 
 def pairs_nik_one_off(
     c: ColumnCodes, max_block_size: int
 ) -> tuple[np.ndarray, np.ndarray, dict[str, int], np.ndarray]:
-    """Deletion neighbourhood of the 16 digits: both a one-digit substitution and a swap of
-    two adjacent digits leave at least one identical 15-digit string after deleting one
-    digit from each side. Done on int64 arithmetic so 16 variants per value stay cheap.
+    """NIKs one typo apart (a substitution or a swap of adjacent digits) share at least one
+    15-digit deletion variant. Done on int64 arithmetic, on distinct values only.
 
     The variant is paired with the given name and the recorded birth year: NIKs of people
     born on nearby dates in one district are one digit apart by construction (DDMMYY +
@@ -111,7 +107,7 @@ def pairs_nik_one_off(
     end: one person's three records with one NIK would otherwise repeat every pair 16 times.
     """
     df = c.df
-    rows = np.flatnonzero(_valid_nik(df).to_numpy())
+    rows = np.flatnonzero(c.shared.valid_nik("nik"))
     given = c("given_name_key")
     empty = np.empty(0, dtype=np.int64)
     stats = {"blocks": 0, "oversized_blocks": 0, "records_in_oversized": 0}
@@ -122,19 +118,39 @@ def pairs_nik_one_off(
     year = _date_parts(c)[0]
     group = combine_codes(given[rows], _codes(year[rows]))
     nik_num = df["nik"].to_numpy()[rows].astype(np.int64)
-    value = combine_codes(_codes(nik_num), group)
+    value = combine_codes(c("nik")[rows], group)
     rows, value, nik_num, group = (x[value >= 0] for x in (rows, value, nik_num, group))
-    uniq, first_idx, inverse = np.unique(value, return_index=True, return_inverse=True)
+    # distinct values by sorting (numpy 2's hash unique is slower here)
+    vorder = np.argsort(value, kind="stable")
+    sv = value[vorder]
+    vfirst = np.r_[True, sv[1:] != sv[:-1]]
+    inverse = np.empty(len(value), dtype=np.int64)
+    inverse[vorder] = np.cumsum(vfirst) - 1
+    first_idx = vorder[vfirst]
     nums, grp = nik_num[first_idx], group[first_idx]
-    vid = np.arange(len(uniq))
+    vid = np.arange(len(first_idx))
+    # only groups holding two or more distinct values can yield a pair
+    _, ginv, gcount = np.unique(grp, return_inverse=True, return_counts=True)
+    live = gcount[ginv] >= 2
+    nums, grp, vid = nums[live], grp[live], vid[live]
+    # Deletion neighbourhood: a substitution leaves the same 15 digits after deleting the
+    # differing position on both sides, and a swap of adjacent digits after deleting one of
+    # the pair on each side. (Masking 4-digit windows would be cheaper but unselective: a
+    # masked DDMM pairs everyone of one district, year and given name.)
     keys = [
-        (nums // 10 ** (k + 1)) * 10**k + nums % 10**k for k in range(16)
+        ((nums // 10 ** (k + 1)) * 10**k + nums % 10**k).astype(np.uint64) for k in range(16)
     ]  # delete the digit at power-of-ten position k
-    vk = combine_codes(np.concatenate(keys), np.tile(grp, 16))
-    va, vb, stats = pairs_within_blocks(np.tile(vid, 16), vk, max_block_size)
+    # Mix variant and group (given name + year) by a multiplicative hash (wrapping uint64)
+    # instead of an exact combined code: that product overflows int64 and re-factorising 16
+    # codes per value costs seconds. A collision (odds ~2**-64 per pair) adds one candidate.
+    reps = 16
+    mixed = np.concatenate(keys) * np.uint64(0x9E3779B97F4A7C15)
+    vk = (mixed ^ np.tile(grp, reps).astype(np.uint64)).view(np.int64)
+    va, vb, stats = pairs_within_blocks(np.tile(vid, reps), vk, max_block_size)
+    uniq_count = len(first_idx)
     # expand value pairs to record pairs (cross product of the two values' records)
     order = np.argsort(inverse, kind="stable")
-    size = np.bincount(inverse, minlength=len(uniq))
+    size = np.bincount(inverse, minlength=uniq_count)
     start = np.cumsum(size) - size
     cnt = size[va] * size[vb]
     pid = np.repeat(np.arange(len(va)), cnt)
@@ -258,7 +274,7 @@ def pairs_within_blocks(
     if len(rows) == 0:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, stats
-    order = np.argsort(codes, kind="stable")
+    order = np.argsort(codes)  # block order is irrelevant: no need for a stable sort
     c = codes[order]
     r = rows[order]
     starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
@@ -298,13 +314,14 @@ def block(
     *,
     max_block_size: int = 60,
     extra_pairs: tuple[np.ndarray, np.ndarray] | None = None,
+    columns: Columns | None = None,
 ) -> CandidatePairs:
     """Union of candidate pairs over ``keys``, with a per-key report of how many pairs each
     key produced and how many of them no earlier key had found."""
     n = len(df)
     per_key: list[np.ndarray] = []
     reports: list[BlockingReport] = []
-    cache = ColumnCodes(df)
+    cache = ColumnCodes(df, columns)
     for spec in keys:
         if spec == "nik_one_off":
             name = spec

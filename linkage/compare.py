@@ -119,12 +119,29 @@ class Columns:
         """Dense codes, -1 for missing ('' / NaN)."""
 
         def make() -> np.ndarray:
-            v = self.s(col)
-            codes, uniques = pd.factorize(np.where(v == "", None, v), use_na_sentinel=True)
-            self._cache[("uniques", col)] = np.asarray(uniques, dtype=object)
-            return codes.astype(np.int64)
+            series = self.df[col]
+            codes, uniques = pd.factorize(series, use_na_sentinel=True)
+            codes = codes.astype(np.int64)
+            if series.dtype == object or pd.api.types.is_string_dtype(series):
+                uniques = np.asarray(uniques, dtype=object)
+                empty = np.flatnonzero(uniques == "")
+                if len(empty):
+                    codes[codes == empty[0]] = -1  # '' means missing, like NaN
+                self._cache[("uniques", col)] = uniques
+            return codes
 
         return self._get("code", col, make)
+
+    def valid_nik(self, col: str = "nik") -> np.ndarray:
+        """16 digits (the normaliser leaves '' or digits; a KK in the field is 16 too)."""
+
+        def make() -> np.ndarray:
+            c = self.code(col)
+            u = self._cache[("uniques", col)]
+            ok_u = np.array([len(x) == 16 and x.isdigit() for x in u], dtype=bool)
+            return np.r_[ok_u, False][c]  # code -1 -> the appended False
+
+        return self._get("valid", col, make)
 
     def sim(
         self, col: str, i: np.ndarray, j: np.ndarray, scorer: object, workers: int
@@ -235,11 +252,7 @@ def _token_counts(srt: np.ndarray) -> np.ndarray:
 
 def _nik_levels(t: Columns, c: Comparison, i: np.ndarray, j: np.ndarray, w: int):
     col, rel_col = c.columns
-    nik = t.s(col)
-    valid = t.derived(
-        col + ":valid",
-        lambda: pd.Series(nik, dtype=object).str.fullmatch(r"\d{16}").to_numpy(dtype=bool),
-    )
+    valid = t.valid_nik(col)
     lv = _id_levels_core(t, col, valid, i, j, w, reliable=t.bools(rel_col))
     # Shift: 0 different, 1 one-off in the date digits, 2 one-off elsewhere, 3/4 exact.
     # Siblings' and neighbours' NIKs differ in the embedded birth date (DDMMYY, digits 7-12)
@@ -249,15 +262,13 @@ def _nik_levels(t: Columns, c: Comparison, i: np.ndarray, j: np.ndarray, w: int)
     out[lv >= 2] += 1
     one = np.flatnonzero(lv == 1)
     if len(one):
-        dates = t.derived(
-            col + ":date",
-            lambda: (
-                pd.to_numeric(pd.Series(nik, dtype=object).str[6:12], errors="coerce")
-                .fillna(-1)
-                .astype(np.int64)
-                .to_numpy()
-            ),
-        )
+
+        def nik_dates() -> np.ndarray:
+            u = t._cache[("uniques", col)]
+            per_value = [int(x[6:12]) if len(x) == 16 and x.isdigit() else -1 for x in u]
+            return np.r_[np.array(per_value, dtype=np.int64), -1][t.code(col)]
+
+        dates = t.derived(col + ":date", nik_dates)
         out[one] = np.where(dates[i[one]] == dates[j[one]], 2, 1)
     return out
 
@@ -422,10 +433,11 @@ def compare_pairs(
     comparisons: Sequence[Comparison],
     *,
     workers: int = -1,
+    columns: Columns | None = None,
 ) -> np.ndarray:
     """Level matrix (pairs x comparisons, int8) for positional pairs (left[k], right[k])."""
     out = np.empty((len(left), len(comparisons)), dtype=np.int8)
-    cols = Columns(df)
+    cols = columns if columns is not None else Columns(df)
     for col, c in enumerate(comparisons):
         out[:, col] = KIND_FUNCS[c.kind](cols, c, left, right, workers)
     return out

@@ -20,7 +20,7 @@ import pandas as pd
 
 from linkage.blocking import block
 from linkage.clustering import cluster
-from linkage.compare import Comparison, compare_pairs, resolve, str_array
+from linkage.compare import Columns, Comparison, compare_pairs, resolve, str_array
 from linkage.config import LinkConfig
 from linkage.scoring import FSModel, TermFrequencies, explain_row, fit_em
 
@@ -176,12 +176,19 @@ def link_records(
     if must or cannot:
         both = np.array(must + cannot, dtype=np.int64)
         extra = (both[:, 0], both[:, 1])
-    cand = block(df, cfg.blocking_keys, max_block_size=cfg.max_block_size, extra_pairs=extra)
+    cols = Columns(df)  # one column cache shared by blocking and comparison
+    cand = block(
+        df,
+        cfg.blocking_keys,
+        max_block_size=cfg.max_block_size,
+        extra_pairs=extra,
+        columns=cols,
+    )
     i, j = cand.left, cand.right
     timings["block"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    levels = compare_pairs(df, i, j, comps, workers=cfg.workers)
+    levels = compare_pairs(df, i, j, comps, workers=cfg.workers, columns=cols)
     timings["compare"] = time.perf_counter() - t
 
     t = time.perf_counter()

@@ -212,8 +212,15 @@ def fit_em(
     """
     n_fields = levels.shape[1]
     n_levels = [len(c.labels) for c in comparisons]
-    patterns, counts = distinct_patterns(levels)
     m_list, u_list = zip(*(_initial_params(k) for k in n_levels), strict=True)
+    if len(levels) == 0:
+        # Nothing to learn from (e.g. a tiny first import): the prior parameters stand.
+        fields = [
+            FieldParams(c, [float(x) for x in m_list[f]], [float(x) for x in u_list[f]])
+            for f, c in enumerate(comparisons)
+        ]
+        return FSModel(fields, initial_prior, iterations=0)
+    patterns, counts = distinct_patterns(levels)
     m = [a.copy() for a in m_list]
     u = [a.copy() for a in u_list]
     if fixed_u:
