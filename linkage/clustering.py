@@ -10,8 +10,9 @@ Constraints (a merge that breaks one is refused):
 - human decisions: must-link pairs are joined first and unconditionally, cannot-link pairs
   never end in one person.
 
-Fast path: plain connected components (scipy); only components that could violate a
-constraint (more than one reliable NIK, or a cannot-link inside) are rebuilt by a greedy
+Fast path: plain connected components (scipy); only components that violate a constraint
+as a whole (incompatible reliable NIKs, two civil-registry NIKs, a cannot-link inside) are
+rebuilt by a greedy
 union-find over their edges in descending score order, checking constraints before each
 union, which drops the weakest contradicting links first.
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 from rapidfuzz.distance import OSA
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -90,6 +92,25 @@ class _Groups:
         self.forbidden[ra] |= self.forbidden.pop(rb)
 
 
+def _nik_suspects(
+    comp: np.ndarray, nik: np.ndarray, civil: np.ndarray, has_nik: np.ndarray
+) -> np.ndarray:
+    """Components whose reliable NIKs break a constraint as a whole: NIKs not all within one
+    typo of one of them, or two civil-registry NIKs. Most components with two NIKs are one
+    person with a typo'd NIK; checking them here keeps them off the slow greedy path."""
+    out = np.zeros(int(comp.max()) + 1, dtype=bool)
+    sub = pd.DataFrame({"c": comp[has_nik], "n": nik[has_nik], "civ": civil[has_nik]})
+    distinct = sub.drop_duplicates(["c", "n"])
+    counts = distinct["c"].value_counts()
+    multi = distinct[distinct["c"].isin(counts.index[counts.to_numpy() > 1])]
+    for comp_id, niks in multi.groupby("c")["n"]:
+        if not niks_compatible(set(niks)):
+            out[int(comp_id)] = True
+    civ = sub[sub["civ"]].drop_duplicates(["c", "n"])["c"].value_counts()
+    out[civ.index[civ.to_numpy() > 1].to_numpy(dtype=np.int64)] = True
+    return out
+
+
 def cluster(
     n: int,
     left: np.ndarray,
@@ -115,12 +136,7 @@ def cluster(
     has_nik = nik_arr != ""
     suspect = np.zeros(comp.max() + 1, dtype=bool)
     if has_nik.any():
-        import pandas as pd
-
-        distinct = (
-            pd.DataFrame({"c": comp[has_nik], "n": nik_arr[has_nik]}).groupby("c")["n"].nunique()
-        )
-        suspect[distinct.index[distinct.to_numpy() > 1].to_numpy()] = True
+        suspect |= _nik_suspects(comp, nik_arr, np.asarray(civil, dtype=bool), has_nik)
     cannot: dict[int, set[int]] = {}
     for a, b in cannot_link:
         cannot.setdefault(int(a), set()).add(int(b))
