@@ -19,10 +19,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.services import audit_record
-from linkage.clustering import one_typo_apart
-from linkage.engine import explain_pair_row, link_records, score_candidates
+from linkage.engine import explain_pair_row, link_records
 from linkage.scoring import FSModel
-from registry.ingest.copy import copy_out, copy_rows
+from registry.ingest.copy import copy_frame, copy_out, copy_rows
 from registry.models import (
     SOURCE_PRIORITY,
     Household,
@@ -359,8 +358,9 @@ def _write_links(records: pd.DataFrame, summary: LinkSummary) -> None:
         )
         summary.records_relinked = cursor.rowcount
         cursor.execute(
-            f"""UPDATE registry_aidreceipt ar SET person_id = r.person_id FROM {table} r
-                WHERE ar.source_record_id = r.id AND ar.person_id IS DISTINCT FROM r.person_id"""  # noqa: S608
+            """UPDATE registry_aidreceipt ar SET person_id = t.person_id FROM link_tmp t
+                WHERE ar.source_record_id = t.record_id
+                  AND ar.person_id IS DISTINCT FROM t.person_id"""  # noqa: S608
         )
 
 
@@ -398,9 +398,7 @@ def _write_golden(golden: pd.DataFrame) -> None:
                address varchar(255), rt smallint, rw smallint, kelurahan_code varchar(13),
                kecamatan_code varchar(8)) ON COMMIT DROP"""
         )
-    columns = ["person_id", *GOLDEN_FIELDS]
-    rows = ([_db_value(v) for v in row] for row in golden[columns].itertuples(index=False))
-    copy_rows("golden_tmp", columns, rows)
+    copy_frame("golden_tmp", golden, ["person_id", *GOLDEN_FIELDS])
     assignments = ", ".join(
         f"{c} = COALESCE(g.{c}, {_EMPTY.get(c, 'NULL')})" for c in GOLDEN_FIELDS
     )
@@ -432,13 +430,15 @@ def _write_households(records: pd.DataFrame, golden: pd.DataFrame, summary: Link
     )
     households = with_kk.groupby("kk_number").first()
     existing = _household_ids(list(households.index))
-    now = timezone.now()
-    copy_rows(
-        Household._meta.db_table,
-        HOUSEHOLD_COLUMNS,
-        (_household_row(kk, households.loc[kk], deciles.get(kk), now) for kk in households.index
-         if kk not in existing),
-    )  # fmt: skip
+    fresh = households[~households.index.isin(list(existing))].reset_index()
+    if len(fresh):
+        now = timezone.now()
+        fresh["public_id"] = [new_public_id("H") for _ in range(len(fresh))]
+        fresh["welfare_decile"] = pd.array(
+            fresh["kk_number"].map(deciles).astype("Float64").round(), dtype="Int64"
+        )
+        fresh["created_at"] = fresh["updated_at"] = now.isoformat()
+        copy_frame(Household._meta.db_table, fresh, HOUSEHOLD_COLUMNS)
     ids = _household_ids(list(households.index))
     with connection.cursor() as cursor:
         # Memberships are derived state: rebuilt for every linked (and every merged) person.
@@ -447,14 +447,14 @@ def _write_households(records: pd.DataFrame, golden: pd.DataFrame, summary: Link
                 WHERE m.person_id = p.id AND (p.status = 'merged' OR p.id IN
                       (SELECT DISTINCT person_id FROM link_tmp))"""  # noqa: S608
         )
-    copy_rows(
-        Membership._meta.db_table,
-        ("household_id", "person_id", "relationship"),
-        (
-            (ids[row.kk_number], int(row.person_id), relationship.get(row.person_id, ""))
-            for row in with_kk.itertuples(index=False)
-        ),
+    members = pd.DataFrame(
+        {
+            "household_id": with_kk["kk_number"].map(ids).astype("int64").to_numpy(),
+            "person_id": with_kk["person_id"].astype("int64").to_numpy(),
+            "relationship": with_kk["person_id"].map(relationship).fillna("").to_numpy(),
+        }
     )
+    copy_frame(Membership._meta.db_table, members, ["household_id", "person_id", "relationship"])
     summary.households = len(ids)
 
 
@@ -470,21 +470,6 @@ HOUSEHOLD_COLUMNS = (
     "created_at",
     "updated_at",
 )
-
-
-def _household_row(kk: str, first: pd.Series, decile, now) -> tuple:
-    return (
-        new_public_id("H"),
-        kk,
-        _text(first["address"]),
-        _db_value(first["rt"]),
-        _db_value(first["rw"]),
-        _text(first["kelurahan_code"]),
-        _text(first["kecamatan_code"]),
-        _db_value(decile),
-        now,
-        now,
-    )
 
 
 def _household_ids(kk_numbers: list[str]) -> dict[str, int]:
@@ -523,23 +508,14 @@ def link_new_records(record_ids: list[int], *, actor=None) -> dict[int, str]:
     if saved is None:
         link(full=True, actor=actor)
         return _public_ids(record_ids)
-    model = FSModel.from_dict(saved.parameters)
+    model = _saved_model(saved)
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('registry.link'))")
         new = load_records_where("r.id = ANY(%s) AND r.person_id IS NULL", [record_ids])
         if new.empty:
             return _public_ids(record_ids)
-        candidates = _candidates_for(new)
-        placed = _place(new, candidates, model)
-        unplaced = new[placed.isna().to_numpy()]
-        if len(unplaced):
-            # New people, possibly several records each: cluster them with the same model.
-            result = link_records(unplaced[ENGINE_COLUMNS], model=model)
-            labels = result.clusters.reindex(unplaced["record_id"].to_numpy()).to_numpy()
-            _, first = np.unique(labels, return_inverse=True)
-            created = _create_persons(int(first.max()) + 1)
-            placed.loc[unplaced.index] = [created[k] for k in first]
+        placed = _place(new, _candidates_for(new), model)
         new["person_id"] = placed.astype("int64")
         affected = [int(p) for p in new["person_id"].unique()]
         records = load_records_where(
@@ -578,55 +554,62 @@ def _candidates_for(new: pd.DataFrame) -> pd.DataFrame:
     names = dated["name_key"].tolist()
     dates = [d.date() for d in dated["birth_date"]]
     phon = new[new["kelurahan_code"] != ""]
+    table = SourceRecord._meta.db_table
+    # One indexed probe per blocking key, united: an OR across keys would make the planner
+    # fall back to scanning every record.
     return load_records_where(
-        """r.person_id IS NOT NULL AND (
-             r.nik = ANY(%s) OR r.kk_number = ANY(%s)
-             OR (r.name_key, r.birth_date) IN (SELECT * FROM unnest(%s::varchar[], %s::date[]))
-             OR (r.name_phonetic, r.kelurahan_code) IN
-                (SELECT * FROM unnest(%s::varchar[], %s::varchar[])))""",
+        f"""r.person_id IS NOT NULL AND r.id IN (
+              SELECT id FROM {table} WHERE is_current AND nik = ANY(%s)
+              UNION SELECT id FROM {table} WHERE is_current AND kk_number = ANY(%s)
+              UNION SELECT s.id FROM {table} s
+                    JOIN unnest(%s::varchar[], %s::date[]) AS k(name_key, birth_date)
+                      ON s.name_key = k.name_key AND s.birth_date = k.birth_date
+                   WHERE s.is_current
+              UNION SELECT s.id FROM {table} s
+                    JOIN unnest(%s::varchar[], %s::varchar[]) AS k(phonetic, kelurahan)
+                      ON s.name_phonetic = k.phonetic AND s.kelurahan_code = k.kelurahan
+                   WHERE s.is_current)""",  # noqa: S608 - the table name is a constant
         [niks, kks, names, dates, phon["name_phonetic"].tolist(), phon["kelurahan_code"].tolist()],
     )
 
 
 def _place(new: pd.DataFrame, candidates: pd.DataFrame, model: FSModel) -> pd.Series:
-    """Best-scoring existing person per new record, or NaN when none reaches the threshold or
-    the two reliable NIKs say they are different people."""
-    placed = pd.Series(np.nan, index=new.index, dtype="float64")
-    if candidates.empty:
-        return placed
-    for index, row in new.iterrows():
-        shares = (
-            ((candidates["nik"] == row["nik"]) & row["nik_reliable"] & (row["nik"] != ""))
-            | ((candidates["kk_number"] == row["kk_number"]) & (row["kk_number"] != ""))
-            | (
-                (candidates["name_key"] == row["name_key"])
-                & (candidates["birth_date"] == row["birth_date"])
-            )
-            | (
-                (candidates["name_phonetic"] == row["name_phonetic"])
-                & (candidates["kelurahan_code"] == row["kelurahan_code"])
-            )
-        )
-        pool = candidates[shares.fillna(False).to_numpy(dtype=bool)]
-        if pool.empty:
-            continue
-        scored = score_candidates(row[ENGINE_COLUMNS], pool[ENGINE_COLUMNS], model)
-        by_record = pool.set_index("record_id")
-        for hit in scored.itertuples(index=False):
-            if hit.probability < MATCH_PROBABILITY:
-                break
-            other = by_record.loc[hit.record_id]
-            if _niks_conflict(row, other):
-                continue
-            placed[index] = float(other["person_id"])
-            break
-    return placed
+    """Person of each new record: the engine clusters the new records together with their
+    candidates (vectorised, saved model, NIK constraints, reviewers' decisions), and a new
+    record takes the existing person that holds most records of its cluster. Existing persons
+    are never merged here (that is `link --full`'s job); clusters of new records only get a
+    new person each."""
+    pool = pd.concat([candidates, new], ignore_index=True)
+    result = link_records(pool[ENGINE_COLUMNS], model=model, decisions=_decisions_for(pool))
+    labels = result.clusters.reindex(pool["record_id"].to_numpy()).to_numpy()
+    pool["label"] = labels
+    known = pool.iloc[: len(candidates)]
+    owner = (
+        known.groupby(["label", "person_id"]).size().reset_index(name="n")
+        .sort_values(["label", "n", "person_id"], ascending=[True, False, True])
+        .drop_duplicates("label").set_index("label")["person_id"]
+    )  # fmt: skip
+    new_labels = labels[len(candidates) :]
+    placed = pd.Series(new_labels, index=new.index).map(owner).astype("float64")
+    orphan_labels = sorted(set(new_labels[placed.isna().to_numpy()].tolist()))
+    created = dict(zip(orphan_labels, _create_persons(len(orphan_labels)), strict=True))
+    return placed.fillna(pd.Series(new_labels, index=new.index).map(created))
 
 
-def _niks_conflict(a: pd.Series, b: pd.Series) -> bool:
-    if not (a["nik_reliable"] and b["nik_reliable"] and a["nik"] and b["nik"]):
-        return False
-    return a["nik"] != b["nik"] and not one_typo_apart(str(a["nik"]), str(b["nik"]))
+_MODEL_CACHE: dict[int, FSModel] = {}
+
+
+def _saved_model(saved: LinkModel) -> FSModel:
+    """Parsing the saved parameters costs more than scoring one record: keep it per process."""
+    if saved.pk not in _MODEL_CACHE:
+        _MODEL_CACHE.clear()
+        _MODEL_CACHE[saved.pk] = FSModel.from_dict(saved.parameters)
+    return _MODEL_CACHE[saved.pk]
+
+
+def _decisions_for(pool: pd.DataFrame) -> list[tuple[int, int, str]]:
+    ids = set(pool["record_id"].tolist())
+    return [d for d in _decisions() if d[0] in ids and d[1] in ids]
 
 
 def refresh_persons(person_ids: list[int]) -> None:

@@ -1,0 +1,108 @@
+"""python manage.py bench_pipeline --persons 200000: the whole path of a record, measured.
+
+Generates a city (or reuses it), imports every agency file, runs a full link, scores the
+links against the ground truth, then submits single records one at a time (import + link on
+arrival) and prints p50/p95 latency. Run it against an empty database: it keeps its data so
+the profile-read and API benchmarks can use the loaded city afterwards.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import statistics
+import time
+import tracemalloc
+from pathlib import Path
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from registry.ingest.reading import ParsedFile, read_file
+from registry.linking import link, link_new_records
+from registry.models import AccessLevel, Agency, Dataset, SourceRecord
+from registry.services.imports import records_import
+
+
+class Command(BaseCommand):
+    help = "Benchmark import, full link, F1 and single-record submit-and-link latency."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--persons", type=int, default=200000)
+        parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument("--singles", type=int, default=200)
+        parser.add_argument(
+            "--singles-only",
+            action="store_true",
+            help="only the single-record latency, on a city this command loaded before",
+        )
+
+    def handle(self, *args, **opts):
+        city = Path(f"var/bench-city-{opts['persons']}")
+        if opts["singles_only"]:
+            datasets = {d.agency.code: d for d in Dataset.objects.select_related("agency")}
+            self._singles(city, datasets, opts["singles"])
+            return
+        if SourceRecord.objects.exists():
+            raise CommandError("run against an empty database (set DATABASE_URL to a fresh one)")
+        if not (city / "agencies.csv").exists():
+            call_command("generate_city", persons=opts["persons"], seed=opts["seed"], out=str(city))
+        with (city / "agencies.csv").open(encoding="utf-8") as handle:
+            manifest = list(csv.DictReader(handle))
+
+        started = time.perf_counter()
+        records = 0
+        datasets = {}
+        for row in manifest:
+            agency = Agency.objects.create(code=row["code"], name=row["name"], kind=row["kind"])
+            dataset = Dataset.objects.create(
+                agency=agency, name=row["dataset_name"], title=row["dataset_title"],
+                producer=agency.name, access_level=AccessLevel.CLOSED,
+            )  # fmt: skip
+            datasets[row["code"]] = dataset
+            parsed = read_file(city / row["file"])
+            records += len(parsed.rows)
+            records_import(dataset=dataset, parsed=parsed, file_name=row["file"], skip_invalid=True)
+        import_seconds = time.perf_counter() - started
+        self.stdout.write(
+            f"import: {records:,} records in {import_seconds:.1f} s = "
+            f"{records / import_seconds:,.0f} records/s"
+        )
+
+        tracemalloc.start()
+        started = time.perf_counter()
+        summary = link(full=True)
+        link_seconds = time.perf_counter() - started
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        self.stdout.write(
+            f"link --full: {summary.records:,} records in {link_seconds:.1f} s "
+            f"({summary.records / link_seconds:,.0f} records/s), Python peak "
+            f"{peak / 2**20:,.0f} MiB, {summary.engine.get('candidate_pairs', 0):,} pairs "
+            f"compared, phases {', '.join(f'{k} {v:.1f}s' for k, v in summary.seconds.items())}"
+        )
+        call_command("evaluate_links", str(city / "truth.csv"))
+        self._singles(city, datasets, opts["singles"])
+
+    def _singles(self, city: Path, datasets: dict, count: int) -> None:
+        """Records of known people arriving one by one, as an API submission would."""
+        parsed = read_file(city / "dinsos.csv")
+        rng = random.Random(1)
+        sample = rng.sample(parsed.rows, min(count, len(parsed.rows)))
+        latencies = []
+        for index, (line, row) in enumerate(sample):
+            record = dict(row, source_record_id=f"BENCH-{time.time_ns()}-{index}")
+            started = time.perf_counter()
+            outcome = records_import(
+                dataset=datasets["dinsos"], parsed=ParsedFile(rows=[(line, record)]),
+                channel="api",
+            )  # fmt: skip
+            link_new_records(outcome.new_record_ids)
+            latencies.append((time.perf_counter() - started) * 1000)
+        latencies.sort()
+        p95 = latencies[int(len(latencies) * 0.95) - 1]
+        self.stdout.write(
+            f"single record submit+link ({len(latencies)} records): "
+            f"p50 {statistics.median(latencies):.0f} ms, p95 {p95:.0f} ms, "
+            f"max {latencies[-1]:.0f} ms"
+        )
