@@ -24,6 +24,7 @@ from linkage.scoring import FSModel
 from registry.ingest.copy import copy_frame, copy_out, copy_rows
 from registry.models import (
     SOURCE_PRIORITY,
+    AidReceipt,
     Household,
     LinkDecision,
     LinkModel,
@@ -135,8 +136,7 @@ def load_records_where(where: str, params: list) -> pd.DataFrame:
         cursor.execute(RECORD_SELECT.format(priority=_priority_case(), where=where), params)
         columns = [c.name for c in cursor.description]
         frame = pd.DataFrame(cursor.fetchall(), columns=columns)
-    for column in TEXT_COLUMNS:
-        frame[column] = frame[column].fillna("").astype("string")
+    frame[TEXT_COLUMNS] = frame[TEXT_COLUMNS].fillna("")
     for column in INT_COLUMNS:
         frame[column] = pd.array(frame[column], dtype="Int64")
     for column in DATE_COLUMNS:
@@ -339,77 +339,70 @@ def _record_identity_changes(merges, splits, label_person, actor) -> None:
 
 
 def _write_links(records: pd.DataFrame, summary: LinkSummary) -> None:
-    with connection.cursor() as cursor:
-        # Dropped first: ON COMMIT DROP never fires when a caller's outer transaction goes on.
-        cursor.execute("DROP TABLE IF EXISTS link_tmp")
-        cursor.execute(
-            "CREATE TEMP TABLE link_tmp (record_id bigint, person_id bigint) ON COMMIT DROP"
-        )
-    copy_rows(
-        "link_tmp",
-        ("record_id", "person_id"),
-        records[["record_id", "person_id"]].itertuples(index=False),
-    )
-    table = SourceRecord._meta.db_table
+    """Point records and their aid receipts at their persons; rows already right are skipped.
+    Arrays as parameters: one statement whatever the size, no temporary table."""
+    record_ids = records["record_id"].astype("int64").tolist()
+    person_ids = records["person_id"].astype("int64").tolist()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""UPDATE {table} r SET person_id = t.person_id FROM link_tmp t
-                WHERE r.id = t.record_id AND r.person_id IS DISTINCT FROM t.person_id"""  # noqa: S608
+            f"""UPDATE {SourceRecord._meta.db_table} r SET person_id = u.person_id
+                FROM unnest(%s::bigint[], %s::bigint[]) AS u(record_id, person_id)
+                WHERE r.id = u.record_id AND r.person_id IS DISTINCT FROM u.person_id""",  # noqa: S608
+            [record_ids, person_ids],
         )
         summary.records_relinked = cursor.rowcount
         cursor.execute(
-            """UPDATE registry_aidreceipt ar SET person_id = t.person_id FROM link_tmp t
-                WHERE ar.source_record_id = t.record_id
-                  AND ar.person_id IS DISTINCT FROM t.person_id"""  # noqa: S608
+            f"""UPDATE {AidReceipt._meta.db_table} ar SET person_id = u.person_id
+                FROM unnest(%s::bigint[], %s::bigint[]) AS u(record_id, person_id)
+                WHERE ar.source_record_id = u.record_id
+                  AND ar.person_id IS DISTINCT FROM u.person_id""",  # noqa: S608
+            [record_ids, person_ids],
         )
 
 
 def _golden_values(records: pd.DataFrame) -> pd.DataFrame:
     """Per person: each field from the highest-priority source (civil registry first), then the
-    most recent record; reliable NIKs and KKs before unreliable ones."""
+    most recent record; reliable NIKs and KKs before unreliable ones, which never win."""
     ordered = records.sort_values(
         ["person_id", "agency_priority", "created_at", "version"],
         ascending=[True, True, False, False],
         kind="stable",
     )
-    golden = {}
-    for column in GOLDEN_FIELDS:
-        values = ordered[["person_id", column]]
-        if column == "nik":
-            values = ordered.loc[ordered["nik_reliable"], ["person_id", column]]
-        elif column == "kk_number":
-            values = ordered.loc[ordered["kk_reliable"], ["person_id", column]]
-        series = values[column]
-        if series.dtype == "string" or series.dtype == object:
-            values = values[series != ""]
-        golden[column] = values.dropna().groupby("person_id")[column].first()
-    frame = pd.DataFrame(golden)
-    frame.index.name = "person_id"
-    return frame.reset_index()
+    values = ordered[["person_id", *GOLDEN_FIELDS]].copy()
+    values.loc[~ordered["nik_reliable"].astype(bool), "nik"] = None
+    values.loc[~ordered["kk_reliable"].astype(bool), "kk_number"] = None
+    text = [c for c in GOLDEN_FIELDS if c in TEXT_COLUMNS]
+    values[text] = values[text].replace("", None)
+    # first() skips missing values column by column: one pass for every field.
+    return values.groupby("person_id", sort=True).first().reset_index()
+
+
+# SQL types of the golden columns, for the unnest() of the update below.
+GOLDEN_TYPES = {
+    "nik": "varchar", "kk_number": "varchar", "full_name": "varchar", "name_key": "varchar",
+    "sex": "varchar", "birth_place": "varchar", "birth_date": "date", "death_date": "date",
+    "address": "varchar", "rt": "smallint", "rw": "smallint", "kelurahan_code": "varchar",
+    "kecamatan_code": "varchar",
+}  # fmt: skip
 
 
 def _write_golden(golden: pd.DataFrame) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS golden_tmp")
-        cursor.execute(
-            """CREATE TEMP TABLE golden_tmp (person_id bigint, nik varchar(16),
-               kk_number varchar(16), full_name varchar(200), name_key varchar(200),
-               sex varchar(1), birth_place varchar(100), birth_date date, death_date date,
-               address varchar(255), rt smallint, rw smallint, kelurahan_code varchar(13),
-               kecamatan_code varchar(8)) ON COMMIT DROP"""
-        )
-    copy_frame("golden_tmp", golden, ["person_id", *GOLDEN_FIELDS])
-    assignments = ", ".join(
-        f"{c} = COALESCE(g.{c}, {_EMPTY.get(c, 'NULL')})" for c in GOLDEN_FIELDS
-    )
+    """Golden values onto persons, in one statement; persons whose values are unchanged are
+    not rewritten (a rerun after no change writes nothing)."""
+    arrays = [golden["person_id"].astype("int64").tolist()]
+    for column in GOLDEN_FIELDS:
+        arrays.append([_db_value(v) for v in golden[column].tolist()])
+    unnest = ", ".join(["%s::bigint[]"] + [f"%s::{GOLDEN_TYPES[c]}[]" for c in GOLDEN_FIELDS])
     new_values = ", ".join(f"COALESCE(g.{c}, {_EMPTY.get(c, 'NULL')})" for c in GOLDEN_FIELDS)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""UPDATE {Person._meta.db_table} p SET {assignments}, updated_at = now()
-                FROM golden_tmp g WHERE p.id = g.person_id
-                AND ({", ".join(f"p.{c}" for c in GOLDEN_FIELDS)}) IS DISTINCT FROM
-                    ({new_values})
-            """  # noqa: S608 - column names are constants; only unchanged rows are skipped
+            f"""UPDATE {Person._meta.db_table} p
+                SET ({", ".join(GOLDEN_FIELDS)}, updated_at) = ({new_values}, now())
+                FROM unnest({unnest}) AS g(person_id, {", ".join(GOLDEN_FIELDS)})
+                WHERE p.id = g.person_id
+                  AND ({", ".join(f"p.{c}" for c in GOLDEN_FIELDS)}) IS DISTINCT FROM
+                      ({new_values})""",  # noqa: S608 - column names are constants
+            arrays,
         )
 
 
@@ -445,7 +438,8 @@ def _write_households(records: pd.DataFrame, golden: pd.DataFrame, summary: Link
         cursor.execute(
             f"""DELETE FROM {Membership._meta.db_table} m USING {Person._meta.db_table} p
                 WHERE m.person_id = p.id AND (p.status = 'merged' OR p.id IN
-                      (SELECT DISTINCT person_id FROM link_tmp))"""  # noqa: S608
+                      (SELECT unnest(%s::bigint[])))""",  # noqa: S608
+            [records["person_id"].astype("int64").unique().tolist()],
         )
     members = pd.DataFrame(
         {
