@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -99,15 +100,30 @@ def _nik_suspects(
     typo of one of them, or two civil-registry NIKs. Most components with two NIKs are one
     person with a typo'd NIK; checking them here keeps them off the slow greedy path."""
     out = np.zeros(int(comp.max()) + 1, dtype=bool)
-    sub = pd.DataFrame({"c": comp[has_nik], "n": nik[has_nik], "civ": civil[has_nik]})
-    distinct = sub.drop_duplicates(["c", "n"])
-    counts = distinct["c"].value_counts()
-    multi = distinct[distinct["c"].isin(counts.index[counts.to_numpy() > 1])]
-    for comp_id, niks in multi.groupby("c")["n"]:
-        if not niks_compatible(set(niks)):
-            out[int(comp_id)] = True
-    civ = sub[sub["civ"]].drop_duplicates(["c", "n"])["c"].value_counts()
-    out[civ.index[civ.to_numpy() > 1].to_numpy(dtype=np.int64)] = True
+    c = comp[has_nik].astype(np.int64)
+    codes, uniques = pd.factorize(nik[has_nik])
+    uniques = np.asarray(uniques, dtype=object)
+    width = np.int64(len(uniques))
+    civ = civil[has_nik]
+
+    def distinct(sel: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        key = np.sort(c[sel] * width + codes[sel])
+        key = key[np.r_[True, key[1:] != key[:-1]]] if len(key) else key
+        kc, kn = key // width, key % width
+        starts = np.flatnonzero(np.r_[True, kc[1:] != kc[:-1]]) if len(kc) else kc
+        sizes = np.diff(np.r_[starts, len(kc)])
+        return kc, kn, starts, sizes
+
+    kc, kn, starts, sizes = distinct(np.ones(len(c), dtype=bool))
+    two = starts[sizes == 2]  # the common case, one typo'd NIK: one batch OSA call
+    if len(two):
+        d = process.cpdist(uniques[kn[two]], uniques[kn[two + 1]], scorer=OSA.distance)
+        out[kc[two[d > 1]]] = True
+    for start, size in zip(starts[sizes > 2], sizes[sizes > 2], strict=True):
+        if not niks_compatible({uniques[x] for x in kn[start : start + size]}):
+            out[kc[start]] = True
+    kc, _, starts, sizes = distinct(civ)
+    out[kc[starts[sizes > 1]]] = True
     return out
 
 
@@ -166,5 +182,5 @@ def cluster(
         roots = np.array([groups.find(int(x)) for x in members], dtype=np.int64)
         labels[members] = base + roots
     stats["refused_links"] = refused
-    _, dense = np.unique(labels, return_inverse=True)
+    dense, _ = pd.factorize(labels, sort=True)
     return dense.astype(np.int64), stats

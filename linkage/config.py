@@ -13,7 +13,8 @@ from linkage.compare import Comparison
 DEFAULT_BLOCKING_KEYS: tuple[str, ...] = (
     "nik_exact",
     "nik_one_off",
-    "name_dob",
+    # name_sorted + date finds everything name_key + date finds (equal keys sort equal),
+    # plus swapped name order, so "name_dob" is not run as well
     "sorted_name_dob",
     "phonetic_year_kelurahan",
     "kk_given",
