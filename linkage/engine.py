@@ -82,10 +82,10 @@ def _prepare(records: pd.DataFrame) -> pd.DataFrame:
             birth = df["birth_date"].loc[idx] if "birth_date" in df.columns else None
             suspect.loc[idx] = ~_nik_date_matches(nik.loc[idx], birth).to_numpy()
         if suspect.any():
-            df = df.assign(
-                nik_reliable=df["nik_reliable"].fillna(False).astype(bool) & ~suspect,
-                nik=nik.where(~suspect, ""),
-            )
+            # shallow copy + column replacement: assign() would deep-copy every column
+            df = df.copy(deep=False)
+            df["nik_reliable"] = df["nik_reliable"].fillna(False).astype(bool) & ~suspect
+            df["nik"] = nik.where(~suspect, "")
     return df
 
 
