@@ -522,7 +522,8 @@ def _record_views(
     viewer: Viewer, records: list[SourceRecord], readable: list[int]
 ) -> list[RecordView]:
     older: dict[tuple[int, str], list[RecordVersionView]] = {}
-    if records:
+    # Version 1 everywhere (the common case) means no older versions: skip the query.
+    if any(r.version > 1 for r in records):
         keys = Q()
         for r in records:
             keys |= Q(agency_id=r.agency_id, source_record_id=r.source_record_id)
@@ -566,12 +567,14 @@ def _household_view(
     household: Household,
     cls: type[HouseholdSummary] = HouseholdSummary,
     readable: list[int] | None = None,
+    memberships: list[Membership] | None = None,
 ) -> tuple[HouseholdSummary, list[str]] | None:
     """The household as the viewer may see it, with the visible members' public ids; None
     when no member is visible."""
-    memberships = list(
-        Membership.objects.filter(household=household).select_related("person").order_by("id")
-    )
+    if memberships is None:
+        memberships = list(
+            Membership.objects.filter(household=household).select_related("person").order_by("id")
+        )
     person_ids = [m.person_id for m in memberships]
     if readable is None:
         readable = _readable_ids(viewer)
@@ -671,12 +674,19 @@ def _person_profile(viewer: Viewer, person: Person, redirected_from: str | None)
     golden["kelurahan_name"] = names.get(golden.get("kelurahan_code") or "", "")
     golden["kecamatan_name"] = names.get(golden.get("kecamatan_code") or "", "")
     household = None
-    membership = Membership.objects.filter(person=person).select_related("household").first()
-    if membership is not None:
-        view = _household_view(viewer, membership.household, readable=readable)
+    # The person's household and all its memberships in one query.
+    memberships = list(
+        Membership.objects.filter(household__memberships__person=person)
+        .select_related("person", "household")
+        .order_by("id")
+    )
+    if memberships:
+        view = _household_view(
+            viewer, memberships[0].household, readable=readable, memberships=memberships
+        )
         household = view[0] if view else None
     aid: list[AidView] = []
-    if viewer.role in AID_ROLES:
+    if viewer.role in AID_ROLES and any(r.program for r in records):
         by_id = {r.pk: r for r in records}
         receipts = AidReceipt.objects.filter(source_record_id__in=list(by_id))
         aid = sorted(

@@ -156,3 +156,22 @@ def test_search_filters_and_nik_first(cast):
     )
     assert [h.public_id for h in hits] == [cast.father.public_id]
     assert "kelurahan" in hits[0].matched_on
+
+
+def test_older_versions_are_shown_with_their_record(cast):
+    from registry.linking import link
+
+    from .conftest import CAPIL_ROWS, import_rows
+
+    changed = [list(CAPIL_ROWS[0])]
+    changed[0][7] = "Jl. Ki Samaun No. 81"
+    import_rows(cast.penduduk, changed)
+    link()
+    profile = person_get_for_user(viewer=cast.viewer("walidata"),
+                                  public_id=cast.father.public_id, purpose=PURPOSE)  # fmt: skip
+    cap = next(r for r in profile.records if r.source_record_id == "CAP-1")
+    assert cap.version == 2 and [v.version for v in cap.older_versions] == [1]
+    assert cap.older_versions[0].fields["address"] == "JL. KI SAMAUN NO. 80"
+    member = person_get_for_user(viewer=cast.viewer("member"),
+                                 public_id=cast.father.public_id, purpose=PURPOSE)  # fmt: skip
+    assert "KI SAMAUN NO. 81" not in repr(member)
