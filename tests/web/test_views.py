@@ -3,6 +3,8 @@ purpose prompt, search/person/household through the selectors, and the upload fl
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -176,6 +178,8 @@ def test_person_page_shows_sources_versions_household_and_aid(client, cast, logi
     assert "FATIMAH" in page  # household member, linked
     assert reverse("household_detail", args=[cast.household.public_id]) in page
     assert "Istri" in page
+    # The registry value itself, not only the source rows, shows the birth date.
+    assert re.search(r'<th scope="row">Tanggal lahir</th>\s*<td>30 Agu 1974</td>', page)
 
 
 def test_planner_sees_masked_numbers_and_no_aid(client, cast, login):
