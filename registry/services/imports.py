@@ -22,7 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.services import audit_record
-from linkage.normalize.record import normalize_record
+from linkage.normalize.record import FIELD_NAMES, normalize_record
 from linkage.normalize.regions import RegionMatcher
 from registry.ingest.copy import NULL, copy_rows
 from registry.ingest.reading import ParsedFile
@@ -30,33 +30,8 @@ from registry.models import AidReceipt, Dataset, ImportBatch, SourceRecord
 
 logger = logging.getLogger(__name__)
 
-RECORD_COLUMNS = (
-    "nik",
-    "nik_reliable",
-    "kk_number",
-    "full_name",
-    "name_key",
-    "name_sorted",
-    "name_phonetic",
-    "given_name_key",
-    "sex",
-    "birth_place",
-    "birth_date",
-    "address",
-    "address_key",
-    "house_number",
-    "rt",
-    "rw",
-    "kelurahan_code",
-    "kecamatan_code",
-    "relationship",
-    "death_date",
-    "welfare_decile",
-    "program",
-    "period",
-    "amount",
-    "flags",
-)
+# The normalised columns of SourceRecord are exactly what the normaliser returns.
+RECORD_COLUMNS = tuple(FIELD_NAMES)
 COPY_COLUMNS = (
     "agency_id",
     "dataset_id",
