@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from linkage.compare import Columns
 
@@ -93,8 +95,8 @@ def key_nik_exact(c: ColumnCodes) -> KeyCodes:
 def pairs_nik_one_off(
     c: ColumnCodes, max_block_size: int
 ) -> tuple[np.ndarray, np.ndarray, dict[str, int], np.ndarray]:
-    """NIKs one typo apart (a substitution or a swap of adjacent digits) share at least one
-    15-digit deletion variant. Done on int64 arithmetic, on distinct values only.
+    """NIKs one typo apart (a substitution or a swap of adjacent digits), found through
+    three pigeonhole variants on int64 arithmetic, on distinct values only.
 
     The variant is paired with the given name and the recorded birth year: NIKs of people
     born on nearby dates in one district are one digit apart by construction (DDMMYY +
@@ -133,20 +135,30 @@ def pairs_nik_one_off(
     _, ginv, gcount = np.unique(grp, return_inverse=True, return_counts=True)
     live = gcount[ginv] >= 2
     nums, grp, vid = nums[live], grp[live], vid[live]
-    # Deletion neighbourhood: a substitution leaves the same 15 digits after deleting the
-    # differing position on both sides, and a swap of adjacent digits after deleting one of
-    # the pair on each side. (Masking 4-digit windows would be cheaper but unselective: a
-    # masked DDMM pairs everyone of one district, year and given name.)
+    # Pigeonhole variants: a substitution leaves one 8-digit half intact, and a swap of two
+    # adjacent digits does too unless it straddles the middle (digits 8 and 9), which leaves
+    # the outer 14 digits intact. Three variants per value (a deletion neighbourhood needs
+    # 16); sharing one is necessary, not sufficient, so value pairs are then filtered to
+    # OSA distance <= 1. (Masking 4-digit windows would be unselective: a masked DDMM pairs
+    # everyone of one district, year and given name.)
     keys = [
-        ((nums // 10 ** (k + 1)) * 10**k + nums % 10**k).astype(np.uint64) for k in range(16)
-    ]  # delete the digit at power-of-ten position k
+        (nums // 10**8).astype(np.uint64),  # left half: region + birth day
+        (nums % 10**8).astype(np.uint64) + np.uint64(10**8),  # right half: MMYY + serial
+        ((nums // 10**9) * 10**7 + nums % 10**7).astype(np.uint64) + np.uint64(10**15),
+    ]
     # Mix variant and group (given name + year) by a multiplicative hash (wrapping uint64)
-    # instead of an exact combined code: that product overflows int64 and re-factorising 16
-    # codes per value costs seconds. A collision (odds ~2**-64 per pair) adds one candidate.
-    reps = 16
+    # instead of an exact combined code: that product overflows int64 and re-factorising
+    # the codes costs seconds. A collision (odds ~2**-64 per pair) is removed by the filter.
+    reps = len(keys)
     mixed = np.concatenate(keys) * np.uint64(0x9E3779B97F4A7C15)
     vk = (mixed ^ np.tile(grp, reps).astype(np.uint64)).view(np.int64)
     va, vb, stats = pairs_within_blocks(np.tile(vid, reps), vk, max_block_size)
+    if len(va):
+        pair_code = sorted_unique(va * len(first_idx) + vb)  # a pair may share 2 variants
+        va, vb = pair_code // len(first_idx), pair_code % len(first_idx)
+        nik_str = df["nik"].to_numpy(dtype=object)[rows[first_idx]]
+        d = process.cpdist(nik_str[va], nik_str[vb], scorer=OSA.distance, workers=-1)
+        va, vb = va[d <= 1], vb[d <= 1]
     uniq_count = len(first_idx)
     # expand value pairs to record pairs (cross product of the two values' records)
     order = np.argsort(inverse, kind="stable")
