@@ -10,7 +10,6 @@ import io
 import json
 import logging
 import time
-from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,6 +20,7 @@ from django.utils import timezone
 from audit.services import audit_record
 from linkage.engine import explain_pair_row, link_records
 from linkage.scoring import FSModel
+from linkage.stable_ids import assign_stable_ids
 from registry.ingest.copy import copy_frame, copy_out, copy_rows
 from registry.models import (
     SOURCE_PRIORITY,
@@ -236,65 +236,41 @@ def _write_review_tasks(result) -> int:
 
 
 def _assign_persons(records, labels, *, full: bool, summary: LinkSummary, actor) -> np.ndarray:
-    """Stable ids: a cluster keeps the id most of its records already had; an absorbed id
-    redirects to the survivor (merge); the part of a split person holding most of its records
-    keeps the id, the other parts get new ids."""
-    current = records["person_id"].to_numpy(dtype="float64", na_value=np.nan)
-    clusters: dict[int, list[int]] = defaultdict(list)
-    for position, label in enumerate(labels.tolist()):
-        clusters[label].append(position)
-    # Home cluster of each existing person: where most of its records now are.
-    spread: dict[int, Counter] = defaultdict(Counter)
-    for label, positions in clusters.items():
-        for position in positions:
-            if not np.isnan(current[position]):
-                spread[int(current[position])][label] += 1
-    home = {pid: counts.most_common(1)[0][0] for pid, counts in spread.items()}
-    result = current.copy()
-    new_persons: list[tuple[int, list[int]]] = []  # (label, positions) needing a new person
-    merges: list[tuple[int, int, list[int]]] = []
-    splits: list[tuple[int, int]] = []  # (old person, label)
-    for label, positions in clusters.items():
-        counts = Counter(int(current[p]) for p in positions if not np.isnan(current[p]))
-        owners = [pid for pid, _ in counts.most_common() if home[pid] == label]
-        if not full:
-            # Incremental: existing persons are never merged or split, only new records placed.
-            target = owners[0] if owners else (counts.most_common(1)[0][0] if counts else None)
-            for p in positions:
-                if np.isnan(current[p]):
-                    result[p] = np.nan if target is None else target
-            if target is None:
-                new_persons.append((label, positions))
-            continue
-        if not owners:
-            new_persons.append((label, positions))
-            for pid in counts:
-                splits.append((pid, label))
-            continue
-        survivor = min(owners, key=lambda pid: (-counts[pid], pid))
-        for pid in owners:
-            if pid != survivor:
-                record_ids = records["record_id"].to_numpy()[positions].tolist()
-                merges.append((pid, survivor, record_ids))
-        for p in positions:
-            result[p] = survivor
-    created = _create_persons(len(new_persons))
-    for (_label, positions), pid in zip(new_persons, created, strict=True):
-        for p in positions:
-            result[p] = pid
-    label_person = {label: pid for (label, _), pid in zip(new_persons, created, strict=True)}
-    _record_identity_changes(merges, splits, label_person, actor)
-    summary.persons_created = len(created) - len(splits)
-    summary.persons_merged = len(merges)
-    summary.persons_split = len(splits)
-    return result.astype(np.int64)
+    """Person pk per record, with ids kept stable by linkage.stable_ids (merge: the absorbed id
+    redirects to the survivor; split: the larger part keeps the id). Without `full`, persons
+    made earlier are never merged or split: only records without a person are placed."""
+    known = records["person_id"].dropna().astype("int64")
+    public_of = dict(
+        Person.objects.filter(pk__in=known.unique().tolist()).values_list("pk", "public_id")
+    )
+    pk_of = {public: pk for pk, public in public_of.items()}
+    previous = dict(zip(records.loc[known.index, "record_id"].tolist(),
+                        [public_of[int(p)] for p in known.tolist()], strict=True))  # fmt: skip
+    result = assign_stable_ids(
+        pd.Series(labels, index=records["record_id"].to_numpy()),
+        previous,
+        lambda: new_public_id("P"),
+        id_age=pk_of,
+    )
+    assignment = result.assignment
+    if not full:
+        assignment.update(previous)
+        result.redirects.clear()
+        result.events = [e for e in result.events if e["kind"] == "create"]
+    fresh = sorted(set(assignment.values()) - set(pk_of))
+    pk_of.update(_create_persons(fresh))
+    _record_identity_changes(result, pk_of, assignment, actor)
+    summary.persons_created = sum(e["kind"] == "create" for e in result.events)
+    summary.persons_merged = len(result.redirects)
+    summary.persons_split = sum(e["kind"] == "split" for e in result.events)
+    return np.array([pk_of[assignment[r]] for r in records["record_id"].tolist()], dtype=np.int64)
 
 
-def _create_persons(count: int) -> list[int]:
-    if not count:
-        return []
+def _create_persons(public_ids: list[str]) -> dict[str, int]:
+    """New, empty persons (their golden values follow); returns public id -> pk."""
+    if not public_ids:
+        return {}
     now = timezone.now()
-    public_ids = [new_public_id("P") for _ in range(count)]
     copy_rows(
         Person._meta.db_table,
         ("public_id", "status", "golden_sources", "created_at", "updated_at",
@@ -302,40 +278,44 @@ def _create_persons(count: int) -> list[int]:
          "kelurahan_code", "kecamatan_code"),
         ((pid, "active", {}, now, now, "", "", "", "", "", "", "", "", "") for pid in public_ids),
     )  # fmt: skip
-    ids = dict(Person.objects.filter(public_id__in=public_ids).values_list("public_id", "id"))
-    return [ids[p] for p in public_ids]
+    return dict(Person.objects.filter(public_id__in=public_ids).values_list("public_id", "id"))
 
 
-def _record_identity_changes(merges, splits, label_person, actor) -> None:
-    for absorbed, survivor, _record_ids in merges:
-        Person.objects.filter(pk=absorbed).update(
-            status=Person.Status.MERGED, merged_into_id=survivor
+def _record_identity_changes(result, pk_of: dict[str, int], assignment, actor) -> None:
+    """Merges become redirects (earlier redirects follow the chain); merges and splits are
+    kept as PersonLinkEvent history."""
+    records_of: dict[str, list[int]] = {}
+    for record_id, public in assignment.items():
+        records_of.setdefault(public, []).append(record_id)
+    history = []
+    for absorbed, survivor in result.redirects.items():
+        Person.objects.filter(pk=pk_of[absorbed]).update(
+            status=Person.Status.MERGED, merged_into_id=pk_of[survivor]
         )
-        # Earlier redirects follow the chain to the new survivor.
-        Person.objects.filter(merged_into_id=absorbed).update(merged_into_id=survivor)
-    PersonLinkEvent.objects.bulk_create(
-        [
+        Person.objects.filter(merged_into_id=pk_of[absorbed]).update(merged_into_id=pk_of[survivor])
+        history.append(
             PersonLinkEvent(
                 kind=PersonLinkEvent.Kind.MERGE,
-                person_id=survivor,
-                other_id=absorbed,
+                person_id=pk_of[survivor],
+                other_id=pk_of[absorbed],
                 actor=actor,
                 reason="link",
-                record_ids=record_ids[:1000],
+                record_ids=records_of.get(survivor, [])[:1000],
+            )  # fmt: skip
+        )
+    for event in result.events:
+        if event["kind"] == "split":
+            history.append(
+                PersonLinkEvent(
+                    kind=PersonLinkEvent.Kind.SPLIT,
+                    person_id=pk_of[event["source"]],
+                    other_id=pk_of[event["new"]],
+                    actor=actor,
+                    reason="link",
+                    record_ids=records_of.get(event["new"], [])[:1000],
+                )  # fmt: skip
             )
-            for absorbed, survivor, record_ids in merges
-        ]
-        + [
-            PersonLinkEvent(
-                kind=PersonLinkEvent.Kind.SPLIT,
-                person_id=old,
-                other_id=label_person[label],
-                actor=actor,
-                reason="link",
-            )
-            for old, label in splits
-        ]
-    )
+    PersonLinkEvent.objects.bulk_create(history)
 
 
 def _write_links(records: pd.DataFrame, summary: LinkSummary) -> None:
@@ -586,7 +566,9 @@ def _place(new: pd.DataFrame, candidates: pd.DataFrame, model: FSModel) -> pd.Se
     new_labels = labels[len(candidates) :]
     placed = pd.Series(new_labels, index=new.index).map(owner).astype("float64")
     orphan_labels = sorted(set(new_labels[placed.isna().to_numpy()].tolist()))
-    created = dict(zip(orphan_labels, _create_persons(len(orphan_labels)), strict=True))
+    fresh = [new_public_id("P") for _ in orphan_labels]
+    pks = _create_persons(fresh)
+    created = {label: pks[public] for label, public in zip(orphan_labels, fresh, strict=True)}
     return placed.fillna(pd.Series(new_labels, index=new.index).map(created))
 
 
