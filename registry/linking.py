@@ -192,7 +192,12 @@ def link(*, full: bool = False, actor=None) -> LinkSummary:
                 "records_relinked": summary.records_relinked,
             },
         )
-    logger.info("link done: %s", summary)
+    logger.info(
+        "link done: records=%s created=%s merged=%s split=%s relinked=%s seconds=%s",
+        summary.records, summary.persons_created, summary.persons_merged,
+        summary.persons_split, summary.records_relinked,
+        {k: round(v, 1) for k, v in summary.seconds.items()},
+    )  # fmt: skip
     return summary
 
 

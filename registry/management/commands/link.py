@@ -24,3 +24,17 @@ class Command(BaseCommand):
             f"{summary.records_relinked} record links changed, {summary.households} households "
             f"({timings})"
         )
+        engine = summary.engine
+        if engine:
+            self.stdout.write(
+                f"engine: {engine.get('candidate_pairs', 0):,} candidate pairs, "
+                f"{engine.get('accepted_pairs', 0):,} accepted, {summary.review_tasks:,} new "
+                f"review tasks, EM iterations {engine.get('em_iterations', 0)}"
+            )
+            for key in engine.get("blocking", []):
+                oversized = key.get("oversized_blocks", 0)
+                warning = f"  ({oversized} oversized blocks skipped)" if oversized else ""
+                self.stdout.write(
+                    f"  block {key['key']:<26} {key['pairs']:>12,} pairs "
+                    f"{key['new_pairs']:>12,} new{warning}"
+                )
