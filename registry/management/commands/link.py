@@ -28,8 +28,8 @@ class Command(BaseCommand):
         if engine:
             self.stdout.write(
                 f"engine: {engine.get('candidate_pairs', 0):,} candidate pairs, "
-                f"{engine.get('accepted_pairs', 0):,} accepted, {summary.review_tasks:,} new "
-                f"review tasks, EM iterations {engine.get('em_iterations', 0)}"
+                f"{engine.get('accepted_pairs', 0):,} accepted, {summary.review_tasks:,} "
+                f"uncertain pairs for review, EM iterations {engine.get('em_iterations', 0)}"
             )
             for key in engine.get("blocking", []):
                 oversized = key.get("oversized_blocks", 0)
