@@ -840,6 +840,10 @@ def persons_search_for_user(
     if viewer.role not in PERSON_ROLES:
         audit_denial(viewer, purpose=purpose, reason="role", **target)
         raise NotFound("search")
+    if nik and viewer.masked:
+        # A role that sees NIKs only masked must not use search as a NIK -> person oracle.
+        audit_denial(viewer, purpose=purpose, reason="nik_search_masked_role", **target)
+        raise NotFound("search")
     if not nik and not normalize_name(name).key:
         audit_denial(viewer, purpose=purpose, reason="empty_query", **target)
         raise InvalidQuery("a NIK or a name is required")
