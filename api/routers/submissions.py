@@ -13,7 +13,7 @@ from api.schemas.submissions import SubmissionIn, SubmissionOut
 from api.services import submissions as svc
 from registry.ingest.reading import FileFormatError, ParsedFile, read_upload
 from registry.roles import Role
-from registry.selectors import NotFound, viewer_from_request
+from registry.selectors import NotFound, audit_denial, viewer_from_request
 
 router = Router(tags=["submissions"])
 
@@ -135,11 +135,15 @@ def upload_create(
 def job_get(request, job_id: UUID):
     viewer = viewer_from_request(request, user=request.auth)
     visible = Q(public_id=job_id)
-    if viewer.role != Role.WALIDATA:
-        if viewer.agency is None or viewer.role != Role.OPERATOR:
-            raise NotFound(str(job_id))
-        visible &= Q(agency=viewer.agency)
-    submission = Submission.objects.filter(visible).first()
+    submission = None
+    if viewer.role == Role.WALIDATA:
+        submission = Submission.objects.filter(visible).first()
+    elif viewer.agency is not None and viewer.role == Role.OPERATOR:
+        submission = Submission.objects.filter(visible, agency=viewer.agency).first()
     if submission is None:
+        audit_denial(
+            viewer, reason="not_found_or_forbidden", action="job.view", object_type="job",
+            object_id=str(job_id),
+        )  # fmt: skip
         raise NotFound(str(job_id))
     return 200, svc.submission_out(submission)

@@ -12,6 +12,7 @@ from api.schemas.tokens import TokenCreateIn, TokenOut, TokenSecretOut
 from api.services.tokens import token_create, token_revoke, token_rotate
 from registry.models import Agency
 from registry.roles import Role, role_of
+from registry.selectors import audit_denial, viewer_from_request
 
 router = Router(tags=["tokens"])
 
@@ -21,9 +22,13 @@ class TokenListQuery(Schema):
     offset: int = NField(0, ge=0, le=1_000_000, description="rows to skip")
 
 
-def _walidata(request):
+def _walidata(request, action: str, object_id: str = ""):
     user = request.auth
     if getattr(request, "api_token", None) is not None or role_of(user) != Role.WALIDATA:
+        audit_denial(
+            viewer_from_request(request, user=user), reason="walidata_session_only",
+            action=action, object_type="api_token", object_id=object_id,
+        )  # fmt: skip
         raise PermissionDenied("walidata only")
     return user
 
@@ -49,7 +54,7 @@ def _out(token: ApiToken) -> dict:
     summary="List agency API tokens (walidata)",
 )
 def tokens_list(request, q: Query[TokenListQuery]):
-    _walidata(request)
+    _walidata(request, "api_token.list")
     rows = ApiToken.objects.select_related("agency")[q.offset : q.offset + q.limit]
     return [_out(t) for t in rows]
 
@@ -60,7 +65,7 @@ def tokens_list(request, q: Query[TokenListQuery]):
     summary="Create an agency API token (walidata); the secret is shown once",
 )
 def tokens_create(request, payload: TokenCreateIn):
-    user = _walidata(request)
+    user = _walidata(request, "api_token.create")
     agency = get_object_or_404(Agency, code=payload.agency_code)
     issued = token_create(
         actor=user,
@@ -78,7 +83,7 @@ def tokens_create(request, payload: TokenCreateIn):
     summary="Rotate a token (walidata): new secret, the old one stops working",
 )
 def tokens_rotate(request, token_id: int):
-    user = _walidata(request)
+    user = _walidata(request, "api_token.rotate", str(token_id))
     token = get_object_or_404(ApiToken, pk=token_id)
     try:
         issued = token_rotate(actor=user, token=token)
@@ -93,6 +98,6 @@ def tokens_rotate(request, token_id: int):
     summary="Revoke a token (walidata)",
 )
 def tokens_revoke(request, token_id: int):
-    user = _walidata(request)
+    user = _walidata(request, "api_token.revoke", str(token_id))
     token = get_object_or_404(ApiToken, pk=token_id)
     return 200, _out(token_revoke(actor=user, token=token))

@@ -32,7 +32,7 @@ from linkage.normalize.record import normalize_record
 from linkage.normalize.regions import RegionMatcher
 from registry.models import AgencyKind, AidReceipt
 from registry.roles import AID_ROLES, PERSON_ROLES
-from registry.selectors import NotFound, Purpose, Viewer, visible_records
+from registry.selectors import NotFound, Purpose, Viewer, audit_denial, visible_records
 
 MATCH_MIN_CONFIDENCE = 0.6
 MATCH_MIN_NAME = 0.75
@@ -143,6 +143,9 @@ def recipients_verify_for_user(
 ) -> dict[str, Any]:
     purpose = Purpose.parse(purpose.code, purpose.text)
     if viewer.role not in PERSON_ROLES:
+        audit_denial(
+            viewer, reason="role", action="persons.verify", object_type="person", purpose=purpose
+        )
         raise NotFound("verification")
     regions = RegionMatcher.for_regency(settings.REGISTRY_REGENCY_CODE)
     normalised = [_normalise(i, r, regions) for i, r in enumerate(rows)]

@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -25,7 +25,7 @@ from registry.reports.household_query import (
 from registry.reports.suppression import HIDDEN_LABEL
 from registry.roles import Role
 from registry.selectors import viewer_from_request
-from registry.web.auth import role_required
+from registry.web.auth import page_denied, role_required
 from registry.web.charts import bar_chart, pyramid_chart
 from registry.web.purpose import purpose_required
 
@@ -205,7 +205,11 @@ def household_query_view(request: HttpRequest) -> HttpResponse:
     if request.GET.get("saved"):
         if not request.GET["saved"].isdigit():
             raise Http404
-        saved = get_object_or_404(SavedHouseholdQuery, pk=request.GET["saved"], owner=request.user)
+        saved = SavedHouseholdQuery.objects.filter(
+            pk=request.GET["saved"], owner=request.user
+        ).first()
+        if saved is None:
+            raise page_denied(request, reason="not_found_or_not_owner")
         saved_id = saved.pk
         data = {**saved.filters, "run": "1"}
     form = HouseholdQueryForm(data if data.get("run") else None)
@@ -258,7 +262,9 @@ def household_query_view(request: HttpRequest) -> HttpResponse:
 @role_required(PLANNING_ROLES)
 def saved_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
-        SavedHouseholdQuery.objects.filter(pk=pk, owner=request.user).delete()
+        deleted, _by_model = SavedHouseholdQuery.objects.filter(pk=pk, owner=request.user).delete()
+        if not deleted:
+            raise page_denied(request, reason="not_found_or_not_owner")
     return redirect("planning:households")
 
 

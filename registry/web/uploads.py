@@ -32,7 +32,7 @@ from registry.ingest.reading import FileFormatError, ParsedFile, read_upload
 from registry.models import Dataset, ImportBatch
 from registry.roles import Role
 from registry.services.imports import records_import, validate_rows
-from registry.web.auth import request_role, role_required
+from registry.web.auth import page_denied, request_role, role_required
 from registry.web.labels import field_label, reason_label
 
 logger = logging.getLogger(__name__)
@@ -128,6 +128,15 @@ def staged_get(token: str, user) -> Staged:
     return Staged(token, folder, meta)
 
 
+def _staged_or_denied(request: HttpRequest, token: str) -> Staged:
+    """This user's staged upload; anything else (unknown, expired, somebody else's) is a 404
+    and an audited denial."""
+    try:
+        return staged_get(token, request.user)
+    except Http404:
+        raise page_denied(request, reason="not_found_or_not_owner") from None
+
+
 def staged_discard(staged: Staged) -> None:
     shutil.rmtree(staged.folder, ignore_errors=True)
 
@@ -214,7 +223,7 @@ def upload_view(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.OPERATOR)
 def upload_report_view(request: HttpRequest, token: str) -> HttpResponse:
-    staged = staged_get(token, request.user)
+    staged = _staged_or_denied(request, token)
     dataset = get_object_or_404(Dataset, pk=staged.meta["dataset_id"])
     report = staged.meta["report"]
     errors = _readable_errors(report["errors"])
@@ -237,7 +246,7 @@ def upload_report_view(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 @role_required(Role.OPERATOR)
 def upload_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
-    staged = staged_get(token, request.user)
+    staged = _staged_or_denied(request, token)
     mode = request.POST.get("mode")
     if mode == "cancel":
         staged_discard(staged)
@@ -308,7 +317,7 @@ def batch_list_view(request: HttpRequest) -> HttpResponse:
 def batch_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batches_for(request).filter(pk=pk).first()
     if batch is None:
-        raise Http404
+        raise page_denied(request, reason="not_found_or_not_owner")
     errors = _readable_errors(batch.errors)
     return render(
         request,
