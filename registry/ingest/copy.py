@@ -25,22 +25,14 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def copy_rows(
-    table: str, columns: Sequence[str], rows: Iterable[Sequence[object]], *, prepared: bool = False
-) -> int:
-    """COPY rows into table inside the caller's transaction; returns the number of rows.
-    `prepared` rows already hold NULL markers, array literals and JSON text."""
+def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
+    """COPY rows into table inside the caller's transaction; returns the number of rows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     count = 0
-    if prepared:
-        for row in rows:
-            writer.writerow(row)
-            count += 1
-    else:
-        for row in rows:
-            writer.writerow([_cell(v) for v in row])
-            count += 1
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+        count += 1
     if not count:
         return 0
     buffer.seek(0)
@@ -91,3 +83,20 @@ def copy_frame(table: str, frame, columns: Sequence[str]) -> int:
     with connection.cursor() as cursor:
         copy_in(cursor, sql, buffer)
     return len(frame)
+
+
+def copy_text(table: str, columns: Sequence[str], lines: Iterable[str]) -> int:
+    """COPY ready-made CSV lines (each ending in a newline) into table."""
+    buffer = io.StringIO()
+    count = 0
+    for line in lines:
+        buffer.write(line)
+        count += 1
+    if not count:
+        return 0
+    buffer.seek(0)
+    column_list = ", ".join(f'"{c}"' for c in columns)
+    sql = f"COPY {table} ({column_list}) FROM STDIN WITH (FORMAT csv, NULL '{NULL}')"
+    with connection.cursor() as cursor:
+        copy_in(cursor, sql, buffer)
+    return count

@@ -12,6 +12,7 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import re
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from django.utils import timezone
 from audit.services import audit_record
 from linkage.normalize.record import FIELD_NAMES, normalize_record
 from linkage.normalize.regions import RegionMatcher
-from registry.ingest.copy import NULL, copy_rows
+from registry.ingest.copy import NULL, copy_text
 from registry.ingest.reading import ParsedFile
 from registry.models import AidReceipt, Dataset, ImportBatch, SourceRecord
 
@@ -50,9 +51,10 @@ COPY_COLUMNS = (
 class ValidatedRow:
     line: int
     source_record_id: str
-    original_json: str  # the row as sent, canonical JSON: hashed and stored as is
-    fields: dict[str, object]
     content_hash: str
+    # The row's COPY text from `original` on (original JSON, then the normalised columns):
+    # built by the worker that normalised it, so only one string per row crosses processes.
+    copy_tail: str
 
 
 @dataclass
@@ -80,38 +82,88 @@ def _source_id(record: dict[str, object]) -> str:
     return str(value or "").strip()
 
 
-def _normalise_chunk(rows: list[tuple[int, dict[str, object]]], regency_code: str):
-    """Worker side of the parallel validation: pure Python, no database."""
+_NEEDS_QUOTES = re.compile(r'[,"\n\r]')
+
+
+def _csv_field(value: str) -> str:
+    """One CSV field, quoted when needed (names, addresses and ids may hold commas/quotes)."""
+    if value == NULL or _NEEDS_QUOTES.search(value):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def _copy_tail(original: bytes, fields: dict[str, object]) -> str:
+    """The COPY text of the row's original JSON and normalised columns (NULL markers, array
+    literal for flags, t/f for booleans), in COPY_COLUMNS order. Joined by hand: a csv.writer
+    per row cost more than the normalising."""
+    parts = [_csv_field(original.decode())]
+    for column in RECORD_COLUMNS:
+        value = fields[column]
+        if value is None:
+            parts.append(NULL)
+        elif column == "flags":
+            parts.append(_csv_field("{" + ",".join(value) + "}"))  # type: ignore[arg-type]
+        elif column == "nik_reliable":
+            parts.append("t" if value else "f")
+        elif isinstance(value, str):
+            parts.append(_csv_field(value))
+        else:
+            parts.append(str(value))
+    return ",".join(parts)
+
+
+# Rows of the file being validated, set before the worker processes fork so that they read
+# them from inherited memory instead of receiving them pickled.
+_ROWS: list[tuple[int, dict[str, object]]] = []
+
+
+def _validate_range(start: int, stop: int, regency_code: str) -> list[tuple]:
+    """All per-row CPU work of an import for rows[start:stop]: normalise, canonical JSON,
+    content hash, COPY text. Pure Python, no database: runs in worker processes."""
     regions = RegionMatcher.for_regency(regency_code)
     out = []
-    for line, record in rows:
+    for line, record in _ROWS[start:stop]:
         fields, errors = normalize_record(record, regions=regions)
-        out.append((line, record, fields, errors))
+        source_id = _source_id(record)
+        if errors:
+            out.append((line, source_id, errors, "", ""))
+            continue
+        dumped = original_json(record)
+        out.append(
+            (line, source_id, (), hashlib.sha256(dumped).hexdigest(), _copy_tail(dumped, fields))
+        )
     return out
 
 
 PARALLEL_MIN_ROWS = 20_000
-CHUNK_ROWS = 10_000
+CHUNK_ROWS = 20_000
 
 
-def _normalised(rows, regions: RegionMatcher, progress):
-    """Normalise every row once. Large files use every core: normalising is pure CPU work
-    and the database waits anyway until validation is complete (all or nothing)."""
+def _validated(rows, regions: RegionMatcher, progress):
+    """Every row's validation result, in file order. Large files use every core: the work is
+    pure CPU and the database waits anyway until validation is complete (all or nothing)."""
+    global _ROWS
     workers = os.cpu_count() or 1
-    if len(rows) < PARALLEL_MIN_ROWS or workers < 2:
-        for line, record in rows:
-            fields, errors = normalize_record(record, regions=regions)
-            if progress:
-                progress(1)
-            yield line, record, fields, errors
-        return
-    chunks = [rows[i : i + CHUNK_ROWS] for i in range(0, len(rows), CHUNK_ROWS)]
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for chunk in pool.map(_normalise_chunk, chunks, [regions.regency_code] * len(chunks)):
-            if progress:
-                progress(len(chunk))
-            yield from chunk
+    _ROWS = rows
+    try:
+        if len(rows) < PARALLEL_MIN_ROWS or workers < 2:
+            for start in range(0, len(rows), CHUNK_ROWS):
+                chunk = _validate_range(start, start + CHUNK_ROWS, regions.regency_code)
+                if progress:
+                    progress(len(chunk))
+                yield from chunk
+            return
+        starts = list(range(0, len(rows), CHUNK_ROWS))
+        stops = [start + CHUNK_ROWS for start in starts]
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            codes = [regions.regency_code] * len(starts)
+            for chunk in pool.map(_validate_range, starts, stops, codes):
+                if progress:
+                    progress(len(chunk))
+                yield from chunk
+    finally:
+        _ROWS = []
 
 
 def validate_rows(
@@ -120,11 +172,10 @@ def validate_rows(
     regions: RegionMatcher,
     progress: Callable[[int], None] | None = None,
 ) -> Validation:
-    """Normalise every row once; collect every error with its line and field."""
+    """Validate and normalise every row once; collect every error with its line and field."""
     result = Validation()
     first_line_of: dict[str, int] = {}
-    for line, record, fields, errors in _normalised(rows, regions, progress):
-        source_id = _source_id(record)
+    for line, source_id, errors, digest, tail in _validated(rows, regions, progress):
         for field_name, reason in errors:
             result.errors.append(
                 {"line": line, "field": field_name, "reason": reason, "source_record_id": source_id}
@@ -143,9 +194,7 @@ def validate_rows(
             else:
                 first_line_of[source_id] = line
         if not errors:
-            dumped = original_json(record)
-            digest = hashlib.sha256(dumped).hexdigest()
-            result.valid.append(ValidatedRow(line, source_id, dumped.decode(), fields, digest))
+            result.valid.append(ValidatedRow(line, source_id, digest, tail))
     return result
 
 
@@ -244,12 +293,16 @@ def _store_versions(batch: ImportBatch, rows: list[ValidatedRow]) -> list[int]:
         SourceRecord.objects.filter(
             agency=agency, is_current=True, source_record_id__in=superseded
         ).update(is_current=False)
-    now = timezone.now()
-    copy_rows(
+    now = timezone.now().isoformat()
+    prefix = f"{agency.pk},{batch.dataset_id},{batch.pk},"
+    copy_text(
         SourceRecord._meta.db_table,
         COPY_COLUMNS,
-        (_copy_row(agency.pk, batch.dataset_id, batch.pk, row, v, now) for row, v in to_write),
-        prepared=True,
+        (
+            f"{prefix}{_csv_field(row.source_record_id)},{version},t,{row.content_hash},"
+            f"{row.line},{now},{row.copy_tail}\n"
+            for row, version in to_write
+        ),
     )
     new_ids = list(SourceRecord.objects.filter(batch=batch).values_list("id", flat=True))
     _insert_aid_receipts(batch)
@@ -266,26 +319,6 @@ def _current_versions(agency_id: int, source_ids: list[str]) -> dict[str, tuple[
             [agency_id, source_ids],
         )
         return {sid: (version, digest) for sid, version, digest in cursor.fetchall()}
-
-
-def _copy_row(agency_id: int, dataset_id: int, batch_id: int, row: ValidatedRow, version: int, now):
-    """One COPY line; the generic cell conversion is skipped on this hot path because the
-    column types are known here."""
-    fields = row.fields
-    values = [
-        agency_id, dataset_id, batch_id, row.source_record_id, version, "t", row.content_hash,
-        row.line, now, row.original_json,
-    ]  # fmt: skip
-    for column in RECORD_COLUMNS:
-        value = fields[column]
-        if value is None:
-            value = NULL
-        elif column == "flags":
-            value = "{" + ",".join(value) + "}"
-        elif column == "nik_reliable":
-            value = "t" if value else "f"
-        values.append(value)
-    return values
 
 
 def _insert_aid_receipts(batch: ImportBatch) -> None:
