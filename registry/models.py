@@ -211,11 +211,6 @@ class SourceRecord(models.Model):
                 condition=Q(is_current=True),
                 name="rec_phon_kel",
             ),
-            models.Index(
-                fields=["id"],
-                condition=Q(is_current=True, person__isnull=True),
-                name="rec_unlinked",
-            ),
         ]
 
     def __str__(self) -> str:
