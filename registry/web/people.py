@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Region
-from registry.roles import PERSON_ROLES
+from registry.roles import PERSON_ROLES, Role
 from registry.selectors import (
     InvalidQuery,
     NotFound,
@@ -27,7 +27,7 @@ from registry.selectors import (
     persons_search_for_user,
     viewer_from_request,
 )
-from registry.web.auth import role_required
+from registry.web.auth import request_role, role_required
 from registry.web.labels import FIELD_LABELS, SEX_LABELS, field_label, relationship_label
 from registry.web.purpose import purpose_required
 
@@ -263,6 +263,7 @@ def person_detail_view(request: HttpRequest, public_id: str) -> HttpResponse:
             "records": records,
             "aid_programs": _aid_by_program(profile),
             "household": profile.household,
+            "can_manage_identity": request_role(request) == Role.WALIDATA,
         },
     )
 

@@ -5,7 +5,7 @@ The dashboards pages are included below with one line each owner adds.
 
 from django.urls import include, path  # noqa: F401 - include is for the dashboards line
 
-from registry.web import auth, home, people, purpose, uploads
+from registry.web import auth, home, identity, people, purpose, uploads
 
 urlpatterns = [
     path("", home.home_view, name="home"),
@@ -14,6 +14,8 @@ urlpatterns = [
     path("tujuan/", purpose.purpose_view, name="purpose"),
     path("cari/", people.person_search_view, name="person_search"),
     path("orang/<str:public_id>/", people.person_detail_view, name="person_detail"),
+    path("orang/<str:public_id>/gabung/", identity.person_merge_view, name="person_merge"),
+    path("orang/<str:public_id>/pisah/", identity.person_unmerge_view, name="person_unmerge"),
     path("keluarga/<str:public_id>/", people.household_detail_view, name="household_detail"),
     path("unggah/", uploads.upload_view, name="upload"),
     path("unggah/<str:token>/laporan/", uploads.upload_report_view, name="upload_report"),
