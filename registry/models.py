@@ -11,11 +11,18 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # base32 without I/L/O/U
+
 
 def new_public_id(prefix: str) -> str:
-    """Opaque, unguessable public id (never derived from NIK or name)."""
-    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32, no I/L/O/U
-    return prefix + "".join(secrets.choice(alphabet) for _ in range(10))
+    """Opaque, unguessable public id (never derived from NIK or name): 50 random bits in ten
+    Crockford base32 characters. One randbits call, not ten: a city link makes 10^5 of them."""
+    bits = secrets.randbits(50)
+    chars = []
+    for _position in range(10):
+        bits, index = divmod(bits, 32)
+        chars.append(_CROCKFORD[index])
+    return prefix + "".join(chars)
 
 
 class AgencyKind(models.TextChoices):
