@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from django.db import connection
 
@@ -85,18 +86,19 @@ def copy_frame(table: str, frame, columns: Sequence[str]) -> int:
     return len(frame)
 
 
-def copy_text(table: str, columns: Sequence[str], lines: Iterable[str]) -> int:
-    """COPY ready-made CSV lines (each ending in a newline) into table."""
-    buffer = io.StringIO()
-    count = 0
-    for line in lines:
-        buffer.write(line)
-        count += 1
-    if not count:
-        return 0
-    buffer.seek(0)
+@contextlib.contextmanager
+def copy_writer(table: str, columns: Sequence[str]) -> Iterator[Callable[[str], None]]:
+    """A COPY ... FROM STDIN kept open while the caller writes CSV text into it (psycopg 3
+    streams it; on psycopg2 the text is buffered and sent when the block ends)."""
     column_list = ", ".join(f'"{c}"' for c in columns)
     sql = f"COPY {table} ({column_list}) FROM STDIN WITH (FORMAT csv, NULL '{NULL}')"
     with connection.cursor() as cursor:
-        copy_in(cursor, sql, buffer)
-    return count
+        raw = cursor.cursor
+        if hasattr(raw, "copy_expert"):
+            buffer = io.StringIO()
+            yield buffer.write
+            buffer.seek(0)
+            raw.copy_expert(sql, buffer)
+            return
+        with raw.copy(sql) as copy:
+            yield copy.write

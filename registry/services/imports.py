@@ -24,7 +24,7 @@ from django.utils import timezone
 from audit.services import audit_record
 from linkage.normalize.record import FIELD_NAMES, normalize_record
 from linkage.normalize.regions import RegionMatcher
-from registry.ingest.copy import NULL, copy_text
+from registry.ingest.copy import NULL, copy_writer
 from registry.ingest.reading import ParsedFile
 from registry.models import AidReceipt, Dataset, ImportBatch, SourceRecord
 
@@ -166,36 +166,47 @@ def _validated(rows, regions: RegionMatcher, progress):
         _ROWS = []
 
 
+class _RowChecker:
+    """Per-row bookkeeping shared by the dry run and the import: every error with its line
+    and field, and a second row with the same source_record_id is an error too."""
+
+    def __init__(self) -> None:
+        self.result = Validation()
+        self.first_line_of: dict[str, int] = {}
+
+    def accept(self, line, source_id, errors, digest, tail) -> ValidatedRow | None:
+        for field_name, reason in errors:
+            self.result.errors.append(
+                {"line": line, "field": field_name, "reason": reason, "source_record_id": source_id}
+            )
+        if source_id:
+            if source_id in self.first_line_of:
+                self.result.errors.append(
+                    {
+                        "line": line,
+                        "field": "source_record_id",
+                        "reason": f"duplicate of line {self.first_line_of[source_id]}",
+                        "source_record_id": source_id,
+                    }
+                )
+                return None
+            self.first_line_of[source_id] = line
+        return None if errors else ValidatedRow(line, source_id, digest, tail)
+
+
 def validate_rows(
     rows: list[tuple[int, dict[str, object]]],
     *,
     regions: RegionMatcher,
     progress: Callable[[int], None] | None = None,
 ) -> Validation:
-    """Validate and normalise every row once; collect every error with its line and field."""
-    result = Validation()
-    first_line_of: dict[str, int] = {}
-    for line, source_id, errors, digest, tail in _validated(rows, regions, progress):
-        for field_name, reason in errors:
-            result.errors.append(
-                {"line": line, "field": field_name, "reason": reason, "source_record_id": source_id}
-            )
-        if source_id:
-            if source_id in first_line_of:
-                result.errors.append(
-                    {
-                        "line": line,
-                        "field": "source_record_id",
-                        "reason": f"duplicate of line {first_line_of[source_id]}",
-                        "source_record_id": source_id,
-                    }
-                )
-                errors = [*errors, ("source_record_id", "duplicate")]
-            else:
-                first_line_of[source_id] = line
-        if not errors:
-            result.valid.append(ValidatedRow(line, source_id, digest, tail))
-    return result
+    """Validate and normalise every row once, storing nothing (the upload report's dry run)."""
+    checker = _RowChecker()
+    for item in _validated(rows, regions, progress):
+        row = checker.accept(*item)
+        if row is not None:
+            checker.result.valid.append(row)
+    return checker.result
 
 
 @dataclass
@@ -203,6 +214,11 @@ class ImportOutcome:
     batch: ImportBatch
     validation: Validation
     new_record_ids: list[int] = field(default_factory=list)
+
+
+class _Rejected(Exception):
+    def __init__(self, validation: Validation) -> None:
+        self.validation = validation
 
 
 def records_import(
@@ -217,15 +233,10 @@ def records_import(
     regions: RegionMatcher | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ImportOutcome:
+    """Validate and store a batch in one transaction. Rows stream into COPY while the worker
+    processes are still validating later rows; the first error stops the copying and, unless
+    skip_invalid, rolls everything back, so a batch still lands whole or not at all."""
     regions = regions or RegionMatcher.for_regency(_regency_code())
-    # The parsed file is hundreds of thousands of long-lived dicts: moved out of the cyclic
-    # GC's sight, the collector stops rescanning them on every allocation burst.
-    gc.freeze()
-    try:
-        validation = validate_rows(parsed.rows, regions=regions, progress=progress)
-    finally:
-        gc.unfreeze()
-    invalid_lines = validation.invalid_lines
     batch = ImportBatch(
         agency=dataset.agency,
         dataset=dataset,
@@ -234,24 +245,41 @@ def records_import(
         file_name=file_name,
         file_sha256=file_sha256,
         rows_total=len(parsed.rows),
-        rows_invalid=len(invalid_lines),
         rows_skipped=len(parsed.skipped),
-        errors=validation.errors,
         skipped=parsed.skipped,
+        status=ImportBatch.Status.IMPORTED,
     )
-    with transaction.atomic():
-        if validation.errors and not skip_invalid:
-            batch.status = ImportBatch.Status.REJECTED
+    # The parsed file is hundreds of thousands of long-lived dicts: moved out of the cyclic
+    # GC's sight, the collector stops rescanning them on every allocation burst.
+    gc.freeze()
+    try:
+        with transaction.atomic():
+            batch.save()
+            validation, new_ids = _stream_versions(
+                batch, parsed.rows, regions, progress, skip_invalid
+            )
+            if validation.errors and not skip_invalid:
+                raise _Rejected(validation)
+            batch.errors = validation.errors
+            batch.rows_invalid = len(validation.invalid_lines)
+            if validation.errors:
+                batch.status = ImportBatch.Status.PARTIAL
+            batch.save()
+            _audit_import(batch, actor, outcome="allowed")
+    except _Rejected as rejected:
+        validation, new_ids = rejected.validation, []
+        # The attempt itself is kept (and audited); none of its rows are.
+        batch.pk = None
+        batch._state.adding = True
+        batch.rows_new = batch.rows_changed = batch.rows_unchanged = 0
+        batch.status = ImportBatch.Status.REJECTED
+        batch.errors = validation.errors
+        batch.rows_invalid = len(validation.invalid_lines)
+        with transaction.atomic():
             batch.save()
             _audit_import(batch, actor, outcome="denied")
-            return ImportOutcome(batch, validation)
-        batch.status = (
-            ImportBatch.Status.PARTIAL if validation.errors else ImportBatch.Status.IMPORTED
-        )
-        batch.save()
-        new_ids = _store_versions(batch, validation.valid)
-        batch.save(update_fields=["rows_new", "rows_changed", "rows_unchanged"])
-        _audit_import(batch, actor, outcome="allowed")
+    finally:
+        gc.unfreeze()
     logger.info(
         "import batch=%s agency=%s status=%s new=%s changed=%s unchanged=%s invalid=%s",
         batch.pk,
@@ -271,52 +299,79 @@ def _regency_code() -> str:
     return settings.REGISTRY_REGENCY_CODE
 
 
-def _store_versions(batch: ImportBatch, rows: list[ValidatedRow]) -> list[int]:
+COPY_FLUSH_ROWS = 5_000
+
+
+def _stream_versions(batch: ImportBatch, rows, regions, progress, skip_invalid: bool):
+    """Validate the rows and COPY each valid new or changed one as it comes. A changed row is
+    copied as not current and flipped after the COPY (the old version first), because no other
+    statement can run on the connection while a COPY is open."""
     agency = batch.agency
     # One import per agency at a time: version numbers and the current flag stay consistent.
     type(agency).objects.select_for_update().filter(pk=agency.pk).first()
-    current = _current_versions(agency.pk, [r.source_record_id for r in rows])
-    to_write: list[tuple[ValidatedRow, int]] = []
-    superseded: list[str] = []
-    for row in rows:
-        previous = current.get(row.source_record_id)
-        if previous is None:
-            to_write.append((row, 1))
-            batch.rows_new += 1
-        elif previous[1] == row.content_hash:
-            batch.rows_unchanged += 1
-        else:
-            to_write.append((row, previous[0] + 1))
-            superseded.append(row.source_record_id)
-            batch.rows_changed += 1
-    if superseded:
-        SourceRecord.objects.filter(
-            agency=agency, is_current=True, source_record_id__in=superseded
-        ).update(is_current=False)
+    current = _current_versions(agency.pk)
+    checker = _RowChecker()
+    changed: list[str] = []
     now = timezone.now().isoformat()
     prefix = f"{agency.pk},{batch.dataset_id},{batch.pk},"
-    copy_text(
-        SourceRecord._meta.db_table,
-        COPY_COLUMNS,
-        (
-            f"{prefix}{_csv_field(row.source_record_id)},{version},t,{row.content_hash},"
-            f"{row.line},{now},{row.copy_tail}\n"
-            for row, version in to_write
-        ),
-    )
+    with copy_writer(SourceRecord._meta.db_table, COPY_COLUMNS) as write:
+        pending: list[str] = []
+        for item in _validated(rows, regions, progress):
+            row = checker.accept(*item)
+            if row is None or (checker.result.errors and not skip_invalid):
+                continue  # nothing more is copied once the batch is going to be rejected
+            previous = current.get(row.source_record_id)
+            if previous is None:
+                version, is_current = 1, "t"
+                batch.rows_new += 1
+            elif previous[1] == row.content_hash:
+                batch.rows_unchanged += 1
+                continue
+            else:
+                version, is_current = previous[0] + 1, "f"
+                changed.append(row.source_record_id)
+                batch.rows_changed += 1
+            pending.append(
+                f"{prefix}{_csv_field(row.source_record_id)},{version},{is_current},"
+                f"{row.content_hash},{row.line},{now},{row.copy_tail}\n"
+            )
+            if len(pending) >= COPY_FLUSH_ROWS:
+                write("".join(pending))
+                pending.clear()
+        if pending:
+            write("".join(pending))
+    if checker.result.errors and not skip_invalid:
+        return checker.result, []
+    if changed:
+        _make_current(batch, changed)
     new_ids = list(SourceRecord.objects.filter(batch=batch).values_list("id", flat=True))
     _insert_aid_receipts(batch)
-    return new_ids
+    return checker.result, new_ids
 
 
-def _current_versions(agency_id: int, source_ids: list[str]) -> dict[str, tuple[int, str]]:
-    """source_record_id -> (version, content_hash) of the current versions, in one query with
-    one array parameter (an IN list of 100k placeholders is slow to build and to plan)."""
+def _make_current(batch: ImportBatch, source_ids: list[str]) -> None:
+    table = SourceRecord._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE {table} SET is_current = false WHERE agency_id = %s AND is_current
+                AND source_record_id = ANY(%s)""",  # noqa: S608
+            [batch.agency_id, source_ids],
+        )
+        cursor.execute(
+            f"""UPDATE {table} SET is_current = true WHERE batch_id = %s
+                AND source_record_id = ANY(%s)""",  # noqa: S608
+            [batch.pk, source_ids],
+        )
+
+
+def _current_versions(agency_id: int) -> dict[str, tuple[int, str]]:
+    """source_record_id -> (version, content_hash) of the agency's current versions (read
+    before the COPY opens: nothing else can be asked while it streams)."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"""SELECT source_record_id, version, content_hash FROM {SourceRecord._meta.db_table}
-                WHERE agency_id = %s AND is_current AND source_record_id = ANY(%s)""",  # noqa: S608
-            [agency_id, source_ids],
+                WHERE agency_id = %s AND is_current""",  # noqa: S608
+            [agency_id],
         )
         return {sid: (version, digest) for sid, version, digest in cursor.fetchall()}
 
