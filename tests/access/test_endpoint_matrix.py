@@ -278,6 +278,18 @@ def saved_delete_cases(city: City, viewer: str) -> list[Case]:
     ]
 
 
+def merge_cases(city: City, viewer: str) -> list[Case]:
+    closed, other = city.persons["closed"], city.persons["ungranted"]
+    data = {"other": other.public_id, "reason": "uji matriks"}
+    return [Case("closed+ungranted", kwargs={"public_id": closed.public_id}, data=data)]
+
+
+def unmerge_cases(city: City, viewer: str) -> list[Case]:
+    closed = city.persons["closed"]
+    data = {"records": ["dinsos:KAS-1"], "reason": "uji matriks"}
+    return [Case("closed", kwargs={"public_id": closed.public_id}, data=data)]
+
+
 def agency_code_cases(city: City, viewer: str) -> list[Case]:
     return [Case("agency:dinsos", kwargs={"agency_code": "dinsos"})]
 
@@ -313,6 +325,9 @@ POLICY: dict[str, Route] = {
     "person_search": R(*PERSON_ROLES, cases=search_cases, purpose=True, person_data=True),
     "person_detail": R(*PERSON_ROLES, cases=person_cases, purpose=True, person_data=True),
     "household_detail": R(*PERSON_ROLES, cases=household_cases, purpose=True, person_data=True),
+    # web: walidata merges and splits persons (POST from the person page)
+    "person_merge": R(W, cases=merge_cases, method="POST", purpose=True),
+    "person_unmerge": R(W, cases=unmerge_cases, method="POST", purpose=True),
     # web: operator uploads and import batches
     "upload": R(OP),
     "upload_report": R(OP, cases=staged_cases()),
