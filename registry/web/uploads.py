@@ -7,13 +7,17 @@ upload it again. Only the user who uploaded a file can see its report or confirm
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
+import queue
 import re
 import secrets
 import shutil
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,14 +25,19 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import escape
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from linkage.normalize.regions import RegionMatcher
 from registry.ingest.reading import FileFormatError, ParsedFile, read_upload
+from registry.linking import link_new_records
 from registry.models import Dataset, ImportBatch
 from registry.roles import Role
 from registry.services.imports import records_import, validate_rows
@@ -259,39 +268,106 @@ def upload_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
     parsed = read_upload(
         staged.meta["file_name"], staged.content, agency_mapping=agency.column_mapping
     )
-    outcome = records_import(
+    run = functools.partial(
+        _import_and_link,
         dataset=dataset,
         parsed=parsed,
         actor=request.user,
-        file_name=staged.meta["file_name"],
-        file_sha256=staged.meta["sha256"],
-        channel="file",
+        meta=staged.meta,
         skip_invalid=(mode == "valid"),
-        regions=_regions(),
     )
+    if len(parsed.rows) >= settings.WEB_IMPORT_PROGRESS_MIN_ROWS:
+        staged_discard(staged)
+        return StreamingHttpResponse(_progress_page(request, run, len(parsed.rows)))
+    batch = run()
     staged_discard(staged)
-    batch = outcome.batch
+    _report_outcome(request, batch)
+    return redirect("batch_detail", pk=batch.pk)
+
+
+def _import_and_link(*, dataset, parsed, actor, meta, skip_invalid, progress=None) -> ImportBatch:
+    """Import the confirmed file, then place its new records on persons at once (the same
+    incremental linking as an API submission), so the operator's data is usable right away."""
+    outcome = records_import(
+        dataset=dataset,
+        parsed=parsed,
+        actor=actor,
+        file_name=meta["file_name"],
+        file_sha256=meta["sha256"],
+        channel="file",
+        skip_invalid=skip_invalid,
+        regions=_regions(),
+        progress=progress,
+    )
+    if outcome.new_record_ids:
+        link_new_records(outcome.new_record_ids, actor=actor)
+    return outcome.batch
+
+
+def _report_outcome(request: HttpRequest, batch: ImportBatch) -> None:
     if batch.status == ImportBatch.Status.REJECTED:
         messages.error(
             request,
             gettext("Nothing was imported: %(count)s rows are invalid.")
             % {"count": batch.rows_invalid},
         )
-    else:
-        messages.success(
-            request,
-            gettext(
-                "Imported: %(new)s new, %(changed)s changed, %(unchanged)s unchanged, "
-                "%(invalid)s invalid rows left out."
-            )
-            % {
-                "new": batch.rows_new,
-                "changed": batch.rows_changed,
-                "unchanged": batch.rows_unchanged,
-                "invalid": batch.rows_invalid,
-            },
+        return
+    messages.success(
+        request,
+        gettext(
+            "Imported: %(new)s new, %(changed)s changed, %(unchanged)s unchanged, "
+            "%(invalid)s invalid rows left out."
         )
-    return redirect("batch_detail", pk=batch.pk)
+        % {
+            "new": batch.rows_new,
+            "changed": batch.rows_changed,
+            "unchanged": batch.rows_unchanged,
+            "invalid": batch.rows_invalid,
+        },
+    )
+
+
+def _progress_page(request: HttpRequest, run, total: int) -> Iterator[str]:
+    """A large import runs in a worker thread while this page streams its progress (rows
+    validated so far), then links to the batch. No job queue needed; the work still happens
+    in one transaction, so leaving the page early does not half-import anything."""
+    updates: queue.Queue = queue.Queue()
+    outcome: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            outcome["batch"] = run(progress=lambda n: updates.put(n))
+        except Exception as exc:  # reported on the page; the transaction has rolled back
+            logger.exception("web import failed")
+            outcome["error"] = exc
+        finally:
+            connection.close()  # this thread's own database connection
+            updates.put(None)
+
+    worker = threading.Thread(target=work, name="web-import", daemon=True)
+    worker.start()
+    head, tail = render_to_string("uploads/progress.html", {"total": total}, request=request).split(
+        "<!--progress-->"
+    )
+    yield head
+    done = 0
+    while (step := updates.get()) is not None:
+        done += step
+        yield f"<script>showProgress({done}, {total})</script>\n"
+    worker.join()
+    batch = outcome.get("batch")
+    if batch is None:
+        yield (
+            '<p class="notice error">'
+            + escape(gettext("The import failed; nothing was imported."))
+            + "</p>"
+        )
+    else:
+        _report_outcome(request, batch)
+        url = reverse("batch_detail", args=[batch.pk])
+        yield f'<p><a class="btn" href="{url}">{escape(gettext("Open the import batch"))}</a></p>'
+        yield f'<script>window.location.assign("{url}")</script>'
+    yield tail
 
 
 def _batches_for(request: HttpRequest):
