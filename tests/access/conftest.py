@@ -16,6 +16,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from registry.ingest.headers import CANONICAL_FIELDS
 from registry.ingest.reading import ParsedFile
 from registry.linking import link
 from registry.models import AccessLevel, Agency, AgencyKind, Dataset, Person, SourceRecord
@@ -24,11 +25,8 @@ from registry.selectors import Purpose, viewer_for
 from registry.services.accounts import account_create, grant_create
 from registry.services.imports import records_import
 
-HEADER = [
-    "source_record_id", "nik", "kk_number", "full_name", "sex", "birth_place", "birth_date",
-    "address", "rt", "rw", "kelurahan", "kecamatan", "relationship", "death_date",
-    "welfare_decile", "program", "period", "amount",
-]  # fmt: skip
+# The exchange format's columns, in the order the importer documents them.
+HEADER = list(CANONICAL_FIELDS)
 KK = "3671010310080006"
 FATHER_NIK = "3671013008740001"
 MOTHER_NIK = "3671015802660001"

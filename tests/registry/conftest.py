@@ -3,11 +3,10 @@ from pathlib import Path
 
 import pytest
 
-HEADER = [
-    "source_record_id", "nik", "kk_number", "full_name", "sex", "birth_place", "birth_date",
-    "address", "rt", "rw", "kelurahan", "kecamatan", "relationship", "death_date",
-    "welfare_decile", "program", "period", "amount",
-]  # fmt: skip
+from registry.ingest.headers import CANONICAL_FIELDS
+
+# The exchange format's columns, in the order the importer documents them.
+HEADER = list(CANONICAL_FIELDS)
 
 # One family on one KK in Kota Tangerang (kecamatan Tangerang 36.71.01, kelurahan Sukarasa).
 FAMILY = [

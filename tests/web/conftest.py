@@ -10,6 +10,7 @@ import io
 import pytest
 from django.conf import settings
 
+from registry.ingest.headers import CANONICAL_FIELDS
 from registry.ingest.reading import ParsedFile
 from registry.linking import link
 from registry.models import (
@@ -26,11 +27,8 @@ from registry.services.accounts import account_create
 from registry.services.imports import records_import
 from registry.services.regions import regions_load
 
-HEADER = [
-    "source_record_id", "nik", "kk_number", "full_name", "sex", "birth_place", "birth_date",
-    "address", "rt", "rw", "kelurahan", "kecamatan", "relationship", "death_date",
-    "welfare_decile", "program", "period", "amount",
-]  # fmt: skip
+# The exchange format's columns, in the order the importer documents them.
+HEADER = list(CANONICAL_FIELDS)
 KK = "3671010310080006"
 FATHER_NIK = "3671013008740001"
 ADDR = "Jl. Ki Samaun No. 80"
