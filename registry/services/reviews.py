@@ -239,9 +239,9 @@ def current_record_ids(public_id: str, keys: list[str]) -> list[int]:
     """Current record versions of a person named as 'agency:source_record_id' (what a person
     page shows), for person_unmerge."""
     wanted = {tuple(key.split(":", 1)) for key in keys if ":" in key}
-    rows = SourceRecord.objects.filter(
-        person__public_id=public_id, is_current=True
-    ).values_list("id", "agency__code", "source_record_id")
+    rows = SourceRecord.objects.filter(person__public_id=public_id, is_current=True).values_list(
+        "id", "agency__code", "source_record_id"
+    )
     return [pk for pk, agency, source_id in rows if (agency, source_id) in wanted]
 
 
