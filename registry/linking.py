@@ -81,11 +81,16 @@ def _priority_case() -> str:
     return f"CASE a.kind {whens} ELSE 50 END"
 
 
+# A KK number carrying one of these flags is never a household key nor a golden value.
+KK_UNRELIABLE_FLAGS = frozenset(
+    {"kk:excel_damaged", "kk:bad_length", "kk:missing", "kk:non_digit", "kk:invalid"}
+)
+_KK_UNRELIABLE_SQL = ",".join(f"'{flag}'" for flag in sorted(KK_UNRELIABLE_FLAGS))
+
 RECORD_SELECT = f"""
     SELECT r.id AS record_id, a.code AS agency, {{priority}} AS agency_priority,
            r.nik, r.nik_reliable, r.kk_number,
-           NOT (r.flags && ARRAY['kk:excel_damaged','kk:bad_length','kk:missing',
-                                 'kk:non_digit','kk:invalid']::varchar[]) AS kk_reliable,
+           NOT (r.flags && ARRAY[{_KK_UNRELIABLE_SQL}]::varchar[]) AS kk_reliable,
            r.full_name, r.name_key, r.name_sorted, r.name_phonetic, r.given_name_key,
            r.sex, r.birth_place, r.birth_date, r.address, r.address_key, r.house_number,
            r.rt, r.rw, r.kelurahan_code, r.kecamatan_code, r.relationship, r.death_date,

@@ -37,7 +37,7 @@ from rapidfuzz import fuzz
 
 from audit.services import audit_context_from_request, audit_record
 from linkage.normalize.names import normalize_name
-from registry.linking import GOLDEN_FIELDS
+from registry.linking import GOLDEN_FIELDS, KK_UNRELIABLE_FLAGS
 from registry.models import (
     SOURCE_PRIORITY,
     AccessLevel,
@@ -107,10 +107,6 @@ SEARCH_CANDIDATES_MAX = 2000
 SEARCH_MIN_SCORE = 0.6
 MERGE_REDIRECT_MAX = 20
 
-# Same set as registry.linking.load_records: a KK carrying one of these flags is not reliable.
-KK_UNRELIABLE_FLAGS = frozenset(
-    {"kk:excel_damaged", "kk:bad_length", "kk:missing", "kk:non_digit", "kk:invalid"}
-)
 # Normalised record fields shown in a record view.
 RECORD_FIELDS = (
     "nik",
