@@ -206,9 +206,11 @@ def link(*, full: bool = False, actor=None) -> LinkSummary:
     return summary
 
 
-def _decisions() -> list[tuple[int, int, str]]:
-    """Reviewers' decisions mapped onto the current versions of the two records."""
+def _decisions(record_ids: list[int] | None = None) -> list[tuple[int, int, str]]:
+    """Reviewers' decisions mapped onto the current versions of the two records; with
+    `record_ids`, only decisions between those records (incremental linking)."""
     table = SourceRecord._meta.db_table
+    among = "" if record_ids is None else "AND ra.id = ANY(%(ids)s) AND rb.id = ANY(%(ids)s)"
     with connection.cursor() as cursor:
         cursor.execute(
             f"""SELECT ra.id, rb.id, d.decision FROM {LinkDecision._meta.db_table} d
@@ -216,7 +218,8 @@ def _decisions() -> list[tuple[int, int, str]]:
                  AND ra.source_record_id = d.source_record_id_a AND ra.is_current
                 JOIN {table} rb ON rb.agency_id = d.agency_b_id
                  AND rb.source_record_id = d.source_record_id_b AND rb.is_current
-                WHERE d.revoked_at IS NULL ORDER BY d.decided_at"""  # noqa: S608
+                WHERE d.revoked_at IS NULL {among} ORDER BY d.decided_at""",  # noqa: S608
+            {"ids": record_ids},
         )
         return [(a, b, decision) for a, b, decision in cursor.fetchall()]
 
@@ -564,7 +567,8 @@ def _place(new: pd.DataFrame, candidates: pd.DataFrame, model: FSModel) -> pd.Se
     are never merged here (that is `link --full`'s job); clusters of new records only get a
     new person each."""
     pool = pd.concat([candidates, new], ignore_index=True)
-    result = link_records(pool[ENGINE_COLUMNS], model=model, decisions=_decisions_for(pool))
+    decisions = _decisions(pool["record_id"].astype("int64").tolist())
+    result = link_records(pool[ENGINE_COLUMNS], model=model, decisions=decisions)
     labels = result.clusters.reindex(pool["record_id"].to_numpy()).to_numpy()
     pool["label"] = labels
     known = pool.iloc[: len(candidates)]
@@ -591,11 +595,6 @@ def _saved_model(saved: LinkModel) -> FSModel:
         _MODEL_CACHE.clear()
         _MODEL_CACHE[saved.pk] = FSModel.from_dict(saved.parameters)
     return _MODEL_CACHE[saved.pk]
-
-
-def _decisions_for(pool: pd.DataFrame) -> list[tuple[int, int, str]]:
-    ids = set(pool["record_id"].tolist())
-    return [d for d in _decisions() if d[0] in ids and d[1] in ids]
 
 
 def refresh_persons(person_ids: list[int]) -> None:
