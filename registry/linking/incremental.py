@@ -1,29 +1,112 @@
-"""link_new_records(): records placed on arrival with the saved model, through indexed keys."""
+"""link_new_records(): records placed on arrival with the saved model, through indexed keys.
+
+Where the time goes (one record arriving on a loaded city): not in the index probes, which
+are O(log n), but in round trips and in per-call overheads of pandas on frames of a few dozen
+rows. So this path
+- reads the new records, their candidates (one indexed probe per blocking key) and every
+  other current record of the candidates' persons in ONE statement;
+- runs the engine on exactly the pool the probes give (new records + candidates, same order
+  as before: same clusters), with one thread, since a thread pool costs more than a few
+  dozen comparisons;
+- computes golden values and household memberships of the few affected persons in plain
+  Python (the rules of registry.linking.profiles, written for whole-city frames);
+- writes record links, aid receipts and golden values in ONE statement, and touches
+  households and memberships only when a membership actually changes.
+"""
 
 from __future__ import annotations
 
-import pandas as pd
+import dataclasses
+from collections import Counter, defaultdict
+from datetime import datetime
+
 from django.db import connection, transaction
+from django.utils import timezone
 
 from audit.services import audit_record
+from linkage.config import LinkConfig
 from linkage.engine import link_records
 from linkage.scoring import FSModel
 from registry.linking.full import link
-from registry.linking.profiles import (
-    _create_persons,
-    _golden_values,
-    _write_golden,
-    _write_households,
-    _write_links,
+from registry.linking.profiles import _EMPTY, GOLDEN_TYPES
+from registry.linking.records import (
+    _KK_UNRELIABLE_SQL,
+    ENGINE_COLUMNS,
+    GOLDEN_FIELDS,
+    _decisions,
+    _priority_case,
+    records_frame,
 )
-from registry.linking.records import ENGINE_COLUMNS, LinkSummary, _decisions, load_records_where
 from registry.models import (
+    AidReceipt,
+    Household,
     LinkModel,
+    Membership,
+    Person,
     SourceRecord,
     new_public_id,
 )
 
 MATCH_PROBABILITY = 0.5
+# Pools up to this size are compared on the calling thread (no rapidfuzz thread pool).
+SINGLE_THREAD_POOL = 5_000
+
+_T = SourceRecord._meta.db_table
+_P = Person._meta.db_table
+
+# Role of a row in the pool statement: a new record, a candidate (shares a blocking key with
+# a new record), or another current record of a candidate's person (for golden values).
+NEW, CANDIDATE, OTHER = 0, 1, 2
+
+# One indexed probe per blocking key, united: an OR across keys would make the planner fall
+# back to scanning every record. The probes join the new records in the database, so the new
+# records, their candidates and the candidates' persons come back in one round trip.
+POOL_SQL = f"""
+WITH new AS MATERIALIZED (
+    SELECT id, nik, nik_reliable, kk_number, name_key, birth_date, name_phonetic,
+           kelurahan_code
+      FROM {_T} WHERE id = ANY(%(ids)s) AND person_id IS NULL AND is_current
+), cand AS MATERIALIZED (
+    SELECT s.id, s.person_id FROM new n JOIN {_T} s ON s.nik = n.nik
+     WHERE n.nik_reliable AND n.nik <> '' AND s.is_current AND s.person_id IS NOT NULL
+    UNION
+    SELECT s.id, s.person_id FROM new n JOIN {_T} s ON s.kk_number = n.kk_number
+     WHERE n.kk_number <> '' AND s.is_current AND s.person_id IS NOT NULL
+    UNION
+    SELECT s.id, s.person_id FROM new n JOIN {_T} s
+        ON s.name_key = n.name_key AND s.birth_date = n.birth_date
+     WHERE s.is_current AND s.person_id IS NOT NULL
+    UNION
+    SELECT s.id, s.person_id FROM new n JOIN {_T} s
+        ON s.name_phonetic = n.name_phonetic AND s.kelurahan_code = n.kelurahan_code
+     WHERE n.kelurahan_code <> '' AND s.is_current AND s.person_id IS NOT NULL
+), picked AS (
+    SELECT id, {NEW} AS role FROM new
+    UNION ALL
+    SELECT id, {CANDIDATE} FROM cand
+    UNION ALL
+    SELECT s.id, {OTHER} FROM {_T} s
+     WHERE s.person_id IN (SELECT DISTINCT person_id FROM cand) AND s.is_current
+       AND s.id NOT IN (SELECT id FROM cand)
+)
+SELECT r.id AS record_id, a.code AS agency, {_priority_case()} AS agency_priority,
+       r.nik, r.nik_reliable, r.kk_number,
+       NOT (r.flags && ARRAY[{_KK_UNRELIABLE_SQL}]::varchar[]) AS kk_reliable,
+       r.full_name, r.name_key, r.name_sorted, r.name_phonetic, r.given_name_key,
+       r.sex, r.birth_place, r.birth_date, r.address, r.address_key, r.house_number,
+       r.rt, r.rw, r.kelurahan_code, r.kecamatan_code, r.relationship, r.death_date,
+       r.welfare_decile, r.created_at, r.version,
+       COALESCE(r.person_id, prev.person_id) AS person_id,
+       p.role, pe.public_id AS person_public_id
+  FROM picked p
+  JOIN {_T} r ON r.id = p.id
+  JOIN registry_agency a ON a.id = r.agency_id
+  LEFT JOIN {_T} prev
+    ON prev.agency_id = r.agency_id AND prev.source_record_id = r.source_record_id
+   AND prev.version = r.version - 1
+  LEFT JOIN {_P} pe ON pe.id = r.person_id
+ ORDER BY r.id
+"""  # noqa: S608 - table names and constants only
 
 
 def link_new_records(record_ids: list[int], *, actor=None) -> dict[int, str]:
@@ -32,41 +115,282 @@ def link_new_records(record_ids: list[int], *, actor=None) -> dict[int, str]:
     Returns record id -> person public id. Without a saved model a full link runs first."""
     if not record_ids:
         return {}
-    saved = LinkModel.objects.first()
-    if saved is None:
+    model = _saved_model()
+    if model is None:
         link(full=True, actor=actor)
         return _public_ids(record_ids)
-    model = _saved_model(saved)
+    record_ids = [int(r) for r in record_ids]
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('registry.link'))")
-        new = load_records_where("r.id = ANY(%s) AND r.person_id IS NULL", [record_ids])
-        if new.empty:
+            cursor.execute(POOL_SQL, {"ids": record_ids})
+            columns = [c.name for c in cursor.description]
+            rows = cursor.fetchall()
+        if not any(row[-2] == NEW for row in rows):
             return _public_ids(record_ids)
-        placed = _place(new, _candidates_for(new), model)
-        new["person_id"] = placed.astype("int64")
-        affected = [int(p) for p in new["person_id"].unique()]
-        records = load_records_where(
-            "r.person_id = ANY(%s) OR r.id = ANY(%s)", [affected, record_ids]
-        )
-        records["person_id"] = (
-            records["record_id"]
-            .map(dict(zip(new["record_id"], new["person_id"], strict=True)))
-            .fillna(records["person_id"])
-            .astype("int64")
-        )
-        summary = LinkSummary(records=len(new))
-        _write_links(records, summary)
-        golden = _golden_values(records)
-        _write_golden(golden)
-        _write_households(records, golden, summary)
+        pool = _Pool(columns, rows)
+        placed, fresh = _place(pool, model)
+        answer = _write(pool, placed, fresh)
         audit_record(
             actor=actor,
             action="persons.link",
             object_type="registry",
-            detail={"incremental": True, "records": len(new), "persons": len(affected)},
+            detail={
+                "incremental": True,
+                "records": len(pool.new),
+                "persons": len(set(placed.values())),
+            },
         )
-    return _public_ids(record_ids)
+    missing = [r for r in record_ids if r not in answer]
+    if missing:
+        answer.update(_public_ids(missing))
+    return {r: answer[r] for r in record_ids if r in answer}
+
+
+class _Pool:
+    """The rows of POOL_SQL, by role, as dicts (a few dozen per new record)."""
+
+    def __init__(self, columns: list[str], rows: list[tuple]) -> None:
+        self.columns = columns[:-2]
+        role_at = len(columns) - 2
+        self.rows = [dict(zip(columns, row, strict=True)) for row in rows]
+        self.new = [r for r, row in zip(self.rows, rows, strict=True) if row[role_at] == NEW]
+        self.candidates = [
+            r for r, row in zip(self.rows, rows, strict=True) if row[role_at] == CANDIDATE
+        ]
+        keep = slice(0, role_at)
+        self.engine_rows = [row[keep] for row in rows if row[role_at] == CANDIDATE] + [
+            row[keep] for row in rows if row[role_at] == NEW
+        ]
+        self.public_id = {
+            r["person_id"]: r["person_public_id"] for r in self.rows if r["role"] != NEW
+        }
+
+
+def _place(pool: _Pool, model: FSModel) -> tuple[dict[int, int], dict[str, int]]:
+    """Person of each new record: the engine clusters the new records together with their
+    candidates (vectorised, saved model, NIK constraints, reviewers' decisions), and a new
+    record takes the existing person that holds most records of its cluster (ties: the lower
+    id). Existing persons are never merged here (that is `link --full`'s job); clusters of
+    new records only get a new person each. Returns (record id -> person pk, new persons)."""
+    frame = records_frame(pool.columns, pool.engine_rows)
+    ids = frame["record_id"].tolist()
+    decisions = _decisions(ids) if len(ids) > 1 else []
+    config = LinkConfig()
+    if len(ids) <= SINGLE_THREAD_POOL:
+        config = dataclasses.replace(config, workers=1)
+    result = link_records(frame[ENGINE_COLUMNS], model=model, decisions=decisions, config=config)
+    label_of = dict(zip(ids, result.clusters.reindex(ids).tolist(), strict=True))
+    counts: dict[int, Counter] = defaultdict(Counter)
+    for row in pool.candidates:
+        counts[label_of[row["record_id"]]][row["person_id"]] += 1
+    owner = {
+        label: min(c.items(), key=lambda item: (-item[1], item[0]))[0]
+        for label, c in counts.items()
+    }
+    new_labels = {row["record_id"]: label_of[row["record_id"]] for row in pool.new}
+    orphans = sorted({label for label in new_labels.values() if label not in owner})
+    fresh = _create_persons([new_public_id("P") for _ in orphans])
+    owner.update(zip(orphans, fresh.values(), strict=True))
+    return {rid: owner[label] for rid, label in new_labels.items()}, fresh
+
+
+def _create_persons(public_ids: list[str]) -> dict[str, int]:
+    """New, empty persons (their golden values follow), in order; public id -> pk."""
+    if not public_ids:
+        return {}
+    text = ("nik", "kk_number", "full_name", "name_key", "sex", "birth_place", "address",
+            "kelurahan_code", "kecamatan_code")  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {_P} (public_id, status, golden_sources, created_at, updated_at,
+                                  {", ".join(text)})
+                SELECT u.public_id, 'active', '{{}}'::jsonb, now(), now(),
+                       {", ".join("''" for _ in text)}
+                  FROM unnest(%s::varchar[]) WITH ORDINALITY AS u(public_id, n)
+                 ORDER BY u.n
+                RETURNING public_id, id""",  # noqa: S608 - constants only
+            [public_ids],
+        )
+        ids = dict(cursor.fetchall())
+    return {public: ids[public] for public in public_ids}
+
+
+def _write(pool: _Pool, placed: dict[int, int], fresh: dict[str, int]) -> dict[int, str]:
+    """Record links, aid receipts and golden values of the affected persons in one
+    statement; households and memberships only where a membership changes. Returns the
+    answer: new record id -> person public id."""
+    for public, pk in fresh.items():
+        pool.public_id[pk] = public
+    affected = set(placed.values())
+    records = []
+    for row in pool.rows:
+        person = placed.get(row["record_id"]) if row["role"] == NEW else row["person_id"]
+        if person in affected:
+            records.append({**row, "person_id": person})
+    golden = _golden(records)
+    new_ids = list(placed)
+    persons = [placed[r] for r in new_ids]
+    arrays: list[list] = [[pk for pk, _ in golden]]
+    for f in range(len(GOLDEN_FIELDS)):
+        arrays.append([values[f] for _, values in golden])
+    unnest = ", ".join(["%s::bigint[]"] + [f"%s::{GOLDEN_TYPES[c]}[]" for c in GOLDEN_FIELDS])
+    new_values = ", ".join(f"COALESCE(g.{c}, {_EMPTY.get(c, 'NULL')})" for c in GOLDEN_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""WITH links AS (
+                    UPDATE {_T} r SET person_id = u.person_id
+                      FROM unnest(%s::bigint[], %s::bigint[]) AS u(record_id, person_id)
+                     WHERE r.id = u.record_id AND r.person_id IS DISTINCT FROM u.person_id
+                    RETURNING 1
+                ), aid AS (
+                    UPDATE {AidReceipt._meta.db_table} ar SET person_id = u.person_id
+                      FROM unnest(%s::bigint[], %s::bigint[]) AS u(record_id, person_id)
+                     WHERE ar.source_record_id = u.record_id
+                       AND ar.person_id IS DISTINCT FROM u.person_id
+                    RETURNING 1
+                ), golden AS (
+                    UPDATE {_P} p
+                       SET ({", ".join(GOLDEN_FIELDS)}, updated_at) = ({new_values}, now())
+                      FROM unnest({unnest}) AS g(person_id, {", ".join(GOLDEN_FIELDS)})
+                     WHERE p.id = g.person_id
+                       AND ({", ".join(f"p.{c}" for c in GOLDEN_FIELDS)}) IS DISTINCT FROM
+                           ({new_values})
+                    RETURNING 1
+                )
+                SELECT m.person_id, h.kk_number, m.relationship, h.id
+                  FROM {Membership._meta.db_table} m
+                  JOIN {Household._meta.db_table} h ON h.id = m.household_id
+                 WHERE m.person_id = ANY(%s::bigint[])
+                UNION ALL
+                SELECT NULL, h.kk_number, NULL, h.id FROM {Household._meta.db_table} h
+                 WHERE h.kk_number = ANY(%s::varchar[]) AND h.kk_number <> ''""",  # noqa: S608
+            [new_ids, persons, new_ids, persons, *arrays, sorted(affected), _kks(golden)],
+        )
+        state = cursor.fetchall()
+    _write_households(records, golden, state)
+    return {rid: pool.public_id[pk] for rid, pk in placed.items()}
+
+
+_KK = GOLDEN_FIELDS.index("kk_number")
+_NIK = GOLDEN_FIELDS.index("nik")
+
+
+def _kks(golden: list[tuple[int, list]]) -> list[str]:
+    return sorted({values[_KK] for _, values in golden if values[_KK]})
+
+
+def _missing(value) -> bool:
+    return value is None or value == ""
+
+
+def _order(records: list[dict]) -> list[dict]:
+    """Per person, highest-priority source first, then the most recent record (the order of
+    profiles._golden_values; stable on the record id order the rows come in)."""
+    ordered = sorted(records, key=lambda r: r["version"], reverse=True)
+    ordered.sort(key=lambda r: r["created_at"], reverse=True)
+    ordered.sort(key=lambda r: (r["person_id"], r["agency_priority"]))
+    return ordered
+
+
+def _golden(records: list[dict]) -> list[tuple[int, list]]:
+    """profiles._golden_values for a few persons: each field from the first record (in
+    `_order`) that has a value; unreliable NIKs and KKs never win. (person pk, values) by pk."""
+    out: dict[int, list] = {}
+    for record in _order(records):
+        values = out.setdefault(record["person_id"], [None] * len(GOLDEN_FIELDS))
+        for f, column in enumerate(GOLDEN_FIELDS):
+            if values[f] is not None:
+                continue
+            value = record[column]
+            if _missing(value):
+                continue
+            if (f == _NIK and not record["nik_reliable"]) or (
+                f == _KK and not record["kk_reliable"]
+            ):
+                continue
+            values[f] = _plain(value)
+    return sorted(out.items())
+
+
+def _plain(value):
+    if isinstance(value, datetime):
+        return value.date()
+    return value
+
+
+def _write_households(records: list[dict], golden: list[tuple[int, list]], state) -> None:
+    """profiles._write_households for the affected persons: one household per reliable golden
+    KK, members with the relationship of their highest-priority source. Memberships are
+    rewritten only when they differ from the stored ones; new KKs get their household."""
+    relationship: dict[int, str] = {}
+    latest_decile: dict[str, tuple] = {}
+    for record in _order(records):
+        if record["relationship"]:
+            relationship.setdefault(record["person_id"], record["relationship"])
+        if record["welfare_decile"] is not None:
+            key = record["kk_number"]
+            if key not in latest_decile or record["created_at"] > latest_decile[key][0]:
+                latest_decile[key] = (record["created_at"], record["welfare_decile"])
+    wanted = {pk: (values[_KK], relationship.get(pk, "")) for pk, values in golden if values[_KK]}
+    stored = {person: (kk, rel) for person, kk, rel, _ in state if person is not None}
+    household_id = {kk: hid for _, kk, _, hid in state}
+    if wanted == stored and all(kk in household_id for kk, _ in wanted.values()):
+        return
+    new_kks = sorted({kk for kk, _ in wanted.values()} - set(household_id))
+    if new_kks:
+        household_id.update(_create_households(new_kks, golden, latest_decile))
+    persons = sorted(pk for pk, _ in golden)
+    members = sorted(wanted.items())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {Membership._meta.db_table} WHERE person_id = ANY(%s::bigint[])",  # noqa: S608
+            [persons],
+        )
+        if members:
+            cursor.execute(
+                f"""INSERT INTO {Membership._meta.db_table} (household_id, person_id, relationship)
+                    SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::varchar[])""",  # noqa: S608
+                [
+                    [household_id[kk] for _, (kk, _) in members],
+                    [pk for pk, _ in members],
+                    [rel for _, (_, rel) in members],
+                ],
+            )
+
+
+_HOUSEHOLD_FIELDS = ("address", "rt", "rw", "kelurahan_code", "kecamatan_code")
+
+
+def _create_households(kks: list[str], golden, latest_decile) -> dict[str, int]:
+    """Households of KKs seen for the first time: address fields from the first of their
+    persons (by pk) that has each, welfare decile from the latest record carrying one."""
+    fields = {kk: [None] * len(_HOUSEHOLD_FIELDS) for kk in kks}
+    for _, values in golden:
+        got = fields.get(values[_KK])
+        if got is None:
+            continue
+        for f, column in enumerate(_HOUSEHOLD_FIELDS):
+            if got[f] is None:
+                got[f] = values[GOLDEN_FIELDS.index(column)]
+    now = timezone.now()
+    public = [new_public_id("H") for _ in kks]
+    decile = [latest_decile.get(kk, (None, None))[1] for kk in kks]
+    arrays = [public, kks]
+    for f, column in enumerate(_HOUSEHOLD_FIELDS):
+        empty = None if column in ("rt", "rw") else ""
+        arrays.append([fields[kk][f] if fields[kk][f] is not None else empty for kk in kks])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {Household._meta.db_table} (public_id, kk_number, address, rt, rw,
+                    kelurahan_code, kecamatan_code, welfare_decile, created_at, updated_at)
+                SELECT u.*, %s, %s FROM unnest(%s::varchar[], %s::varchar[], %s::varchar[],
+                    %s::smallint[], %s::smallint[], %s::varchar[], %s::varchar[],
+                    %s::smallint[]) AS u
+                RETURNING kk_number, id""",  # noqa: S608 - constants only
+            [now, now, *arrays, [None if d is None else round(d) for d in decile]],
+        )
+        return dict(cursor.fetchall())
 
 
 def _public_ids(record_ids: list[int]) -> dict[int, str]:
@@ -74,65 +398,17 @@ def _public_ids(record_ids: list[int]) -> dict[int, str]:
     return {rid: pid for rid, pid in rows if pid}
 
 
-def _candidates_for(new: pd.DataFrame) -> pd.DataFrame:
-    """Already-linked records sharing a blocking key with any new record (indexed lookups)."""
-    niks = [n for n, ok in zip(new["nik"], new["nik_reliable"], strict=True) if ok and n]
-    kks = [k for k in new["kk_number"] if k]
-    dated = new[new["birth_date"].notna()]
-    names = dated["name_key"].tolist()
-    dates = [d.date() for d in dated["birth_date"]]
-    phon = new[new["kelurahan_code"] != ""]
-    table = SourceRecord._meta.db_table
-    # One indexed probe per blocking key, united: an OR across keys would make the planner
-    # fall back to scanning every record.
-    return load_records_where(
-        f"""r.person_id IS NOT NULL AND r.id IN (
-              SELECT id FROM {table} WHERE is_current AND nik = ANY(%s)
-              UNION SELECT id FROM {table} WHERE is_current AND kk_number = ANY(%s)
-              UNION SELECT s.id FROM {table} s
-                    JOIN unnest(%s::varchar[], %s::date[]) AS k(name_key, birth_date)
-                      ON s.name_key = k.name_key AND s.birth_date = k.birth_date
-                   WHERE s.is_current
-              UNION SELECT s.id FROM {table} s
-                    JOIN unnest(%s::varchar[], %s::varchar[]) AS k(phonetic, kelurahan)
-                      ON s.name_phonetic = k.phonetic AND s.kelurahan_code = k.kelurahan
-                   WHERE s.is_current)""",  # noqa: S608 - the table name is a constant
-        [niks, kks, names, dates, phon["name_phonetic"].tolist(), phon["kelurahan_code"].tolist()],
-    )
-
-
-def _place(new: pd.DataFrame, candidates: pd.DataFrame, model: FSModel) -> pd.Series:
-    """Person of each new record: the engine clusters the new records together with their
-    candidates (vectorised, saved model, NIK constraints, reviewers' decisions), and a new
-    record takes the existing person that holds most records of its cluster. Existing persons
-    are never merged here (that is `link --full`'s job); clusters of new records only get a
-    new person each."""
-    pool = pd.concat([candidates, new], ignore_index=True)
-    decisions = _decisions(pool["record_id"].astype("int64").tolist())
-    result = link_records(pool[ENGINE_COLUMNS], model=model, decisions=decisions)
-    labels = result.clusters.reindex(pool["record_id"].to_numpy()).to_numpy()
-    pool["label"] = labels
-    known = pool.iloc[: len(candidates)]
-    owner = (
-        known.groupby(["label", "person_id"]).size().reset_index(name="n")
-        .sort_values(["label", "n", "person_id"], ascending=[True, False, True])
-        .drop_duplicates("label").set_index("label")["person_id"]
-    )  # fmt: skip
-    new_labels = labels[len(candidates) :]
-    placed = pd.Series(new_labels, index=new.index).map(owner).astype("float64")
-    orphan_labels = sorted(set(new_labels[placed.isna().to_numpy()].tolist()))
-    fresh = [new_public_id("P") for _ in orphan_labels]
-    pks = _create_persons(fresh)
-    created = {label: pks[public] for label, public in zip(orphan_labels, fresh, strict=True)}
-    return placed.fillna(pd.Series(new_labels, index=new.index).map(created))
-
-
 _MODEL_CACHE: dict[int, FSModel] = {}
 
 
-def _saved_model(saved: LinkModel) -> FSModel:
-    """Parsing the saved parameters costs more than scoring one record: keep it per process."""
-    if saved.pk not in _MODEL_CACHE:
+def _saved_model() -> FSModel | None:
+    """The latest saved model. Parsing its parameters costs more than scoring one record:
+    only its id is read per call, the parsed model is kept per process."""
+    pk = LinkModel.objects.values_list("pk", flat=True).first()
+    if pk is None:
+        return None
+    if pk not in _MODEL_CACHE:
+        saved = LinkModel.objects.get(pk=pk)
         _MODEL_CACHE.clear()
-        _MODEL_CACHE[saved.pk] = FSModel.from_dict(saved.parameters)
-    return _MODEL_CACHE[saved.pk]
+        _MODEL_CACHE[pk] = FSModel.from_dict(saved.parameters)
+    return _MODEL_CACHE[pk]

@@ -6,6 +6,7 @@ import io
 import logging
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 from django.db import connection
 
@@ -120,15 +121,35 @@ def load_records_where(where: str, params: list) -> pd.DataFrame:
     with connection.cursor() as cursor:
         cursor.execute(RECORD_SELECT.format(priority=_priority_case(), where=where), params)
         columns = [c.name for c in cursor.description]
-        frame = pd.DataFrame(cursor.fetchall(), columns=columns)
-    frame[TEXT_COLUMNS] = frame[TEXT_COLUMNS].fillna("")
-    for column in INT_COLUMNS:
-        frame[column] = pd.array(frame[column], dtype="Int64")
-    for column in DATE_COLUMNS:
-        frame[column] = pd.to_datetime(frame[column], utc=column == "created_at")
-    frame["nik_reliable"] = frame["nik_reliable"].astype(bool)
-    frame["kk_reliable"] = frame["kk_reliable"].astype(bool)
+        return records_frame(columns, cursor.fetchall())
+
+
+_BOOL_COLUMNS = ("nik_reliable", "kk_reliable")
+
+
+def records_frame(columns: list[str], rows: list[tuple]) -> pd.DataFrame:
+    """Fetched record rows as the frame load_records() gives: built column by column in one
+    DataFrame construction (assigning columns one by one into a frame costs more than the
+    query itself for the few dozen rows of an incremental link)."""
+    values = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
+    data = {}
+    for name, column in zip(columns, values, strict=True):
+        if name in TEXT_COLUMNS:
+            data[name] = np.array(["" if v is None else v for v in column], dtype=object)
+        elif name in INT_COLUMNS:
+            data[name] = pd.array(list(column), dtype="Int64")
+        elif name in DATE_COLUMNS:
+            data[name] = pd.to_datetime(pd.Series(column, dtype=object), utc=name == "created_at")
+        elif name in _BOOL_COLUMNS:
+            data[name] = np.array(column, dtype=bool)
+        else:
+            data[name] = pd.Series(column, dtype=None if rows else object)
+    frame = pd.DataFrame({k: _values(v) for k, v in data.items()}, columns=columns)
     return frame
+
+
+def _values(column):
+    return column.array if isinstance(column, pd.Series) else column
 
 
 def _decisions(record_ids: list[int] | None = None) -> list[tuple[int, int, str]]:
