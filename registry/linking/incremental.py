@@ -85,9 +85,12 @@ WITH new AS MATERIALIZED (
     UNION ALL
     SELECT id, {CANDIDATE} FROM cand
     UNION ALL
+    -- an array, not a join, so the person index is used whatever the estimates; is_current
+    -- as an expression, so no partial index on current records gets ANDed in (a full scan)
     SELECT s.id, {OTHER} FROM {_T} s
-     WHERE s.person_id IN (SELECT DISTINCT person_id FROM cand) AND s.is_current
-       AND s.id NOT IN (SELECT id FROM cand)
+     WHERE s.person_id = ANY(ARRAY(SELECT DISTINCT person_id FROM cand))
+       AND s.is_current::int = 1
+       AND s.id <> ALL(ARRAY(SELECT id FROM cand))
 )
 SELECT r.id AS record_id, a.code AS agency, {_priority_case()} AS agency_priority,
        r.nik, r.nik_reliable, r.kk_number,
