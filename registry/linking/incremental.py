@@ -62,10 +62,10 @@ NEW, CANDIDATE, OTHER = 0, 1, 2
 # back to scanning every record. The probes join the new records in the database, so the new
 # records, their candidates and the candidates' persons come back in one round trip.
 POOL_SQL = f"""
-WITH new AS MATERIALIZED (
+WITH new AS MATERIALIZED (  -- COALESCE: probe the primary key, not person_id IS NULL
     SELECT id, nik, nik_reliable, kk_number, name_key, birth_date, name_phonetic,
            kelurahan_code
-      FROM {_T} WHERE id = ANY(%(ids)s) AND person_id IS NULL AND is_current
+      FROM {_T} WHERE id = ANY(%(ids)s) AND COALESCE(person_id, 0) = 0 AND is_current
 ), cand AS MATERIALIZED (
     SELECT s.id, s.person_id FROM new n JOIN {_T} s ON s.nik = n.nik
      WHERE n.nik_reliable AND n.nik <> '' AND s.is_current AND s.person_id IS NOT NULL
@@ -132,8 +132,8 @@ def link_new_records(record_ids: list[int], *, actor=None) -> dict[int, str]:
         if not any(row[-2] == NEW for row in rows):
             return _public_ids(record_ids)
         pool = _Pool(columns, rows)
-        placed, fresh = _place(pool, model)
-        answer = _write(pool, placed, fresh)
+        placed, _ = _place(pool, model)
+        answer = _write(pool, placed)
         audit_record(
             actor=actor,
             action="persons.link",
@@ -170,12 +170,13 @@ class _Pool:
         }
 
 
-def _place(pool: _Pool, model: FSModel) -> tuple[dict[int, int], dict[str, int]]:
+def _place(pool: _Pool, model: FSModel) -> tuple[dict[int, int], int]:
     """Person of each new record: the engine clusters the new records together with their
     candidates (vectorised, saved model, NIK constraints, reviewers' decisions), and a new
     record takes the existing person that holds most records of its cluster (ties: the lower
     id). Existing persons are never merged here (that is `link --full`'s job); clusters of
-    new records only get a new person each. Returns (record id -> person pk, new persons)."""
+    new records only get a new person each. Returns (record id -> person pk, or -1, -2, ...
+    for the new persons, which are created with their golden values; count of new ones)."""
     frame = records_frame(pool.columns, pool.engine_rows)
     ids = frame["record_id"].tolist()
     decisions = _decisions(ids) if len(ids) > 1 else []
@@ -193,38 +194,42 @@ def _place(pool: _Pool, model: FSModel) -> tuple[dict[int, int], dict[str, int]]
     }
     new_labels = {row["record_id"]: label_of[row["record_id"]] for row in pool.new}
     orphans = sorted({label for label in new_labels.values() if label not in owner})
-    fresh = _create_persons([new_public_id("P") for _ in orphans])
-    owner.update(zip(orphans, fresh.values(), strict=True))
-    return {rid: owner[label] for rid, label in new_labels.items()}, fresh
+    # new persons: temporary keys -1, -2, ... in label order (their pks follow that order)
+    owner.update({label: -1 - k for k, label in enumerate(orphans)})
+    return {rid: owner[label] for rid, label in new_labels.items()}, len(orphans)
 
 
-def _create_persons(public_ids: list[str]) -> dict[str, int]:
-    """New, empty persons (their golden values follow), in order; public id -> pk."""
-    if not public_ids:
-        return {}
-    text = ("nik", "kk_number", "full_name", "name_key", "sex", "birth_place", "address",
-            "kelurahan_code", "kecamatan_code")  # fmt: skip
+def _create_persons(golden: list[tuple[int, list]]) -> tuple[dict[int, int], dict[int, str]]:
+    """New persons with their golden values (one insert, no update after it), pks in the
+    order of their temporary keys -1, -2, ...; returns (temporary key -> pk, pk -> public
+    id)."""
+    if not golden:
+        return {}, {}
+    golden = sorted(golden, reverse=True)  # -1, -2, ...
+    public_ids = [new_public_id("P") for _ in golden]
+    arrays = [public_ids] + [[values[f] for _, values in golden] for f in range(len(GOLDEN_FIELDS))]
+    unnest = ", ".join(["%s::varchar[]"] + [f"%s::{GOLDEN_TYPES[c]}[]" for c in GOLDEN_FIELDS])
+    values = ", ".join(f"COALESCE(g.{c}, {_EMPTY.get(c, 'NULL')})" for c in GOLDEN_FIELDS)
     with connection.cursor() as cursor:
         cursor.execute(
             f"""INSERT INTO {_P} (public_id, status, golden_sources, created_at, updated_at,
-                                  {", ".join(text)})
-                SELECT u.public_id, 'active', '{{}}'::jsonb, now(), now(),
-                       {", ".join("''" for _ in text)}
-                  FROM unnest(%s::varchar[]) WITH ORDINALITY AS u(public_id, n)
-                 ORDER BY u.n
+                                  {", ".join(GOLDEN_FIELDS)})
+                SELECT g.public_id, 'active', '{{}}'::jsonb, now(), now(), {values}
+                  FROM unnest({unnest}) WITH ORDINALITY
+                       AS g(public_id, {", ".join(GOLDEN_FIELDS)}, n)
+                 ORDER BY g.n
                 RETURNING public_id, id""",  # noqa: S608 - constants only
-            [public_ids],
+            arrays,
         )
         ids = dict(cursor.fetchall())
-    return {public: ids[public] for public in public_ids}
+    pk_of = {key: ids[public] for (key, _), public in zip(golden, public_ids, strict=True)}
+    return pk_of, {pk: public for public, pk in ids.items()}
 
 
-def _write(pool: _Pool, placed: dict[int, int], fresh: dict[str, int]) -> dict[int, str]:
-    """Record links, aid receipts and golden values of the affected persons in one
-    statement; households and memberships only where a membership changes. Returns the
-    answer: new record id -> person public id."""
-    for public, pk in fresh.items():
-        pool.public_id[pk] = public
+def _write(pool: _Pool, placed: dict[int, int]) -> dict[int, str]:
+    """New persons inserted with their golden values; record links, aid receipts and golden
+    values of the existing affected persons in one statement; households and memberships
+    only where a membership changes. Returns the answer: new record id -> person public id."""
     affected = set(placed.values())
     records = []
     for row in pool.rows:
@@ -232,11 +237,21 @@ def _write(pool: _Pool, placed: dict[int, int], fresh: dict[str, int]) -> dict[i
         if person in affected:
             records.append({**row, "person_id": person})
     golden = _golden(records)
+    pk_of, public = _create_persons([(key, values) for key, values in golden if key < 0])
+    if pk_of:
+        pool.public_id.update(public)
+        placed = {rid: pk_of.get(pk, pk) for rid, pk in placed.items()}
+        for record in records:
+            record["person_id"] = pk_of.get(record["person_id"], record["person_id"])
+        golden = sorted((pk_of.get(pk, pk), values) for pk, values in golden)
+    fresh = set(pk_of.values())
+    existing = [(pk, values) for pk, values in golden if pk not in fresh]
+    known_persons = sorted(pk for pk in affected if pk > 0)
     new_ids = list(placed)
     persons = [placed[r] for r in new_ids]
-    arrays: list[list] = [[pk for pk, _ in golden]]
+    arrays: list[list] = [[pk for pk, _ in existing]]
     for f in range(len(GOLDEN_FIELDS)):
-        arrays.append([values[f] for _, values in golden])
+        arrays.append([values[f] for _, values in existing])
     unnest = ", ".join(["%s::bigint[]"] + [f"%s::{GOLDEN_TYPES[c]}[]" for c in GOLDEN_FIELDS])
     new_values = ", ".join(f"COALESCE(g.{c}, {_EMPTY.get(c, 'NULL')})" for c in GOLDEN_FIELDS)
     with connection.cursor() as cursor:
@@ -268,7 +283,7 @@ def _write(pool: _Pool, placed: dict[int, int], fresh: dict[str, int]) -> dict[i
                 UNION ALL
                 SELECT NULL, h.kk_number, NULL, h.id FROM {Household._meta.db_table} h
                  WHERE h.kk_number = ANY(%s::varchar[]) AND h.kk_number <> ''""",  # noqa: S608
-            [new_ids, persons, new_ids, persons, *arrays, sorted(affected), _kks(golden)],
+            [new_ids, persons, new_ids, persons, *arrays, known_persons, _kks(golden)],
         )
         state = cursor.fetchall()
     _write_households(records, golden, state)
