@@ -144,14 +144,49 @@ def build_tf_tables(df: pd.DataFrame, comps: list[Comparison]) -> dict[str, Term
     }
 
 
+# Up to this many pairs (an incremental link's pool, one record's candidates) the per-call
+# costs of pandas outweigh the work: small-input paths below give the same numbers.
+SMALL_INPUT_PAIRS = 5_000
+
+
 def score_levels(
     model: FSModel, levels: np.ndarray, tf_values: dict[str, tuple[np.ndarray, np.ndarray]]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(field weights, tf adjustments, total score) for a level matrix."""
     w = model.field_weights(levels)
-    adj = model.tf_adjustments(levels, tf_values)
+    if len(levels) <= SMALL_INPUT_PAIRS:
+        adj = _tf_adjustments_small(model, levels, tf_values)
+    else:
+        adj = model.tf_adjustments(levels, tf_values)
     score = model.prior_weight + w.sum(axis=1) + adj.sum(axis=1)
     return w, adj, score
+
+
+def _tf_adjustments_small(
+    model: FSModel, levels: np.ndarray, values: dict[str, tuple[np.ndarray, np.ndarray]]
+) -> np.ndarray:
+    """FSModel.tf_adjustments with dict lookups instead of Series.map: mapping a few values
+    through a saved model's table (tens of thousands of names) first turns the whole table
+    into a Series, on every call. Same arithmetic, same result."""
+    out = np.zeros(levels.shape, dtype=np.float64)
+    if model.tf_adjustment_weight == 0:
+        return out
+    for f, fp in enumerate(model.fields):
+        col = fp.comparison.tf_column
+        if col is None or col not in model.tf_tables or col not in values:
+            continue
+        a, b = values[col]
+        same = np.flatnonzero((a == b) & (a != ""))
+        if len(same) == 0:
+            continue
+        table = model.tf_tables[col]
+        counts, floor = table.counts, table.floor_count
+        found = [counts.get(v) for v in a[same].tolist()]
+        tf = np.array([floor if c is None else c for c in found], dtype=np.float64) / table.total
+        adj = np.log2(table.u_random / tf)
+        adj = np.clip(adj * model.tf_adjustment_weight, -model.tf_adjustment_cap, None)
+        out[same, f] = np.minimum(adj, model.tf_adjustment_cap)
+    return out
 
 
 def link_records(
@@ -236,11 +271,18 @@ def link_records(
             "same_cluster": labels[i[keep]] == labels[j[keep]],
         }
     )
+    per_field = {}
     for f, c in enumerate(comps):
-        pairs[f"lvl_{c.name}"] = levels[keep, f]
-        pairs[f"w_{c.name}"] = w[keep, f].astype(np.float32)
+        per_field[f"lvl_{c.name}"] = levels[keep, f]
+        per_field[f"w_{c.name}"] = w[keep, f].astype(np.float32)
         if c.tf_column:
-            pairs[f"tf_{c.name}"] = adj[keep, f].astype(np.float32)
+            per_field[f"tf_{c.name}"] = adj[keep, f].astype(np.float32)
+        if len(keep) > SMALL_INPUT_PAIRS:  # big runs: insert now, keep no copies around
+            for name, values in per_field.items():
+                pairs[name] = values
+            per_field = {}
+    if per_field:  # small inputs: one concat instead of an insert per column (same frame)
+        pairs = pd.concat([pairs, pd.DataFrame(per_field, index=pairs.index)], axis=1)
     band = (pairs["probability"] >= cfg.review_low) & (pairs["probability"] < cfg.review_high)
     review = pairs[band].sort_values("probability").reset_index(drop=True)
     timings["collect"] = time.perf_counter() - t
