@@ -69,25 +69,21 @@ def assign_stable_ids(
     split_from = overlap.sort_values(["label", "n", "old"], ascending=[True, False, True])
     split_from = split_from.drop_duplicates("label").set_index("label")["old"]
     sizes = df.groupby("label").size()
-    for label in sizes.index:
-        lab = int(label)
-        if lab in label_to_id:
-            continue
+    unnamed = sizes[~sizes.index.isin(list(label_to_id))]
+    sources = split_from.reindex(unnamed.index)
+    for lab, size, source in zip(
+        unnamed.index.tolist(), unnamed.tolist(), sources.tolist(), strict=True
+    ):
         pid = new_id()
         label_to_id[lab] = pid
-        if lab in split_from.index:
-            events.append(
-                {
-                    "kind": "split",
-                    "source": str(split_from.loc[lab]),
-                    "new": pid,
-                    "records": int(sizes.loc[label]),
-                }
-            )
+        if pd.notna(source):
+            events.append({"kind": "split", "source": str(source), "new": pid, "records": size})
         else:
-            events.append({"kind": "create", "id": pid, "records": int(sizes.loc[label])})
+            events.append({"kind": "create", "id": pid, "records": size})
 
-    assignment = {int(r): label_to_id[int(lbl)] for r, lbl in df["label"].items()}
+    assignment = dict(
+        zip(df.index.astype("int64").tolist(), df["label"].map(label_to_id).tolist(), strict=True)
+    )
     # old ids whose records all disappeared (withdrawn records) are reported, not reused
     gone = set(prev.dropna().unique()) - set(overlap["old"])
     for old in sorted(gone):

@@ -38,13 +38,14 @@ def link(*, full: bool = False, actor=None) -> LinkSummary:
     persons earlier runs made (otherwise only unlinked records are placed)."""
     summary = LinkSummary()
     started = time.perf_counter()
+    lap = _Laps(summary.seconds)
     with transaction.atomic():
         # One linking run at a time; imports and reads go on.
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('registry.link'))")
         records = load_records()
         summary.records = len(records)
-        summary.seconds["load"] = time.perf_counter() - started
+        lap("load")
         if records.empty:
             return summary
         saved = None if full else LinkModel.objects.first()
@@ -55,17 +56,24 @@ def link(*, full: bool = False, actor=None) -> LinkSummary:
         )
         labels = result.clusters.reindex(records["record_id"].to_numpy()).to_numpy()
         summary.engine = result.stats | {"blocking": result.blocking}
-        summary.seconds["cluster"] = time.perf_counter() - started
+        lap("engine")
         if saved is None:
             LinkModel.objects.create(parameters=result.model.to_dict(), stats=result.stats)
         summary.review_tasks = _write_review_tasks(result)
-        person_of = _assign_persons(records, labels, full=full, summary=summary, actor=actor)
+        lap("review_tasks")
+        person_of = _assign_persons(
+            records, labels, full=full, summary=summary, actor=actor, lap=lap
+        )
         records["person_id"] = person_of
+        lap("person_map")
         _write_links(records, summary)
+        lap("links")
         golden = _golden_values(records)
+        lap("golden_values")
         _write_golden(golden)
+        lap("golden_write")
         _write_households(records, golden, summary)
-        summary.seconds["write"] = time.perf_counter() - started
+        lap("households")
         audit_record(
             actor=actor,
             action="persons.link",
@@ -79,6 +87,10 @@ def link(*, full: bool = False, actor=None) -> LinkSummary:
                 "records_relinked": summary.records_relinked,
             },
         )
+        lap("audit")
+    # Deferred foreign-key checks run at commit.
+    lap("commit")
+    summary.seconds["total"] = time.perf_counter() - started
     logger.info(
         "link done: records=%s created=%s merged=%s split=%s relinked=%s seconds=%s",
         summary.records, summary.persons_created, summary.persons_merged,
@@ -86,6 +98,19 @@ def link(*, full: bool = False, actor=None) -> LinkSummary:
         {k: round(v, 1) for k, v in summary.seconds.items()},
     )  # fmt: skip
     return summary
+
+
+class _Laps:
+    """Per-step wall-clock seconds into LinkSummary.seconds (logged at the end of a run)."""
+
+    def __init__(self, seconds: dict[str, float]):
+        self.seconds = seconds
+        self.last = time.perf_counter()
+
+    def __call__(self, step: str) -> None:
+        now = time.perf_counter()
+        self.seconds[step] = self.seconds.get(step, 0.0) + now - self.last
+        self.last = now
 
 
 MAX_REVIEW_TASKS = 10_000
@@ -99,7 +124,8 @@ def _write_review_tasks(result) -> int:
     tasks = []
     for row in review.itertuples(index=False):
         a, b = sorted((int(row.left_id), int(row.right_id)))
-        explanation = explain_pair_row(result.model, pd.Series(row._asdict()))
+        # A dict reads like the Series explain_pair_row expects, without building one per row.
+        explanation = explain_pair_row(result.model, row._asdict())
         tasks.append(
             ReviewTask(
                 record_a_id=a,
@@ -112,31 +138,41 @@ def _write_review_tasks(result) -> int:
     return len(created)
 
 
-def _assign_persons(records, labels, *, full: bool, summary: LinkSummary, actor) -> np.ndarray:
+def _assign_persons(
+    records, labels, *, full: bool, summary: LinkSummary, actor, lap=None
+) -> np.ndarray:
     """Person pk per record, with ids kept stable by linkage.stable_ids (merge: the absorbed id
     redirects to the survivor; split: the larger part keeps the id). Without `full`, persons
     made earlier are never merged or split: only records without a person are placed."""
     known = records["person_id"].dropna().astype("int64")
-    public_of = dict(
-        Person.objects.filter(pk__in=known.unique().tolist()).values_list("pk", "public_id")
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, public_id FROM {Person._meta.db_table} WHERE id = ANY(%s)",  # noqa: S608
+            [known.unique().tolist()],
+        )
+        public_of = dict(cursor.fetchall())
     pk_of = {public: pk for pk, public in public_of.items()}
-    previous = dict(zip(records.loc[known.index, "record_id"].tolist(),
-                        [public_of[int(p)] for p in known.tolist()], strict=True))  # fmt: skip
+    previous = pd.Series(
+        known.map(public_of).to_numpy(dtype=object),
+        index=records.loc[known.index, "record_id"].to_numpy(dtype="int64"),
+    )
     result = assign_stable_ids(
         pd.Series(labels, index=records["record_id"].to_numpy()),
         previous,
         lambda: new_public_id("P"),
         id_age=pk_of,
     )
+    lap and lap("stable_ids")
     assignment = result.assignment
     if not full:
-        assignment.update(previous)
+        assignment.update(previous.to_dict())
         result.redirects.clear()
         result.events = [e for e in result.events if e["kind"] == "create"]
     fresh = sorted(set(assignment.values()) - set(pk_of))
     pk_of.update(_create_persons(fresh))
+    lap and lap("create_persons")
     _record_identity_changes(result, pk_of, assignment, actor)
+    lap and lap("identity_history")
     summary.persons_created = sum(e["kind"] == "create" for e in result.events)
     summary.persons_merged = len(result.redirects)
     summary.persons_split = sum(e["kind"] == "split" for e in result.events)
@@ -150,11 +186,24 @@ def _record_identity_changes(result, pk_of: dict[str, int], assignment, actor) -
     for record_id, public in assignment.items():
         records_of.setdefault(public, []).append(record_id)
     history = []
+    absorbed_pks = [pk_of[absorbed] for absorbed in result.redirects]
+    survivor_pks = [pk_of[survivor] for survivor in result.redirects.values()]
+    if absorbed_pks:
+        # A survivor is never absorbed in the same run, so the two statements commute.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""UPDATE {Person._meta.db_table} p SET status = %s, merged_into_id = u.survivor
+                    FROM unnest(%s::bigint[], %s::bigint[]) AS u(absorbed, survivor)
+                    WHERE p.id = u.absorbed""",  # noqa: S608
+                [Person.Status.MERGED, absorbed_pks, survivor_pks],
+            )
+            cursor.execute(  # earlier redirects to an absorbed person follow the chain
+                f"""UPDATE {Person._meta.db_table} p SET merged_into_id = u.survivor
+                    FROM unnest(%s::bigint[], %s::bigint[]) AS u(absorbed, survivor)
+                    WHERE p.merged_into_id = u.absorbed""",  # noqa: S608
+                [absorbed_pks, survivor_pks],
+            )
     for absorbed, survivor in result.redirects.items():
-        Person.objects.filter(pk=pk_of[absorbed]).update(
-            status=Person.Status.MERGED, merged_into_id=pk_of[survivor]
-        )
-        Person.objects.filter(merged_into_id=pk_of[absorbed]).update(merged_into_id=pk_of[survivor])
         history.append(
             PersonLinkEvent(
                 kind=PersonLinkEvent.Kind.MERGE,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pandas as pd
 from django.db import connection
 from django.utils import timezone
 
-from registry.ingest.copy import copy_frame, copy_rows
+from registry.ingest.copy import copy_frame
 from registry.linking.records import GOLDEN_FIELDS, TEXT_COLUMNS, LinkSummary, load_records_where
 from registry.models import (
     AidReceipt,
@@ -20,40 +22,84 @@ from registry.models import (
 
 
 def _create_persons(public_ids: list[str]) -> dict[str, int]:
-    """New, empty persons (their golden values follow); returns public id -> pk."""
+    """New, empty persons (their golden values follow); returns public id -> pk.
+    One INSERT ... SELECT over an array parameter, whose RETURNING gives the pks."""
     if not public_ids:
         return {}
+    empty = ", ".join(["''"] * 9)
     now = timezone.now()
-    copy_rows(
-        Person._meta.db_table,
-        ("public_id", "status", "golden_sources", "created_at", "updated_at",
-         "nik", "kk_number", "full_name", "name_key", "sex", "birth_place", "address",
-         "kelurahan_code", "kecamatan_code"),
-        ((pid, "active", {}, now, now, "", "", "", "", "", "", "", "", "") for pid in public_ids),
-    )  # fmt: skip
-    return dict(Person.objects.filter(public_id__in=public_ids).values_list("public_id", "id"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {Person._meta.db_table}
+                    (public_id, status, golden_sources, created_at, updated_at, nik, kk_number,
+                     full_name, name_key, sex, birth_place, address, kelurahan_code,
+                     kecamatan_code)
+                SELECT u.public_id, 'active', '{{}}'::jsonb, %s, %s, {empty}
+                FROM unnest(%s::varchar[]) AS u(public_id)
+                RETURNING public_id, id""",  # noqa: S608 - constants only
+            [now, now, list(public_ids)],
+        )
+        return dict(cursor.fetchall())
+
+
+# Above this many rows a write goes through a temporary table filled by COPY (vectorised
+# CSV); below it, array parameters (no DDL on the latency path of incremental linking).
+BULK_ROWS = 5000
+
+
+def _temp_table(name: str, frame: pd.DataFrame, columns: dict[str, str]) -> str:
+    """A fresh temporary table `name` holding `frame`'s columns (name -> SQL type)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")
+        definition = ", ".join(f"{c} {t}" for c, t in columns.items())
+        cursor.execute(f"CREATE TEMPORARY TABLE {name} ({definition})")
+    copy_frame(name, frame, list(columns))
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {name}")
+    return name
+
+
+def _drop_temp(name: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def _write_links(records: pd.DataFrame, summary: LinkSummary) -> None:
     """Point records and their aid receipts at their persons; rows already right are skipped.
-    Arrays as parameters: one statement whatever the size, no temporary table."""
-    record_ids = records["record_id"].astype("int64").tolist()
-    person_ids = records["person_id"].astype("int64").tolist()
+    A few records: arrays as parameters; a whole city: a temporary table filled by COPY."""
+    started = time.perf_counter()
+    links = pd.DataFrame(
+        {
+            "record_id": records["record_id"].astype("int64").to_numpy(),
+            "person_id": records["person_id"].astype("int64").to_numpy(),
+        }
+    )
+    if len(links) >= BULK_ROWS:
+        source = _temp_table(
+            "link_update", links, {"record_id": "bigint PRIMARY KEY", "person_id": "bigint"}
+        )
+        params: list = []
+    else:
+        source = "unnest(%s::bigint[], %s::bigint[])"
+        params = [links["record_id"].tolist(), links["person_id"].tolist()]
     with connection.cursor() as cursor:
         cursor.execute(
             f"""UPDATE {SourceRecord._meta.db_table} r SET person_id = u.person_id
-                FROM unnest(%s::bigint[], %s::bigint[]) AS u(record_id, person_id)
+                FROM {source} AS u(record_id, person_id)
                 WHERE r.id = u.record_id AND r.person_id IS DISTINCT FROM u.person_id""",  # noqa: S608
-            [record_ids, person_ids],
+            params,
         )
         summary.records_relinked = cursor.rowcount
+        summary.seconds["links_records"] = time.perf_counter() - started
         cursor.execute(
             f"""UPDATE {AidReceipt._meta.db_table} ar SET person_id = u.person_id
-                FROM unnest(%s::bigint[], %s::bigint[]) AS u(record_id, person_id)
+                FROM {source} AS u(record_id, person_id)
                 WHERE ar.source_record_id = u.record_id
                   AND ar.person_id IS DISTINCT FROM u.person_id""",  # noqa: S608
-            [record_ids, person_ids],
+            params,
         )
+    if not params:
+        _drop_temp(source)
 
 
 def _golden_values(records: pd.DataFrame) -> pd.DataFrame:
@@ -85,21 +131,47 @@ GOLDEN_TYPES = {
 def _write_golden(golden: pd.DataFrame) -> None:
     """Golden values onto persons, in one statement; persons whose values are unchanged are
     not rewritten (a rerun after no change writes nothing)."""
-    arrays = [golden["person_id"].astype("int64").tolist()]
-    for column in GOLDEN_FIELDS:
-        arrays.append([_db_value(v) for v in golden[column].tolist()])
-    unnest = ", ".join(["%s::bigint[]"] + [f"%s::{GOLDEN_TYPES[c]}[]" for c in GOLDEN_FIELDS])
     new_values = ", ".join(f"COALESCE(g.{c}, {_EMPTY.get(c, 'NULL')})" for c in GOLDEN_FIELDS)
+    if len(golden) >= BULK_ROWS:
+        source = _temp_table(
+            "golden_update",
+            _golden_frame(golden),
+            {"person_id": "bigint PRIMARY KEY"} | {c: GOLDEN_TYPES[c] for c in GOLDEN_FIELDS},
+        )
+        params: list = []
+    else:
+        source = "unnest({})".format(
+            ", ".join(["%s::bigint[]"] + [f"%s::{GOLDEN_TYPES[c]}[]" for c in GOLDEN_FIELDS])
+        )
+        params = [golden["person_id"].astype("int64").tolist()]
+        for column in GOLDEN_FIELDS:
+            params.append([_db_value(v) for v in golden[column].tolist()])
     with connection.cursor() as cursor:
         cursor.execute(
             f"""UPDATE {Person._meta.db_table} p
                 SET ({", ".join(GOLDEN_FIELDS)}, updated_at) = ({new_values}, now())
-                FROM unnest({unnest}) AS g(person_id, {", ".join(GOLDEN_FIELDS)})
+                FROM {source} AS g(person_id, {", ".join(GOLDEN_FIELDS)})
                 WHERE p.id = g.person_id
                   AND ({", ".join(f"p.{c}" for c in GOLDEN_FIELDS)}) IS DISTINCT FROM
                       ({new_values})""",  # noqa: S608 - column names are constants
-            arrays,
+            params,
         )
+    if not params:
+        _drop_temp(source)
+
+
+def _golden_frame(golden: pd.DataFrame) -> pd.DataFrame:
+    """The golden columns with the dtypes copy_frame writes as the SQL types above."""
+    frame = pd.DataFrame({"person_id": golden["person_id"].astype("int64").to_numpy()})
+    for column in GOLDEN_FIELDS:
+        values = golden[column]
+        kind = GOLDEN_TYPES[column]
+        if kind == "date":
+            values = pd.to_datetime(values)
+        elif kind == "smallint":
+            values = pd.array(values, dtype="Int64")
+        frame[column] = values.to_numpy() if kind != "smallint" else values
+    return frame
 
 
 def _write_households(records: pd.DataFrame, golden: pd.DataFrame, summary: LinkSummary) -> None:
@@ -129,14 +201,6 @@ def _write_households(records: pd.DataFrame, golden: pd.DataFrame, summary: Link
         fresh["created_at"] = fresh["updated_at"] = now.isoformat()
         copy_frame(Household._meta.db_table, fresh, HOUSEHOLD_COLUMNS)
     ids = _household_ids(list(households.index))
-    with connection.cursor() as cursor:
-        # Memberships are derived state: rebuilt for every linked (and every merged) person.
-        cursor.execute(
-            f"""DELETE FROM {Membership._meta.db_table} m USING {Person._meta.db_table} p
-                WHERE m.person_id = p.id AND (p.status = 'merged' OR p.id IN
-                      (SELECT unnest(%s::bigint[])))""",  # noqa: S608
-            [records["person_id"].astype("int64").unique().tolist()],
-        )
     members = pd.DataFrame(
         {
             "household_id": with_kk["kk_number"].map(ids).astype("int64").to_numpy(),
@@ -144,8 +208,43 @@ def _write_households(records: pd.DataFrame, golden: pd.DataFrame, summary: Link
             "relationship": with_kk["person_id"].map(relationship).fillna("").to_numpy(),
         }
     )
-    copy_frame(Membership._meta.db_table, members, ["household_id", "person_id", "relationship"])
+    _write_memberships(records["person_id"].astype("int64").unique(), members)
     summary.households = len(ids)
+
+
+def _write_memberships(person_ids: np.ndarray, members: pd.DataFrame) -> None:
+    """Memberships are derived state: those of `person_ids` become `members`, and merged
+    persons have none. Only the rows that differ are deleted and inserted (a rerun after no
+    change writes nothing)."""
+    table = Membership._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""DELETE FROM {table} m USING {Person._meta.db_table} p
+                WHERE m.person_id = p.id AND p.status = 'merged'"""  # noqa: S608
+        )
+        cursor.execute(
+            f"""SELECT person_id, household_id, relationship FROM {table}
+                WHERE person_id = ANY(%s)""",  # noqa: S608
+            [person_ids.tolist()],
+        )
+        existing = pd.DataFrame(
+            cursor.fetchall(), columns=["person_id", "household_id", "relationship"]
+        )
+    merged = existing.astype({"person_id": "int64", "household_id": "int64"}).merge(
+        members, on=["person_id", "household_id", "relationship"], how="outer", indicator=True
+    )
+    changed = merged.loc[merged["_merge"] != "both", "person_id"].unique()
+    if not len(changed):
+        return
+    old = merged.loc[merged["_merge"] == "left_only", "person_id"].unique()
+    if len(old):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {table} WHERE person_id = ANY(%s)",  # noqa: S608
+                [old.astype("int64").tolist()],
+            )
+    fresh = members[members["person_id"].isin(changed)]
+    copy_frame(table, fresh, ["household_id", "person_id", "relationship"])
 
 
 HOUSEHOLD_COLUMNS = (
@@ -163,8 +262,12 @@ HOUSEHOLD_COLUMNS = (
 
 
 def _household_ids(kk_numbers: list[str]) -> dict[str, int]:
-    rows = Household.objects.filter(kk_number__in=kk_numbers).values_list("kk_number", "id")
-    return dict(rows)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT kk_number, id FROM {Household._meta.db_table} WHERE kk_number = ANY(%s)",  # noqa: S608
+            [kk_numbers],
+        )
+        return dict(cursor.fetchall())
 
 
 # Person columns that are NOT NULL text get '' when no source has a value.

@@ -11,6 +11,15 @@ from tests.registry.conftest import FAMILY, HEADER, write_csv
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True, params=["arrays", "copy"])
+def write_path(request, monkeypatch):
+    """Every test runs twice: the few-rows writes (array parameters) and the whole-city ones
+    (temporary tables filled by COPY), which must give the same result."""
+    if request.param == "copy":
+        monkeypatch.setattr("registry.linking.profiles.BULK_ROWS", 0)
+    return request.param
+
+
 def load(path, agency="capil", kind="civil_registry"):
     call_command(
         "import_records", "--agency", agency, "--create-agency", "--agency-kind", kind,

@@ -17,6 +17,17 @@ from registry.services.reviews import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True, params=["arrays", "copy"])
+def write_path(request, monkeypatch):
+    """Every test runs twice: the few-rows writes (array parameters) and the whole-city ones
+    (temporary tables filled by COPY), which must give the same result."""
+    if request.param == "copy":
+        monkeypatch.setattr("registry.linking.profiles.BULK_ROWS", 0)
+    return request.param
+
+
 PURPOSE = Purpose.parse("pemutakhiran-data", "uji")
 
 
