@@ -64,14 +64,18 @@ NEW, CANDIDATE, OTHER = 0, 1, 2
 POOL_SQL = f"""
 WITH new AS MATERIALIZED (  -- COALESCE: probe the primary key, not person_id IS NULL
     SELECT id, nik, nik_reliable, kk_number, name_key, birth_date, name_phonetic,
-           kelurahan_code
+           kelurahan_code, given_name_key,
+           NOT (flags && ARRAY[{_KK_UNRELIABLE_SQL}]::varchar[]) AS kk_reliable
       FROM {_T} WHERE id = ANY(%(ids)s) AND COALESCE(person_id, 0) = 0 AND is_current
 ), cand AS MATERIALIZED (
     SELECT s.id, s.person_id FROM new n JOIN {_T} s ON s.nik = n.nik
      WHERE n.nik_reliable AND n.nik <> '' AND s.is_current AND s.person_id IS NOT NULL
     UNION
+    -- a reliable KK brings its household; a damaged one (Excel kept "367107", shared by a
+    -- thousand strangers) only what the engine's kk_given key could pair: same given name
     SELECT s.id, s.person_id FROM new n JOIN {_T} s ON s.kk_number = n.kk_number
      WHERE n.kk_number <> '' AND s.is_current AND s.person_id IS NOT NULL
+       AND (n.kk_reliable OR s.given_name_key = n.given_name_key)
     UNION
     SELECT s.id, s.person_id FROM new n JOIN {_T} s
         ON s.name_key = n.name_key AND s.birth_date = n.birth_date
