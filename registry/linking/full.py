@@ -15,7 +15,7 @@ from linkage.engine import explain_pair_row, link_records
 from linkage.scoring import FSModel
 from linkage.stable_ids import assign_stable_ids
 from registry.linking.profiles import (
-    _create_persons,
+    _create_persons_with_golden,
     _golden_values,
     _write_golden,
     _write_households,
@@ -61,16 +61,14 @@ def link(*, full: bool = False, actor=None) -> LinkSummary:
             LinkModel.objects.create(parameters=result.model.to_dict(), stats=result.stats)
         summary.review_tasks = _write_review_tasks(result)
         lap("review_tasks")
-        person_of = _assign_persons(
+        person_of, golden = _assign_persons(
             records, labels, full=full, summary=summary, actor=actor, lap=lap
         )
         records["person_id"] = person_of
         lap("person_map")
         _write_links(records, summary)
         lap("links")
-        golden = _golden_values(records)
-        lap("golden_values")
-        _write_golden(golden)
+        _write_golden(golden)  # persons created above already carry theirs: not rewritten
         lap("golden_write")
         _write_households(records, golden, summary)
         lap("households")
@@ -140,10 +138,11 @@ def _write_review_tasks(result) -> int:
 
 def _assign_persons(
     records, labels, *, full: bool, summary: LinkSummary, actor, lap=None
-) -> np.ndarray:
-    """Person pk per record, with ids kept stable by linkage.stable_ids (merge: the absorbed id
-    redirects to the survivor; split: the larger part keeps the id). Without `full`, persons
-    made earlier are never merged or split: only records without a person are placed."""
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Person pk per record and golden values per person, with ids kept stable by
+    linkage.stable_ids (merge: the absorbed id redirects to the survivor; split: the larger
+    part keeps the id). Without `full`, persons made earlier are never merged or split: only
+    records without a person are placed."""
     known = records["person_id"].dropna().astype("int64")
     with connection.cursor() as cursor:
         cursor.execute(
@@ -168,15 +167,23 @@ def _assign_persons(
         assignment.update(previous.to_dict())
         result.redirects.clear()
         result.events = [e for e in result.events if e["kind"] == "create"]
-    fresh = sorted(set(assignment.values()) - set(pk_of))
-    pk_of.update(_create_persons(fresh))
+    # Golden values per public id before any person is created, so that new persons are
+    # written once, with their values (codes stand in for the pks they do not have yet).
+    codes, public_ids = pd.factorize(records["record_id"].map(assignment))
+    golden = _golden_values(records.assign(person_id=codes))
+    golden_public = public_ids[golden["person_id"].to_numpy()]
+    lap and lap("golden_values")
+    fresh = ~pd.Index(golden_public).isin(list(pk_of))
+    pk_of.update(_create_persons_with_golden(golden[fresh].assign(public_id=golden_public[fresh])))
     lap and lap("create_persons")
     _record_identity_changes(result, pk_of, assignment, actor)
     lap and lap("identity_history")
     summary.persons_created = sum(e["kind"] == "create" for e in result.events)
     summary.persons_merged = len(result.redirects)
     summary.persons_split = sum(e["kind"] == "split" for e in result.events)
-    return np.array([pk_of[assignment[r]] for r in records["record_id"].tolist()], dtype=np.int64)
+    pks = np.array([pk_of[public] for public in public_ids], dtype=np.int64)
+    golden["person_id"] = pks[golden["person_id"].to_numpy()]
+    return pks[codes], golden
 
 
 def _record_identity_changes(result, pk_of: dict[str, int], assignment, actor) -> None:

@@ -42,6 +42,34 @@ def _create_persons(public_ids: list[str]) -> dict[str, int]:
         return dict(cursor.fetchall())
 
 
+def _create_persons_with_golden(golden: pd.DataFrame) -> dict[str, int]:
+    """New persons with their golden values (`golden`: public_id and the golden fields), in
+    one INSERT from a COPY-filled temporary table: each person row is written once, not
+    created empty and then updated. Pks follow the public ids' order; returns id -> pk."""
+    if golden.empty:
+        return {}
+    source = _temp_table(
+        "person_new",
+        _golden_frame(golden, key="public_id"),
+        {"public_id": "varchar"} | {c: GOLDEN_TYPES[c] for c in GOLDEN_FIELDS},
+    )
+    values = ", ".join(f"COALESCE(g.{c}, {_EMPTY.get(c, 'NULL')})" for c in GOLDEN_FIELDS)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {Person._meta.db_table}
+                    (public_id, status, golden_sources, created_at, updated_at,
+                     {", ".join(GOLDEN_FIELDS)})
+                SELECT g.public_id, 'active', '{{}}'::jsonb, %s, %s, {values}
+                FROM {source} g ORDER BY g.public_id
+                RETURNING public_id, id""",  # noqa: S608 - constants only
+            [now, now],
+        )
+        pks = dict(cursor.fetchall())
+    _drop_temp(source)
+    return pks
+
+
 # Above this many rows a write goes through a temporary table filled by COPY (vectorised
 # CSV); below it, array parameters (no DDL on the latency path of incremental linking).
 BULK_ROWS = 5000
@@ -160,9 +188,10 @@ def _write_golden(golden: pd.DataFrame) -> None:
         _drop_temp(source)
 
 
-def _golden_frame(golden: pd.DataFrame) -> pd.DataFrame:
+def _golden_frame(golden: pd.DataFrame, key: str = "person_id") -> pd.DataFrame:
     """The golden columns with the dtypes copy_frame writes as the SQL types above."""
-    frame = pd.DataFrame({"person_id": golden["person_id"].astype("int64").to_numpy()})
+    values = golden[key].astype("int64") if key == "person_id" else golden[key]
+    frame = pd.DataFrame({key: values.to_numpy()})
     for column in GOLDEN_FIELDS:
         values = golden[column]
         kind = GOLDEN_TYPES[column]
