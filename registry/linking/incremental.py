@@ -290,7 +290,7 @@ def _write(pool: _Pool, placed: dict[int, int]) -> dict[int, str]:
             [new_ids, persons, new_ids, persons, *arrays, known_persons, _kks(golden)],
         )
         state = cursor.fetchall()
-    _write_households(records, golden, state)
+    _write_households(records, golden, state, known_persons)
     return {rid: pool.public_id[pk] for rid, pk in placed.items()}
 
 
@@ -341,7 +341,9 @@ def _plain(value):
     return value
 
 
-def _write_households(records: list[dict], golden: list[tuple[int, list]], state) -> None:
+def _write_households(
+    records: list[dict], golden: list[tuple[int, list]], state, known_persons: list[int]
+) -> None:
     """profiles._write_households for the affected persons: one household per reliable golden
     KK, members with the relationship of their highest-priority source. Memberships are
     rewritten only when they differ from the stored ones; new KKs get their household."""
@@ -362,13 +364,13 @@ def _write_households(records: list[dict], golden: list[tuple[int, list]], state
     new_kks = sorted({kk for kk, _ in wanted.values()} - set(household_id))
     if new_kks:
         household_id.update(_create_households(new_kks, golden, latest_decile))
-    persons = sorted(pk for pk, _ in golden)
     members = sorted(wanted.items())
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {Membership._meta.db_table} WHERE person_id = ANY(%s::bigint[])",  # noqa: S608
-            [persons],
-        )
+        if known_persons:  # persons created in this transaction are on no card yet
+            cursor.execute(
+                f"DELETE FROM {Membership._meta.db_table} WHERE person_id = ANY(%s::bigint[])",  # noqa: S608
+                [known_persons],
+            )
         if members:
             cursor.execute(
                 f"""INSERT INTO {Membership._meta.db_table} (household_id, person_id, relationship)
