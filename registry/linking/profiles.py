@@ -234,7 +234,11 @@ def _write_households(records: pd.DataFrame, golden: pd.DataFrame, summary: Link
         {
             "household_id": with_kk["kk_number"].map(ids).astype("int64").to_numpy(),
             "person_id": with_kk["person_id"].astype("int64").to_numpy(),
-            "relationship": with_kk["person_id"].map(relationship).fillna("").to_numpy(),
+            # object dtype even when empty (an empty map is float64 and would not merge).
+            "relationship": with_kk["person_id"]
+            .map(relationship)
+            .fillna("")
+            .to_numpy(dtype=object),
         }
     )
     _write_memberships(records["person_id"].astype("int64").unique(), members)
@@ -259,7 +263,10 @@ def _write_memberships(person_ids: np.ndarray, members: pd.DataFrame) -> None:
         existing = pd.DataFrame(
             cursor.fetchall(), columns=["person_id", "household_id", "relationship"]
         )
-    merged = existing.astype({"person_id": "int64", "household_id": "int64"}).merge(
+    existing = existing.astype(
+        {"person_id": "int64", "household_id": "int64", "relationship": object}
+    )
+    merged = existing.merge(
         members, on=["person_id", "household_id", "relationship"], how="outer", indicator=True
     )
     changed = merged.loc[merged["_merge"] != "both", "person_id"].unique()
