@@ -61,14 +61,14 @@ def link(*, full: bool = False, actor=None) -> LinkSummary:
             LinkModel.objects.create(parameters=result.model.to_dict(), stats=result.stats)
         summary.review_tasks = _write_review_tasks(result)
         lap("review_tasks")
-        person_of, golden = _assign_persons(
+        person_of, golden, created = _assign_persons(
             records, labels, full=full, summary=summary, actor=actor, lap=lap
         )
         records["person_id"] = person_of
         lap("person_map")
         _write_links(records, summary)
         lap("links")
-        _write_golden(golden)  # persons created above already carry theirs: not rewritten
+        _write_golden(golden[~golden["person_id"].isin(created)])
         lap("golden_write")
         _write_households(records, golden, summary)
         lap("households")
@@ -138,8 +138,9 @@ def _write_review_tasks(result) -> int:
 
 def _assign_persons(
     records, labels, *, full: bool, summary: LinkSummary, actor, lap=None
-) -> tuple[np.ndarray, pd.DataFrame]:
-    """Person pk per record and golden values per person, with ids kept stable by
+) -> tuple[np.ndarray, pd.DataFrame, list[int]]:
+    """Person pk per record, golden values per person and the pks of the persons created
+    (already carrying theirs), with ids kept stable by
     linkage.stable_ids (merge: the absorbed id redirects to the survivor; split: the larger
     part keeps the id). Without `full`, persons made earlier are never merged or split: only
     records without a person are placed."""
@@ -174,7 +175,8 @@ def _assign_persons(
     golden_public = public_ids[golden["person_id"].to_numpy()]
     lap and lap("golden_values")
     fresh = ~pd.Index(golden_public).isin(list(pk_of))
-    pk_of.update(_create_persons_with_golden(golden[fresh].assign(public_id=golden_public[fresh])))
+    created = _create_persons_with_golden(golden[fresh].assign(public_id=golden_public[fresh]))
+    pk_of.update(created)
     lap and lap("create_persons")
     _record_identity_changes(result, pk_of, assignment, actor)
     lap and lap("identity_history")
@@ -183,7 +185,9 @@ def _assign_persons(
     summary.persons_split = sum(e["kind"] == "split" for e in result.events)
     pks = np.array([pk_of[public] for public in public_ids], dtype=np.int64)
     golden["person_id"] = pks[golden["person_id"].to_numpy()]
-    return pks[codes], golden
+    # In pk order, as _golden_values gives it (a household takes its first member's address).
+    golden = golden.sort_values("person_id", kind="stable", ignore_index=True)
+    return pks[codes], golden, list(created.values())
 
 
 def _record_identity_changes(result, pk_of: dict[str, int], assignment, actor) -> None:

@@ -55,6 +55,18 @@ def test_household_and_members_appear_after_link(family_csv, tmp_path):
     assert household.kelurahan_code.startswith("36.71.01.")
 
 
+def test_household_takes_the_address_of_its_first_person(tmp_path):
+    # Each member on another street: the household's address is that of the member with the
+    # smallest person pk, whichever order the linker met them in.
+    rows = [list(row) for row in FAMILY]
+    for number, row in enumerate(rows):
+        row[HEADER.index("address")] = f"Jl. Nomor {number + 1}"
+    load(write_csv(tmp_path / "capil.csv", rows))
+    call_command("link", "--full", verbosity=0)
+    first = Person.objects.filter(memberships__isnull=False).order_by("pk").first()
+    assert Household.objects.get().address == first.address
+
+
 def test_golden_values_prefer_the_civil_registry(family_csv, tmp_path):
     rows = [list(FAMILY[0])]
     rows[0][0] = "DS-1"
