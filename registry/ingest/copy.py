@@ -87,11 +87,15 @@ def copy_frame(table: str, frame, columns: Sequence[str]) -> int:
 
 
 @contextlib.contextmanager
-def copy_writer(table: str, columns: Sequence[str]) -> Iterator[Callable[[str], None]]:
-    """A COPY ... FROM STDIN kept open while the caller writes CSV text into it (psycopg 3
-    streams it; on psycopg2 the text is buffered and sent when the block ends)."""
+def copy_writer(
+    table: str, columns: Sequence[str], *, text: bool = False
+) -> Iterator[Callable[[str], None]]:
+    """A COPY ... FROM STDIN kept open while the caller writes rows into it: CSV, or with
+    `text` PostgreSQL's own text format (tab-separated, backslash escapes, \\N for NULL).
+    psycopg 3 streams it; on psycopg2 the text is buffered and sent when the block ends."""
     column_list = ", ".join(f'"{c}"' for c in columns)
-    sql = f"COPY {table} ({column_list}) FROM STDIN WITH (FORMAT csv, NULL '{NULL}')"
+    options = "FORMAT text" if text else f"FORMAT csv, NULL '{NULL}'"
+    sql = f"COPY {table} ({column_list}) FROM STDIN WITH ({options})"
     with connection.cursor() as cursor:
         raw = cursor.cursor
         if hasattr(raw, "copy_expert"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,8 +91,11 @@ def read_csv_bytes(
     return parse_table(reader, agency_mapping=agency_mapping)
 
 
-def _is_blank(cells: Iterable[object]) -> bool:
-    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+def _is_blank(cells: list[object]) -> bool:
+    try:
+        return not "".join(cells).strip()  # type: ignore[arg-type]  # CSV rows: all text
+    except TypeError:
+        return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
 def _find_header(rows: list[list[object]], agency_mapping) -> int:
@@ -109,7 +113,7 @@ def _find_header(rows: list[list[object]], agency_mapping) -> int:
 def parse_table(
     table: Iterable[list[object]], *, agency_mapping: Mapping[str, str] | None = None
 ) -> ParsedFile:
-    rows = [list(r) for r in table]
+    rows = list(table)
     header_index = _find_header(rows, agency_mapping)
     columns, unknown = map_headers(rows[header_index], agency_mapping)
     parsed = ParsedFile(
@@ -120,27 +124,41 @@ def parse_table(
     for index in range(header_index):
         if not _is_blank(rows[index]):
             parsed.skipped.append({"line": index + 1, "reason": "title row above the header"})
+    plain = [(col, name) for col, name in columns.items() if name not in (ROW_COUNTER, RT_RW)]
+    rt_rw = [col for col, name in columns.items() if name == RT_RW]
+    width = max(columns, default=-1) + 1
+    names = [name for _, name in plain]
+    pick = _picker([col for col, _ in plain])
     for index in range(header_index + 1, len(rows)):
-        line = index + 1
         cells = rows[index]
         if _is_blank(cells):
             continue
-        record: dict[str, object] = {}
-        for col, name in columns.items():
-            if name == ROW_COUNTER or col >= len(cells):
-                continue
-            value = cells[col]
-            if isinstance(value, str):
-                value = value.strip()
-            if name == RT_RW:
-                record.setdefault("rt", value)
-                continue
-            record[name] = value
+        if len(cells) >= width:
+            try:  # CSV rows are all text: picked, stripped and zipped without Python loops
+                record = dict(zip(names, map(str.strip, pick(cells)), strict=True))
+            except TypeError:  # spreadsheet rows mix numbers and dates in
+                record = {name: _cell(cells[col]) for col, name in plain}
+        else:  # a short row: the missing trailing cells are absent, not empty
+            record = {name: _cell(cells[col]) for col, name in plain if col < len(cells)}
+        for col in rt_rw:
+            if col < len(cells):
+                record.setdefault("rt", _cell(cells[col]))
         if _is_total_row(record, cells):
-            parsed.skipped.append({"line": line, "reason": "total row"})
+            parsed.skipped.append({"line": index + 1, "reason": "total row"})
             continue
-        parsed.rows.append((line, record))
+        parsed.rows.append((index + 1, record))
     return parsed
+
+
+def _picker(cols: list[int]):
+    """cells -> tuple of the cells at cols (itemgetter gives a bare value for one column)."""
+    if len(cols) == 1:
+        return lambda cells: (cells[cols[0]],)
+    return operator.itemgetter(*cols)
+
+
+def _cell(value: object) -> object:
+    return value.strip() if value.__class__ is str else value  # type: ignore[union-attr]
 
 
 def _present_fields(mapped: Iterable[str]) -> list[str]:

@@ -219,3 +219,23 @@ def test_real_agency_spreadsheet_sample_reads_as_it_is():
     damaged = SourceRecord.objects.get(source_record_id="DINSOS-0000006")
     assert "nik:excel_damaged" in damaged.flags and not damaged.nik_reliable
     assert Dataset.objects.get().access_level == "closed"
+
+
+def test_characters_copy_must_escape_survive_exactly(tmp_path):
+    """Backslashes, tabs, quotes, commas and line breaks inside cells reach the database as
+    sent (original) and in their normalised form, and a re-import still changes nothing."""
+    awkward_id = 'CAP\\7\t"x",1'
+    row = list(FAMILY[0])
+    row[0] = awkward_id
+    row[3] = 'Inmam "Iman" Santoso\\'
+    row[7] = "Jl. Ki Samaun No. 80\nBlok\tC\\2, belakang"
+    path = write_csv(tmp_path / "awkward.csv", [row, FAMILY[1]])
+    run_import(path)
+    record = SourceRecord.objects.get(source_record_id=awkward_id)
+    assert record.original["full_name"] == row[3]
+    assert record.original["address"] == row[7]
+    assert "\\" in record.address
+    assert '"' in record.full_name
+    run_import(path)
+    latest = ImportBatch.objects.order_by("-id").first()
+    assert (latest.rows_unchanged, latest.rows_new, latest.rows_changed) == (2, 0, 0)
