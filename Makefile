@@ -36,6 +36,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 
 bench: $(STAMP)
+	$(PY) manage.py migrate --noinput
 	$(PY) manage.py bench_import --persons 200000
 
 db-stop: $(STAMP)
