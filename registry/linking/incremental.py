@@ -20,13 +20,14 @@ import dataclasses
 from collections import Counter, defaultdict
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from audit.services import audit_record
 from linkage.config import LinkConfig
 from linkage.engine import link_records
 from linkage.scoring import FSModel
+from registry.bound_sql import bound_cursor
 from registry.linking.full import link
 from registry.linking.profiles import _EMPTY, GOLDEN_TYPES
 from registry.linking.records import (
@@ -128,7 +129,7 @@ def link_new_records(record_ids: list[int], *, actor=None) -> dict[int, str]:
         return _public_ids(record_ids)
     record_ids = [int(r) for r in record_ids]
     with transaction.atomic():
-        with connection.cursor() as cursor:
+        with bound_cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('registry.link'))")
             cursor.execute(POOL_SQL, {"ids": record_ids})
             columns = [c.name for c in cursor.description]
@@ -214,7 +215,7 @@ def _create_persons(golden: list[tuple[int, list]]) -> tuple[dict[int, int], dic
     arrays = [public_ids] + [[values[f] for _, values in golden] for f in range(len(GOLDEN_FIELDS))]
     unnest = ", ".join(["%s::varchar[]"] + [f"%s::{GOLDEN_TYPES[c]}[]" for c in GOLDEN_FIELDS])
     values = ", ".join(f"COALESCE(g.{c}, {_EMPTY.get(c, 'NULL')})" for c in GOLDEN_FIELDS)
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(
             f"""INSERT INTO {_P} (public_id, status, golden_sources, created_at, updated_at,
                                   {", ".join(GOLDEN_FIELDS)})
@@ -258,7 +259,7 @@ def _write(pool: _Pool, placed: dict[int, int]) -> dict[int, str]:
         arrays.append([values[f] for _, values in existing])
     unnest = ", ".join(["%s::bigint[]"] + [f"%s::{GOLDEN_TYPES[c]}[]" for c in GOLDEN_FIELDS])
     new_values = ", ".join(f"COALESCE(g.{c}, {_EMPTY.get(c, 'NULL')})" for c in GOLDEN_FIELDS)
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(
             f"""WITH links AS (
                     UPDATE {_T} r SET person_id = u.person_id
@@ -365,7 +366,7 @@ def _write_households(
     if new_kks:
         household_id.update(_create_households(new_kks, golden, latest_decile))
     members = sorted(wanted.items())
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         if known_persons:  # persons created in this transaction are on no card yet
             cursor.execute(
                 f"DELETE FROM {Membership._meta.db_table} WHERE person_id = ANY(%s::bigint[])",  # noqa: S608
@@ -404,7 +405,7 @@ def _create_households(kks: list[str], golden, latest_decile) -> dict[str, int]:
     for f, column in enumerate(_HOUSEHOLD_FIELDS):
         empty = None if column in ("rt", "rw") else ""
         arrays.append([fields[kk][f] if fields[kk][f] is not None else empty for kk in kks])
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(
             f"""INSERT INTO {Household._meta.db_table} (public_id, kk_number, address, rt, rw,
                     kelurahan_code, kecamatan_code, welfare_decile, created_at, updated_at)

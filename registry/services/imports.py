@@ -23,6 +23,7 @@ from django.utils import timezone
 from audit.services import audit_record
 from linkage.normalize.record import FIELD_NAMES, normalize_record
 from linkage.normalize.regions import RegionMatcher
+from registry.bound_sql import bound_cursor
 from registry.ingest.copy import NULL, copy_writer
 from registry.ingest.reading import ParsedFile
 from registry.models import AidReceipt, Dataset, ImportBatch, SourceRecord
@@ -315,7 +316,7 @@ def _stream_versions(batch: ImportBatch, rows, regions, progress, skip_invalid: 
     agency = batch.agency
     # One import per agency at a time: version numbers and the current flag stay consistent.
     type(agency).objects.select_for_update().filter(pk=agency.pk).first()
-    current = _current_versions(agency.pk)
+    current = _current_versions(agency.pk, rows)
     checker = _RowChecker()
     changed: list[str] = []
     now = timezone.now().isoformat()
@@ -370,15 +371,22 @@ def _make_current(batch: ImportBatch, source_ids: list[str]) -> None:
         )
 
 
-def _current_versions(agency_id: int) -> dict[str, tuple[int, str]]:
-    """source_record_id -> (version, content_hash) of the agency's current versions (read
-    before the COPY opens: nothing else can be asked while it streams)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""SELECT source_record_id, version, content_hash FROM {SourceRecord._meta.db_table}
-                WHERE agency_id = %s AND is_current""",  # noqa: S608
-            [agency_id],
-        )
+# Up to this many rows, the current versions are probed by source id (index); above, the
+# agency's current versions are read whole (one scan beats a probe per row).
+PROBE_CURRENT_MAX_ROWS = 20_000
+
+
+def _current_versions(agency_id: int, rows) -> dict[str, tuple[int, str]]:
+    """source_record_id -> (version, content_hash) of the agency's current versions of the
+    batch's rows (read before the COPY opens: nothing else can be asked while it streams)."""
+    sql = f"""SELECT source_record_id, version, content_hash FROM {SourceRecord._meta.db_table}
+              WHERE agency_id = %s AND is_current"""  # noqa: S608
+    params: list = [agency_id]
+    if len(rows) <= PROBE_CURRENT_MAX_ROWS:
+        sql += " AND source_record_id = ANY(%s)"
+        params.append(sorted({_source_id(record) for _, record in rows}))
+    with bound_cursor() as cursor:
+        cursor.execute(sql, params)
         return {sid: (version, digest) for sid, version, digest in cursor.fetchall()}
 
 
