@@ -4,6 +4,7 @@ import csv
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from registry.models import Household, Membership, Person, SourceRecord
 from tests.registry.conftest import FAMILY, HEADER, write_csv
@@ -11,13 +12,34 @@ from tests.registry.conftest import FAMILY, HEADER, write_csv
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True, params=["arrays", "copy"])
+@pytest.fixture(autouse=True, params=["arrays", "copy", "rebuild"])
 def write_path(request, monkeypatch):
-    """Every test runs twice: the few-rows writes (array parameters) and the whole-city ones
-    (temporary tables filled by COPY), which must give the same result."""
-    if request.param == "copy":
+    """Every test runs three times: the few-rows writes (array parameters), the whole-city
+    ones (temporary tables filled by COPY) and the bulk relink that rebuilds the record
+    indexes instead of maintaining them; all must give the same result."""
+    if request.param in ("copy", "rebuild"):
         monkeypatch.setattr("registry.linking.profiles.BULK_ROWS", 0)
+    if request.param == "rebuild":
+        monkeypatch.setattr("registry.linking.profiles.BULK_REBUILD_MIN_ROWS", 0)
+        monkeypatch.setattr("registry.linking.profiles.BULK_REBUILD_SHARE", 0)
     return request.param
+
+
+def _record_indexes() -> list[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s ORDER BY 1",
+            [SourceRecord._meta.db_table],
+        )
+        return cursor.fetchall()
+
+
+def test_record_indexes_are_the_same_after_a_link(family_csv):
+    before = _record_indexes()
+    load(family_csv)
+    call_command("link", "--full", verbosity=0)
+    assert SourceRecord.objects.filter(person__isnull=True).count() == 0
+    assert _record_indexes() == before
 
 
 def load(path, agency="capil", kind="civil_registry"):
