@@ -25,21 +25,27 @@ def write_path(request, monkeypatch):
     return request.param
 
 
-def _record_indexes() -> list[tuple[str, str]]:
+def _record_indexes_and_constraints() -> list[tuple[str, str]]:
+    table = SourceRecord._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s ORDER BY 1",
-            [SourceRecord._meta.db_table],
+            """SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s
+               UNION ALL
+               SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+                WHERE conrelid = %s::regclass
+               ORDER BY 1, 2""",
+            [table, table],
         )
         return cursor.fetchall()
 
 
-def test_record_indexes_are_the_same_after_a_link(family_csv):
-    before = _record_indexes()
+def test_record_indexes_and_constraints_are_the_same_after_a_link(family_csv):
+    before = _record_indexes_and_constraints()
+    assert any("FOREIGN KEY (person_id)" in definition for _, definition in before)
     load(family_csv)
     call_command("link", "--full", verbosity=0)
     assert SourceRecord.objects.filter(person__isnull=True).count() == 0
-    assert _record_indexes() == before
+    assert _record_indexes_and_constraints() == before
 
 
 def load(path, agency="capil", kind="civil_registry"):
