@@ -9,8 +9,9 @@ psycopg cursor on the same connection (same transaction) sends them separately.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
+import orjson
 from django.db import connection
 
 
@@ -27,3 +28,16 @@ def bound_cursor() -> Iterator:
 
         with psycopg.Cursor(raw.connection) as cursor:
             yield cursor
+
+
+def json_rows(columns: Sequence[str], rows: Iterable[Sequence]) -> str:
+    """Rows as one JSON parameter for `json_to_recordset(%s::json) AS g(column type, ...)`.
+    psycopg dumps list parameters element by element in Python (~1 µs each: ~17 ms for the
+    golden values of 1,000 new persons); orjson writes the same rows in well under 1 ms and
+    PostgreSQL parses them in C. Dates become ISO text, which the column types cast back."""
+    return orjson.dumps([dict(zip(columns, row, strict=True)) for row in rows]).decode()
+
+
+def int_array(values: Iterable[int]) -> str:
+    """A bigint[] literal for `%s::bigint[]`, without per-element dumping."""
+    return "{" + ",".join(map(str, map(int, values))) + "}"

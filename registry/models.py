@@ -13,9 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 # base32 without I/L/O/U, as a translation of the RFC 4648 alphabet
-_CROCKFORD = str.maketrans(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-)
+_CROCKFORD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "0123456789ABCDEFGHJKMNPQRSTVWXYZ")
 
 
 def new_public_id(prefix: str) -> str:

@@ -27,7 +27,7 @@ from audit.services import audit_record
 from linkage.config import LinkConfig
 from linkage.engine import link_records
 from linkage.scoring import FSModel
-from registry.bound_sql import bound_cursor
+from registry.bound_sql import bound_cursor, int_array, json_rows
 from registry.linking.full import link
 from registry.linking.profiles import _EMPTY, GOLDEN_TYPES
 from registry.linking.records import (
@@ -212,19 +212,24 @@ def _create_persons(golden: list[tuple[int, list]]) -> tuple[dict[int, int], dic
         return {}, {}
     golden = sorted(golden, reverse=True)  # -1, -2, ...
     public_ids = [new_public_id("P") for _ in golden]
-    arrays = [public_ids] + [[values[f] for _, values in golden] for f in range(len(GOLDEN_FIELDS))]
-    unnest = ", ".join(["%s::varchar[]"] + [f"%s::{GOLDEN_TYPES[c]}[]" for c in GOLDEN_FIELDS])
+    rows = json_rows(
+        ("public_id", "n", *GOLDEN_FIELDS),
+        (
+            (public, n, *values)
+            for n, (public, (_, values)) in enumerate(zip(public_ids, golden, strict=True))
+        ),
+    )
     values = ", ".join(f"COALESCE(g.{c}, {_EMPTY.get(c, 'NULL')})" for c in GOLDEN_FIELDS)
     with bound_cursor() as cursor:
         cursor.execute(
             f"""INSERT INTO {_P} (public_id, status, golden_sources, created_at, updated_at,
                                   {", ".join(GOLDEN_FIELDS)})
                 SELECT g.public_id, 'active', '{{}}'::jsonb, now(), now(), {values}
-                  FROM unnest({unnest}) WITH ORDINALITY
-                       AS g(public_id, {", ".join(GOLDEN_FIELDS)}, n)
+                  FROM json_to_recordset(%s::json)
+                       AS g(public_id varchar, n integer, {_GOLDEN_COLUMNS})
                  ORDER BY g.n
                 RETURNING public_id, id""",  # noqa: S608 - constants only
-            arrays,
+            [rows],
         )
         ids = dict(cursor.fetchall())
     pk_of = {key: ids[public] for (key, _), public in zip(golden, public_ids, strict=True)}
@@ -254,10 +259,7 @@ def _write(pool: _Pool, placed: dict[int, int]) -> dict[int, str]:
     known_persons = sorted(pk for pk in affected if pk > 0)
     new_ids = list(placed)
     persons = [placed[r] for r in new_ids]
-    arrays: list[list] = [[pk for pk, _ in existing]]
-    for f in range(len(GOLDEN_FIELDS)):
-        arrays.append([values[f] for _, values in existing])
-    unnest = ", ".join(["%s::bigint[]"] + [f"%s::{GOLDEN_TYPES[c]}[]" for c in GOLDEN_FIELDS])
+    golden_rows = json_rows(("person_id", *GOLDEN_FIELDS), ((pk, *v) for pk, v in existing))
     new_values = ", ".join(f"COALESCE(g.{c}, {_EMPTY.get(c, 'NULL')})" for c in GOLDEN_FIELDS)
     with bound_cursor() as cursor:
         cursor.execute(
@@ -275,7 +277,7 @@ def _write(pool: _Pool, placed: dict[int, int]) -> dict[int, str]:
                 ), golden AS (
                     UPDATE {_P} p
                        SET ({", ".join(GOLDEN_FIELDS)}, updated_at) = ({new_values}, now())
-                      FROM unnest({unnest}) AS g(person_id, {", ".join(GOLDEN_FIELDS)})
+                      FROM json_to_recordset(%s::json) AS g(person_id bigint, {_GOLDEN_COLUMNS})
                      WHERE p.id = g.person_id
                        AND ({", ".join(f"p.{c}" for c in GOLDEN_FIELDS)}) IS DISTINCT FROM
                            ({new_values})
@@ -288,13 +290,19 @@ def _write(pool: _Pool, placed: dict[int, int]) -> dict[int, str]:
                 UNION ALL
                 SELECT NULL, h.kk_number, NULL, h.id FROM {Household._meta.db_table} h
                  WHERE h.kk_number = ANY(%s::varchar[]) AND h.kk_number <> ''""",  # noqa: S608
-            [new_ids, persons, new_ids, persons, *arrays, known_persons, _kks(golden)],
+            [
+                *(int_array(new_ids), int_array(persons)) * 2,
+                golden_rows,
+                int_array(known_persons),
+                _kks(golden),
+            ],
         )
         state = cursor.fetchall()
     _write_households(records, golden, state, known_persons)
     return {rid: pool.public_id[pk] for rid, pk in placed.items()}
 
 
+_GOLDEN_COLUMNS = ", ".join(f"{c} {GOLDEN_TYPES[c]}" for c in GOLDEN_FIELDS)
 _KK = GOLDEN_FIELDS.index("kk_number")
 _NIK = GOLDEN_FIELDS.index("nik")
 
@@ -370,16 +378,18 @@ def _write_households(
         if known_persons:  # persons created in this transaction are on no card yet
             cursor.execute(
                 f"DELETE FROM {Membership._meta.db_table} WHERE person_id = ANY(%s::bigint[])",  # noqa: S608
-                [known_persons],
+                [int_array(known_persons)],
             )
         if members:
             cursor.execute(
                 f"""INSERT INTO {Membership._meta.db_table} (household_id, person_id, relationship)
-                    SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::varchar[])""",  # noqa: S608
+                    SELECT * FROM json_to_recordset(%s::json)
+                        AS m(household_id bigint, person_id bigint, relationship varchar)""",  # noqa: S608
                 [
-                    [household_id[kk] for _, (kk, _) in members],
-                    [pk for pk, _ in members],
-                    [rel for _, (_, rel) in members],
+                    json_rows(
+                        ("household_id", "person_id", "relationship"),
+                        ((household_id[kk], pk, rel) for pk, (kk, rel) in members),
+                    )
                 ],
             )
 
@@ -399,21 +409,32 @@ def _create_households(kks: list[str], golden, latest_decile) -> dict[str, int]:
             if got[f] is None:
                 got[f] = values[GOLDEN_FIELDS.index(column)]
     now = timezone.now()
-    public = [new_public_id("H") for _ in kks]
-    decile = [latest_decile.get(kk, (None, None))[1] for kk in kks]
-    arrays = [public, kks]
-    for f, column in enumerate(_HOUSEHOLD_FIELDS):
-        empty = None if column in ("rt", "rw") else ""
-        arrays.append([fields[kk][f] if fields[kk][f] is not None else empty for kk in kks])
+    rows = []
+    for kk in kks:
+        public = new_public_id("H")
+        decile = latest_decile.get(kk, (None, None))[1]
+        got = fields[kk]
+        rows.append(
+            (
+                public,
+                kk,
+                *(
+                    got[f] if got[f] is not None else (None if column in ("rt", "rw") else "")
+                    for f, column in enumerate(_HOUSEHOLD_FIELDS)
+                ),
+                None if decile is None else round(decile),
+            )
+        )
+    columns = ("public_id", "kk_number", *_HOUSEHOLD_FIELDS, "welfare_decile")
     with bound_cursor() as cursor:
         cursor.execute(
             f"""INSERT INTO {Household._meta.db_table} (public_id, kk_number, address, rt, rw,
                     kelurahan_code, kecamatan_code, welfare_decile, created_at, updated_at)
-                SELECT u.*, %s, %s FROM unnest(%s::varchar[], %s::varchar[], %s::varchar[],
-                    %s::smallint[], %s::smallint[], %s::varchar[], %s::varchar[],
-                    %s::smallint[]) AS u
+                SELECT u.*, %s, %s FROM json_to_recordset(%s::json) AS u(public_id varchar,
+                    kk_number varchar, address varchar, rt smallint, rw smallint,
+                    kelurahan_code varchar, kecamatan_code varchar, welfare_decile smallint)
                 RETURNING kk_number, id""",  # noqa: S608 - constants only
-            [now, now, *arrays, [None if d is None else round(d) for d in decile]],
+            [now, now, json_rows(columns, rows)],
         )
         return dict(cursor.fetchall())
 
