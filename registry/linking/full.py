@@ -23,6 +23,7 @@ from registry.linking.profiles import (
     _write_links,
 )
 from registry.linking.records import ENGINE_COLUMNS, LinkSummary, _decisions, load_records
+from registry.memory import peak_rss_mib, reset_peak_rss
 from registry.models import (
     Household,
     LinkModel,
@@ -42,7 +43,7 @@ def link(*, full: bool = False, actor=None) -> LinkSummary:
     persons earlier runs made (otherwise only unlinked records are placed)."""
     summary = LinkSummary()
     started = time.perf_counter()
-    lap = _Laps(summary.seconds)
+    lap = _Laps(summary)
     with transaction.atomic():
         # One linking run at a time; imports and reads go on.
         with connection.cursor() as cursor:
@@ -110,15 +111,20 @@ def link(*, full: bool = False, actor=None) -> LinkSummary:
 
 
 class _Laps:
-    """Per-step wall-clock seconds into LinkSummary.seconds (logged at the end of a run)."""
+    """Per-step wall-clock seconds and peak resident memory into LinkSummary.seconds and
+    .peak_rss_mib (logged at the end of a run)."""
 
-    def __init__(self, seconds: dict[str, float]):
-        self.seconds = seconds
+    def __init__(self, summary: LinkSummary):
+        self.seconds = summary.seconds
+        self.peaks = summary.peak_rss_mib
         self.last = time.perf_counter()
+        reset_peak_rss()
 
     def __call__(self, step: str) -> None:
         now = time.perf_counter()
         self.seconds[step] = self.seconds.get(step, 0.0) + now - self.last
+        self.peaks[step] = max(self.peaks.get(step, 0.0), peak_rss_mib())
+        reset_peak_rss()
         self.last = now
 
 

@@ -53,6 +53,7 @@ class LinkSummary:
     records_relinked: int = 0
     households: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+    peak_rss_mib: dict[str, float] = field(default_factory=dict)
     engine: dict = field(default_factory=dict)
     review_tasks: int = 0
 

@@ -8,10 +8,8 @@ the profile-read and API benchmarks can use the loaded city afterwards.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import random
-import resource
 import statistics
 import time
 from pathlib import Path
@@ -21,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from registry.ingest.reading import ParsedFile, read_file
 from registry.linking import link, link_new_records
+from registry.memory import peak_rss_mib
 from registry.models import AccessLevel, Agency, Dataset, SourceRecord
 from registry.services.imports import records_import
 
@@ -70,17 +69,19 @@ class Command(BaseCommand):
             f"{records / import_seconds:,.0f} records/s"
         )
 
-        import_peak = _peak_rss_mib()
-        _reset_peak_rss()
+        import_peak = peak_rss_mib()
         started = time.perf_counter()
-        summary = link(full=True)
+        summary = link(full=True)  # resets the peak counter at its start and at every step
         link_seconds = time.perf_counter() - started
+        link_peak = max(summary.peak_rss_mib.values(), default=peak_rss_mib())
         self.stdout.write(
             f"link --full: {summary.records:,} records in {link_seconds:.1f} s "
-            f"({summary.records / link_seconds:,.0f} records/s), peak RSS {_peak_rss_mib():,.0f} "
+            f"({summary.records / link_seconds:,.0f} records/s), peak RSS {link_peak:,.0f} "
             f"MiB (import: {import_peak:,.0f} MiB), "
             f"{summary.engine.get('candidate_pairs', 0):,} pairs "
-            f"compared, phases {', '.join(f'{k} {v:.1f}s' for k, v in summary.seconds.items())}"
+            f"compared, phases {', '.join(f'{k} {v:.1f}s' for k, v in summary.seconds.items())}; "
+            f"peak RSS per phase (MiB) "
+            f"{', '.join(f'{k} {v:,.0f}' for k, v in summary.peak_rss_mib.items())}"
         )
         call_command("evaluate_links", str(city / "truth.csv"))
         self._singles(city, datasets, opts["singles"])
@@ -107,24 +108,6 @@ class Command(BaseCommand):
             f"single record submit+link ({len(latencies)} records): {_figures(latencies)}; "
             f"of which linking (link_new_records): {_figures(linking)}"
         )
-
-
-def _reset_peak_rss() -> None:
-    """Restart the kernel's peak-RSS counter of this process (Linux 4.0+). Peak memory is read
-    from the kernel, not with tracemalloc, which slowed the link it measured ~2.5-fold."""
-    with contextlib.suppress(OSError):
-        Path("/proc/self/clear_refs").write_text("5")
-
-
-def _peak_rss_mib() -> float:
-    """This process's peak resident memory since the last reset, in MiB."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _figures(values: list[float]) -> str:

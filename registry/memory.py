@@ -1,0 +1,25 @@
+"""Peak resident memory of this process, from the kernel (Linux), for per-step reports of long
+jobs. Cheap enough to read at every step; tracemalloc would slow the job it measures ~2.5x."""
+
+from __future__ import annotations
+
+import contextlib
+import resource
+from pathlib import Path
+
+
+def reset_peak_rss() -> None:
+    """Restart the kernel's peak-RSS counter (VmHWM) of this process (Linux 4.0+)."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def peak_rss_mib() -> float:
+    """Peak resident memory since the last reset (or since start), in MiB."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
