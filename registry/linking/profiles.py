@@ -122,6 +122,12 @@ def _write_links(records: pd.DataFrame, summary: LinkSummary) -> None:
     rebuilt = _drop_indexes_for_bulk_update(table, source) if not params else []
     mark = lap("links_count", mark)
     with connection.cursor() as cursor:
+        if not params:
+            # Records in physical order, each probing the link table's key: a hash join of
+            # millions of links spills into batches and then updates the records in scattered
+            # order (5.6M records: 124 s, 34 GB of evicted buffers; nested loop 51 s, 12 GB).
+            cursor.execute("SET LOCAL enable_hashjoin = off")
+            cursor.execute("SET LOCAL enable_mergejoin = off")
         cursor.execute(
             f"""UPDATE {table} r SET person_id = u.person_id
                 FROM {source} AS u(record_id, person_id)
@@ -129,6 +135,9 @@ def _write_links(records: pd.DataFrame, summary: LinkSummary) -> None:
             params,
         )
         summary.records_relinked = cursor.rowcount
+        if not params:
+            cursor.execute("RESET enable_hashjoin")
+            cursor.execute("RESET enable_mergejoin")
         mark = lap("links_update", mark)
         if rebuilt:
             # CREATE INDEX refuses a table with pending deferred foreign-key checks: run them
