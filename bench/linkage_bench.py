@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -25,29 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
-
-
-def _status_mb(field: str) -> float | None:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
-
-
-def _reset_peak() -> bool:
-    """Linux: writing 5 to clear_refs resets VmHWM (peak RSS), so the peak measured after
-    linking is the linking's own, not the frame loading's."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
+from registry.memory import peak_rss_mib, reset_peak_rss, rss_mib
 
 
 def prepare_city(persons: int, seed: int, workdir: Path, workers: int) -> Path:
@@ -79,8 +56,8 @@ def run_engine(engine: str, city: Path) -> dict[str, Any]:
     df = pd.read_pickle(city / "frame.pkl")
     truth = read_truth(city / "truth.csv")
     gc.collect()
-    rss_before = _status_mb("VmRSS") or _rss_mb()
-    peak_reset = _reset_peak()
+    rss_before = rss_mib()
+    reset_peak_rss()  # the peak measured after linking is the linking's, not the loading's
     t = time.perf_counter()
     if engine == "ours":
         from linkage.engine import link_records
@@ -100,7 +77,7 @@ def run_engine(engine: str, city: Path) -> dict[str, Any]:
     else:
         raise ValueError(engine)
     wall = time.perf_counter() - t
-    peak = (_status_mb("VmHWM") if peak_reset else None) or _rss_mb()
+    peak = peak_rss_mib()
     scores = scores_against_truth(df, labels, truth)
     return {
         "engine": engine,
