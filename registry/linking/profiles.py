@@ -140,8 +140,9 @@ def _write_links(records: pd.DataFrame, summary: LinkSummary) -> None:
             cursor.execute("RESET enable_mergejoin")
         mark = lap("links_update", mark)
         if rebuilt:
-            # CREATE INDEX refuses a table with pending deferred foreign-key checks: run them
-            # now (they would run at commit), then defer again.
+            # CREATE INDEX refuses a table with pending trigger events, and the UPDATE queues
+            # some (the other keys' deferred triggers, though their values did not change):
+            # run them now, as the commit would, then defer again. A test fails without it.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             mark = lap("links_pending_checks", mark)
