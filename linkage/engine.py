@@ -126,12 +126,16 @@ def _decision_pairs(
 
 
 def _tf_values(
-    df: pd.DataFrame, comps: list[Comparison], i: np.ndarray, j: np.ndarray
+    df: pd.DataFrame,
+    comps: list[Comparison],
+    i: np.ndarray,
+    j: np.ndarray,
+    columns: Columns | None = None,
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     out = {}
     for c in comps:
         if c.tf_column and c.tf_column in df.columns:
-            v = str_array(df[c.tf_column])
+            v = columns.s(c.tf_column) if columns is not None else str_array(df[c.tf_column])
             out[c.tf_column] = (v[i], v[j])
     return out
 
@@ -160,6 +164,30 @@ def score_levels(
         adj = model.tf_adjustments(levels, tf_values)
     score = model.prior_weight + w.sum(axis=1) + adj.sum(axis=1)
     return w, adj, score
+
+
+# Pairs scored at a time by scores_in_chunks: the (pairs x fields) weight and adjustment
+# matrices of a city's 28 M candidate pairs would take 2 GB; a chunk's take 80 MB.
+SCORE_CHUNK_PAIRS = 1 << 20
+
+
+def scores_in_chunks(
+    model: FSModel,
+    levels: np.ndarray,
+    df: pd.DataFrame,
+    comps: list[Comparison],
+    i: np.ndarray,
+    j: np.ndarray,
+    columns: Columns,
+) -> np.ndarray:
+    """Total score of every pair, by score_levels over chunks of pairs: the same arithmetic
+    (every pair's score is computed alone), without the whole weight matrices."""
+    score = np.empty(len(levels), dtype=np.float64)
+    for start in range(0, len(levels), SCORE_CHUNK_PAIRS):
+        part = slice(start, start + SCORE_CHUNK_PAIRS)
+        tf_values = _tf_values(df, comps, i[part], j[part], columns)
+        score[part] = score_levels(model, levels[part], tf_values)[2]
+    return score
 
 
 def _tf_adjustments_small(
@@ -237,31 +265,35 @@ def link_records(
     timings["fit"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    w, adj, score = score_levels(model, levels, _tf_values(df, comps, i, j))
+    score = scores_in_chunks(model, levels, df, comps, i, j, cols)
     prob = model.probability(score)
     timings["score"] = time.perf_counter() - t
 
     t = time.perf_counter()
     accept = prob >= cfg.match_probability
     reliable = df["nik_reliable"].fillna(False).to_numpy(dtype=bool)
-    nik = str_array(df["nik"])
-    reliable_nik = np.where(reliable & (np.char.str_len(nik.astype(str)) == 16), nik, "")
+    reliable_nik = np.where(reliable & cols.valid_nik("nik"), cols.s("nik"), "")
     civil = (pd.to_numeric(df["agency_priority"], errors="coerce") == 0).to_numpy()
     labels, cstats = cluster(
         len(df),
         i[accept],
         j[accept],
         score[accept],
-        reliable_nik=list(reliable_nik),
-        civil=list(civil),
+        reliable_nik=reliable_nik,
+        civil=civil,
         must_link=must,
         cannot_link=cannot,
     )
+    accepted = int(accept.sum())
+    del accept, reliable_nik, civil
     timings["cluster"] = time.perf_counter() - t
 
     t = time.perf_counter()
     rid = df["record_id"].to_numpy()
     keep = np.flatnonzero(prob >= cfg.keep_pairs_min_probability)
+    # per-field weights of the kept pairs only (the same arithmetic as their scores)
+    kept_tf = _tf_values(df, comps, i[keep], j[keep], cols)
+    w, adj, _ = score_levels(model, levels[keep], kept_tf)
     pairs = pd.DataFrame(
         {
             "left_id": rid[i[keep]],
@@ -274,9 +306,9 @@ def link_records(
     per_field = {}
     for f, c in enumerate(comps):
         per_field[f"lvl_{c.name}"] = levels[keep, f]
-        per_field[f"w_{c.name}"] = w[keep, f].astype(np.float32)
+        per_field[f"w_{c.name}"] = w[:, f].astype(np.float32)
         if c.tf_column:
-            per_field[f"tf_{c.name}"] = adj[keep, f].astype(np.float32)
+            per_field[f"tf_{c.name}"] = adj[:, f].astype(np.float32)
         if len(keep) > SMALL_INPUT_PAIRS:  # big runs: insert now, keep no copies around
             for name, values in per_field.items():
                 pairs[name] = values
@@ -298,7 +330,7 @@ def link_records(
         stats={
             "records": len(df),
             "candidate_pairs": len(i),
-            "accepted_pairs": int(accept.sum()),
+            "accepted_pairs": accepted,
             "review_pairs": len(review),
             "clusters": int(labels.max() + 1) if len(labels) else 0,
             "em_iterations": model.iterations,

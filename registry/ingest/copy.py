@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import BinaryIO
 
 from django.db import connection
 
@@ -56,17 +57,16 @@ def copy_in(cursor, sql: str, buffer: io.StringIO) -> None:
             copy.write(chunk)
 
 
-def copy_out(cursor, sql: str, buffer: io.StringIO) -> None:
-    """COPY ... TO STDOUT into a text buffer, on psycopg2 or psycopg 3."""
+def copy_out(cursor, sql: str, sink: BinaryIO) -> None:
+    """COPY ... TO STDOUT into a binary file, chunk by chunk, on psycopg2 or psycopg 3: a
+    city's records are gigabytes of CSV, so they are never held as one Python string."""
     raw = cursor.cursor
     if hasattr(raw, "copy_expert"):
-        raw.copy_expert(sql, buffer)
+        raw.copy_expert(sql, sink)
         return
-    data = bytearray()
     with raw.copy(sql) as copy:
         for chunk in copy:
-            data += chunk
-    buffer.write(data.decode())
+            sink.write(chunk)
 
 
 def copy_frame(table: str, frame, columns: Sequence[str]) -> int:

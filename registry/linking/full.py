@@ -22,7 +22,7 @@ from registry.linking.profiles import (
     _write_households,
     _write_links,
 )
-from registry.linking.records import ENGINE_COLUMNS, LinkSummary, _decisions, load_records
+from registry.linking.records import LinkSummary, _decisions, load_records
 from registry.memory import peak_rss_mib, reset_peak_rss
 from registry.models import (
     Household,
@@ -54,8 +54,10 @@ def link(*, full: bool = False, actor=None) -> LinkSummary:
         if records.empty:
             return summary
         saved = None if full else LinkModel.objects.first()
+        # The whole frame, not records[ENGINE_COLUMNS]: selecting columns copies them, and
+        # the engine reads only the columns of its contract (ENGINE_COLUMNS).
         result = link_records(
-            records[ENGINE_COLUMNS],
+            records,
             decisions=_decisions(),
             model=FSModel.from_dict(saved.parameters) if saved else None,
         )
@@ -65,6 +67,7 @@ def link(*, full: bool = False, actor=None) -> LinkSummary:
         if saved is None:
             LinkModel.objects.create(parameters=result.model.to_dict(), stats=result.stats)
         summary.review_tasks = _write_review_tasks(result)
+        del result  # its scored pairs are millions of rows in a city's first link
         lap("review_tasks")
         person_of, golden, created = _assign_persons(
             records, labels, full=full, summary=summary, actor=actor, lap=lap

@@ -224,10 +224,10 @@ def _drop_indexes_for_bulk_update(table: str, source: str) -> list[str]:
 def _golden_values(records: pd.DataFrame) -> pd.DataFrame:
     """Per person: each field from the highest-priority source (civil registry first), then the
     most recent record; reliable NIKs and KKs before unreliable ones, which never win."""
-    ordered = records.sort_values(
-        ["person_id", "agency_priority", "created_at", "version"],
-        ascending=[True, True, False, False],
-        kind="stable",
+    order = ["person_id", "agency_priority", "created_at", "version"]
+    # Only the columns it reads are sorted: sorting the whole frame copies every column.
+    ordered = records[[*order, "nik_reliable", "kk_reliable", *GOLDEN_FIELDS]].sort_values(
+        order, ascending=[True, True, False, False], kind="stable"
     )
     values = ordered[["person_id", *GOLDEN_FIELDS]].copy()
     values.loc[~ordered["nik_reliable"].astype(bool), "nik"] = None
@@ -298,8 +298,10 @@ def _write_households(records: pd.DataFrame, golden: pd.DataFrame, summary: Link
     """One household per reliable KK number: members are the persons whose golden KK it is,
     with the relationship the highest-priority source gives."""
     with_kk = golden[golden["kk_number"].notna() & (golden["kk_number"] != "")]
-    ordered = records.sort_values(
-        ["person_id", "agency_priority", "created_at"], ascending=[True, True, False]
+    columns = ["person_id", "agency_priority", "created_at", "relationship", "kk_number"]
+    # Only the columns it reads are sorted: sorting the whole frame copies every column.
+    ordered = records[[*columns, "welfare_decile"]].sort_values(
+        columns[:3], ascending=[True, True, False]
     )
     with_relationship = ordered[ordered["relationship"] != ""]
     relationship = with_relationship.groupby("person_id")["relationship"].first()

@@ -90,3 +90,16 @@ def test_model_json_roundtrip_reuses_parameters(febrl: pd.DataFrame) -> None:
     again = link_records(febrl, config=FEBRL_CONFIG, model=model)
     assert (again.clusters == first.clusters).all()
     assert again.model.iterations == first.model.iterations
+
+
+def test_scores_in_chunks_equal_one_pass(febrl: pd.DataFrame, monkeypatch) -> None:
+    """A city's candidate pairs are scored a chunk at a time (memory); chunk boundaries must
+    not change a single score, weight or cluster."""
+    import linkage.engine
+
+    whole = link_records(febrl, config=FEBRL_CONFIG)
+    assert whole.stats["candidate_pairs"] > 3 * 1_000
+    monkeypatch.setattr(linkage.engine, "SCORE_CHUNK_PAIRS", 1_000)
+    chunked = link_records(febrl, config=FEBRL_CONFIG)
+    pd.testing.assert_frame_equal(chunked.pairs, whole.pairs, check_exact=True)
+    pd.testing.assert_series_equal(chunked.clusters, whole.clusters)
