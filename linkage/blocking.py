@@ -301,13 +301,23 @@ def pairs_within_blocks(
     cnt = ends - pos - 1
     cnt[~np.repeat(usable, sizes)] = 0
     total = int(cnt.sum())
+    # in place where it can: the biggest key of a city yields millions of pairs
     left = np.repeat(pos, cnt)
-    ramp = np.arange(total) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-    right = left + 1 + ramp
-    a, b = r[left], r[right]
-    i, j = np.minimum(a, b), np.maximum(a, b)
-    keep = i != j
-    return i[keep], j[keep], stats
+    right = np.arange(total)
+    right -= np.repeat(np.cumsum(cnt) - cnt, cnt)  # the ramp within each run
+    right += left
+    right += 1
+    a = r[left]
+    del left
+    b = r[right]
+    del right
+    i = np.minimum(a, b)
+    np.maximum(a, b, out=b)
+    del a
+    keep = i != b
+    if keep.all():
+        return i, b, stats
+    return i[keep], b[keep], stats
 
 
 @dataclass
@@ -356,6 +366,7 @@ def block(
                 **stats,
             )
         )
+    i = j = enc = None  # the last key's arrays: per_key holds what is needed
     if extra_pairs is not None and len(extra_pairs[0]):
         a, b = extra_pairs
         enc = sorted_unique(np.minimum(a, b) * n + np.maximum(a, b))
@@ -365,17 +376,30 @@ def block(
     # One sort of all keys' pairs with the key's index in the low 5 bits: a pair is "new"
     # for the first key (in configured order) that produced it; the union comes out of the
     # same sort. Cheaper than a running sorted union per key or a stable argsort.
-    tagged = np.concatenate(
-        [(e << 5) | k for k, e in enumerate(per_key)] or [np.empty(0, dtype=np.int64)]
-    )
+    # Arrays are shifted, split and freed in place: in a city of millions the keys' pairs are
+    # tens of millions, and each extra copy of them is hundreds of megabytes.
+    keys_count = len(per_key)
+    tagged = np.empty(sum(len(e) for e in per_key), dtype=np.int64)
+    offset = 0
+    for k in range(keys_count):
+        part = tagged[offset : offset + len(per_key[k])]
+        np.left_shift(per_key[k], 5, out=part)
+        part |= k
+        offset += len(part)
+        per_key[k] = None  # freed as soon as copied
     tagged.sort()
-    pair_code = tagged >> 5
-    first = np.r_[True, pair_code[1:] != pair_code[:-1]] if len(tagged) else tagged.astype(bool)
-    new_counts = np.bincount(tagged[first] & 31, minlength=len(per_key))
+    tags = (tagged & 31).astype(np.int8)
+    tagged >>= 5  # now the pair codes
+    first = np.r_[True, tagged[1:] != tagged[:-1]] if len(tagged) else tagged.astype(bool)
+    new_counts = np.bincount(tags[first], minlength=keys_count)
+    del tags
     for r, cnt in zip(reports, new_counts, strict=True):
         r.new_pairs = int(cnt)
-    seen = pair_code[first]
-    return CandidatePairs(seen // n, seen % n, reports)
+    seen = tagged[first]
+    del tagged, first
+    left = seen // n
+    seen %= n  # now the right side
+    return CandidatePairs(left, seen, reports)
 
 
 def sorted_unique(a: np.ndarray) -> np.ndarray:

@@ -248,6 +248,8 @@ def link_records(
         columns=cols,
     )
     i, j = cand.left, cand.right
+    blocking_reports = [r.as_dict() for r in cand.reports]
+    del cand  # i and j are its arrays: freed when the collect step is done with them
     timings["block"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -291,30 +293,33 @@ def link_records(
     t = time.perf_counter()
     rid = df["record_id"].to_numpy()
     keep = np.flatnonzero(prob >= cfg.keep_pairs_min_probability)
-    # per-field weights of the kept pairs only (the same arithmetic as their scores)
-    kept_tf = _tf_values(df, comps, i[keep], j[keep], cols)
-    w, adj, _ = score_levels(model, levels[keep], kept_tf)
-    pairs = pd.DataFrame(
-        {
-            "left_id": rid[i[keep]],
-            "right_id": rid[j[keep]],
-            "score": score[keep],
-            "probability": prob[keep],
-            "same_cluster": labels[i[keep]] == labels[j[keep]],
-        }
-    )
-    per_field = {}
-    for f, c in enumerate(comps):
-        per_field[f"lvl_{c.name}"] = levels[keep, f]
-        per_field[f"w_{c.name}"] = w[:, f].astype(np.float32)
+    li, lj = i[keep], j[keep]
+    columns: dict[str, np.ndarray] = {
+        "left_id": rid[li],
+        "right_id": rid[lj],
+        "score": score[keep],
+        "probability": prob[keep],
+        "same_cluster": labels[li] == labels[lj],
+    }
+    weights, adjustments = {}, {}
+    for c in comps:
+        columns[f"lvl_{c.name}"] = levels[keep, comps.index(c)]
+        columns[f"w_{c.name}"] = weights[c.name] = np.empty(len(keep), dtype=np.float32)
         if c.tf_column:
-            per_field[f"tf_{c.name}"] = adj[:, f].astype(np.float32)
-        if len(keep) > SMALL_INPUT_PAIRS:  # big runs: insert now, keep no copies around
-            for name, values in per_field.items():
-                pairs[name] = values
-            per_field = {}
-    if per_field:  # small inputs: one concat instead of an insert per column (same frame)
-        pairs = pd.concat([pairs, pd.DataFrame(per_field, index=pairs.index)], axis=1)
+            columns[f"tf_{c.name}"] = adjustments[c.name] = np.empty(len(keep), np.float32)
+    # per-field weights of the kept pairs, a chunk at a time (the arithmetic of their scores)
+    for begin in range(0, len(keep), SCORE_CHUNK_PAIRS):
+        part = slice(begin, begin + SCORE_CHUNK_PAIRS)
+        tf_values = _tf_values(df, comps, li[part], lj[part], cols)
+        w, adj, _ = score_levels(model, levels[keep[part]], tf_values)
+        for f, c in enumerate(comps):
+            weights[c.name][part] = w[:, f]
+            if c.tf_column:
+                adjustments[c.name][part] = adj[:, f]
+    candidate_pairs = len(i)
+    del i, j, levels, score, prob  # the candidates' arrays: gigabytes in a city
+    pairs = pd.DataFrame(columns, copy=False)
+    del columns
     band = (pairs["probability"] >= cfg.review_low) & (pairs["probability"] < cfg.review_high)
     review = pairs[band].sort_values("probability").reset_index(drop=True)
     timings["collect"] = time.perf_counter() - t
@@ -324,12 +329,12 @@ def link_records(
         clusters=pd.Series(labels, index=pd.Index(rid, name="record_id"), name="cluster"),
         pairs=pairs,
         review=review,
-        blocking=[r.as_dict() for r in cand.reports],
+        blocking=blocking_reports,
         timings=timings,
         model=model,
         stats={
             "records": len(df),
-            "candidate_pairs": len(i),
+            "candidate_pairs": candidate_pairs,
             "accepted_pairs": accepted,
             "review_pairs": len(review),
             "clusters": int(labels.max() + 1) if len(labels) else 0,

@@ -179,7 +179,10 @@ def distinct_patterns(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         rows, counts = np.unique(levels, axis=0, return_counts=True)
         return rows, counts.astype(np.float64)
     shifts = np.arange(n_fields, dtype=np.int64) * 4
-    packed = ((levels.astype(np.int64) + 1) << shifts).sum(axis=1)
+    # column by column: the whole matrix widened to int64 is gigabytes for a city's pairs
+    packed = np.zeros(len(levels), dtype=np.int64)
+    for f in range(n_fields):
+        packed |= (levels[:, f].astype(np.int64) + 1) << np.int64(4 * f)
     packed.sort()
     starts = np.flatnonzero(np.r_[True, packed[1:] != packed[:-1]])
     counts = np.diff(np.r_[starts, len(packed)]).astype(np.float64)
