@@ -9,6 +9,7 @@ import pandas as pd
 from django.db import connection
 from django.utils import timezone
 
+from registry.bulk_write import indexes_rebuilt, worth_rebuilding
 from registry.ingest.copy import copy_frame
 from registry.linking.records import GOLDEN_FIELDS, TEXT_COLUMNS, LinkSummary, load_records_where
 from registry.models import (
@@ -55,9 +56,12 @@ def _create_persons_with_golden(golden: pd.DataFrame) -> dict[str, int]:
     )
     values = ", ".join(f"COALESCE(g.{c}, {_EMPTY.get(c, 'NULL')})" for c in GOLDEN_FIELDS)
     now = timezone.now()
-    with connection.cursor() as cursor:
+    table = Person._meta.db_table
+    # a city's first link: 2 million persons into a table with seven secondary indexes
+    bulk = worth_rebuilding(table, len(golden))
+    with indexes_rebuilt(table, enabled=bulk), connection.cursor() as cursor:
         cursor.execute(
-            f"""INSERT INTO {Person._meta.db_table}
+            f"""INSERT INTO {table}
                     (public_id, status, golden_sources, created_at, updated_at,
                      {", ".join(GOLDEN_FIELDS)})
                 SELECT g.public_id, 'active', '{{}}'::jsonb, %s, %s, {values}
@@ -321,7 +325,9 @@ def _write_households(records: pd.DataFrame, golden: pd.DataFrame, summary: Link
             fresh["kk_number"].map(deciles).astype("Float64").round(), dtype="Int64"
         )
         fresh["created_at"] = fresh["updated_at"] = now.isoformat()
-        copy_frame(Household._meta.db_table, fresh, HOUSEHOLD_COLUMNS)
+        table = Household._meta.db_table
+        with indexes_rebuilt(table, enabled=worth_rebuilding(table, len(fresh))):
+            copy_frame(table, fresh, HOUSEHOLD_COLUMNS)
     ids = _household_ids(list(households.index))
     members = pd.DataFrame(
         {
@@ -373,7 +379,8 @@ def _write_memberships(person_ids: np.ndarray, members: pd.DataFrame) -> None:
                 [old.astype("int64").tolist()],
             )
     fresh = members[members["person_id"].isin(changed)]
-    copy_frame(table, fresh, ["household_id", "person_id", "relationship"])
+    with indexes_rebuilt(table, enabled=worth_rebuilding(table, len(fresh))):
+        copy_frame(table, fresh, ["household_id", "person_id", "relationship"])
 
 
 HOUSEHOLD_COLUMNS = (

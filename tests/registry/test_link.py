@@ -22,11 +22,13 @@ def write_path(request, monkeypatch):
     if request.param == "rebuild":
         monkeypatch.setattr("registry.linking.profiles.BULK_REBUILD_MIN_ROWS", 0)
         monkeypatch.setattr("registry.linking.profiles.BULK_REBUILD_SHARE", 0)
+        monkeypatch.setattr("registry.bulk_write.REBUILD_MIN_ROWS", 0)
+        monkeypatch.setattr("registry.bulk_write.REBUILD_SHARE", 0)
     return request.param
 
 
-def _record_indexes_and_constraints() -> list[tuple[str, str]]:
-    table = SourceRecord._meta.db_table
+def _record_indexes_and_constraints(model=SourceRecord) -> list[tuple[str, str]]:
+    table = model._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             """SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s
@@ -46,6 +48,18 @@ def test_record_indexes_and_constraints_are_the_same_after_a_link(family_csv):
     call_command("link", "--full", verbosity=0)
     assert SourceRecord.objects.filter(person__isnull=True).count() == 0
     assert _record_indexes_and_constraints() == before
+
+
+def test_profile_tables_keep_their_indexes_and_constraints_after_a_link(family_csv):
+    """A city's first link rebuilds the indexes and foreign keys of persons, households and
+    memberships around its bulk writes (registry.bulk_write): all must come back as they were."""
+    models = (Person, Household, Membership)
+    before = [_record_indexes_and_constraints(model) for model in models]
+    assert any("FOREIGN KEY (person_id)" in d for _, d in before[2])
+    load(family_csv)
+    call_command("link", "--full", verbosity=0)
+    assert Membership.objects.count() == 3
+    assert [_record_indexes_and_constraints(model) for model in models] == before
 
 
 def load(path, agency="capil", kind="civil_registry"):
