@@ -225,21 +225,38 @@ def _drop_indexes_for_bulk_update(table: str, source: str) -> list[str]:
     ]
 
 
-def _golden_values(records: pd.DataFrame) -> pd.DataFrame:
+def _golden_values(records: pd.DataFrame, person_ids: np.ndarray | None = None) -> pd.DataFrame:
     """Per person: each field from the highest-priority source (civil registry first), then the
-    most recent record; reliable NIKs and KKs before unreliable ones, which never win."""
-    order = ["person_id", "agency_priority", "created_at", "version"]
-    # Only the columns it reads are sorted: sorting the whole frame copies every column.
-    ordered = records[[*order, "nik_reliable", "kk_reliable", *GOLDEN_FIELDS]].sort_values(
-        order, ascending=[True, True, False, False], kind="stable"
+    most recent record; reliable NIKs and KKs before unreliable ones, which never win.
+    `person_ids` (one per record) stands in for the records' person_id column."""
+    person = records["person_id"].to_numpy() if person_ids is None else person_ids
+    # One stable indirect sort (lexsort: last key first), then each column taken once in
+    # that order: sorting the frame itself copies every column of it, twice.
+    order = np.lexsort(
+        (
+            -records["version"].to_numpy(dtype=np.int64),
+            -records["created_at"].to_numpy(dtype="datetime64[ns]").view(np.int64),
+            records["agency_priority"].to_numpy(dtype=np.int64),
+            np.asarray(person, dtype=np.int64),
+        )
     )
-    values = ordered[["person_id", *GOLDEN_FIELDS]].copy()
-    values.loc[~ordered["nik_reliable"].astype(bool), "nik"] = None
-    values.loc[~ordered["kk_reliable"].astype(bool), "kk_number"] = None
-    text = [c for c in GOLDEN_FIELDS if c in TEXT_COLUMNS]
-    values[text] = values[text].replace("", None)
+    values = {"person_id": np.asarray(person, dtype=np.int64)[order]}
+    unreliable = {
+        "nik": ~records["nik_reliable"].to_numpy(dtype=bool)[order],
+        "kk_number": ~records["kk_reliable"].to_numpy(dtype=bool)[order],
+    }
+    for column in GOLDEN_FIELDS:
+        taken = records[column].array[order]
+        if column in TEXT_COLUMNS:
+            text = np.asarray(taken, dtype=object)
+            missing = text == ""
+            if column in unreliable:
+                missing |= unreliable[column]
+            taken = np.where(missing, None, text)
+        values[column] = taken
     # first() skips missing values column by column: one pass for every field.
-    return values.groupby("person_id", sort=True).first().reset_index()
+    frame = pd.DataFrame(values, copy=False)
+    return frame.groupby("person_id", sort=True).first().reset_index()
 
 
 # SQL types of the golden columns, for the unnest() of the update below.
