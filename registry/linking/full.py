@@ -214,6 +214,9 @@ def _assign_persons(
 def _record_identity_changes(result, pk_of: dict[str, int], assignment, actor) -> None:
     """Merges become redirects (earlier redirects follow the chain); merges and splits are
     kept as PersonLinkEvent history."""
+    splits = [e for e in result.events if e["kind"] == "split"]
+    if not result.redirects and not splits:
+        return  # a city's first link: only creations, recorded on the persons themselves
     records_of: dict[str, list[int]] = {}
     for record_id, public in assignment.items():
         records_of.setdefault(public, []).append(record_id)
@@ -246,16 +249,15 @@ def _record_identity_changes(result, pk_of: dict[str, int], assignment, actor) -
                 record_ids=records_of.get(survivor, [])[:1000],
             )  # fmt: skip
         )
-    for event in result.events:
-        if event["kind"] == "split":
-            history.append(
-                PersonLinkEvent(
-                    kind=PersonLinkEvent.Kind.SPLIT,
-                    person_id=pk_of[event["source"]],
-                    other_id=pk_of[event["new"]],
-                    actor=actor,
-                    reason="link",
-                    record_ids=records_of.get(event["new"], [])[:1000],
-                )  # fmt: skip
-            )
+    for event in splits:
+        history.append(
+            PersonLinkEvent(
+                kind=PersonLinkEvent.Kind.SPLIT,
+                person_id=pk_of[event["source"]],
+                other_id=pk_of[event["new"]],
+                actor=actor,
+                reason="link",
+                record_ids=records_of.get(event["new"], [])[:1000],
+            )  # fmt: skip
+        )
     PersonLinkEvent.objects.bulk_create(history)
