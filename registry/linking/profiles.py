@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import orjson
 import pandas as pd
 from django.db import connection
 from django.utils import timezone
 
+from registry.bound_sql import int_array
 from registry.bulk_write import indexes_rebuilt, worth_rebuilding
 from registry.ingest.copy import copy_frame
 from registry.linking.records import GOLDEN_FIELDS, TEXT_COLUMNS, LinkSummary, load_records_where
@@ -373,8 +375,8 @@ def _write_memberships(person_ids: np.ndarray, members: pd.DataFrame) -> None:
         )
         cursor.execute(
             f"""SELECT person_id, household_id, relationship FROM {table}
-                WHERE person_id = ANY(%s)""",  # noqa: S608
-            [person_ids.tolist()],
+                WHERE person_id = ANY(%s::bigint[])""",  # noqa: S608
+            [int_array(person_ids)],
         )
         existing = pd.DataFrame(
             cursor.fetchall(), columns=["person_id", "household_id", "relationship"]
@@ -392,8 +394,8 @@ def _write_memberships(person_ids: np.ndarray, members: pd.DataFrame) -> None:
     if len(old):
         with connection.cursor() as cursor:
             cursor.execute(
-                f"DELETE FROM {table} WHERE person_id = ANY(%s)",  # noqa: S608
-                [old.astype("int64").tolist()],
+                f"DELETE FROM {table} WHERE person_id = ANY(%s::bigint[])",  # noqa: S608
+                [int_array(old)],
             )
     fresh = members[members["person_id"].isin(changed)]
     with indexes_rebuilt(table, enabled=worth_rebuilding(table, len(fresh))):
@@ -417,8 +419,12 @@ HOUSEHOLD_COLUMNS = (
 def _household_ids(kk_numbers: list[str]) -> dict[str, int]:
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT kk_number, id FROM {Household._meta.db_table} WHERE kk_number = ANY(%s)",  # noqa: S608
-            [kk_numbers],
+            # one JSON parameter parsed by PostgreSQL: psycopg dumps a list element by
+            # element (~1 s for a city's 560,000 KK numbers)
+            f"""SELECT h.kk_number, h.id FROM {Household._meta.db_table} h
+                JOIN json_array_elements_text(%s::json) AS k(kk_number)
+                  ON h.kk_number = k.kk_number""",  # noqa: S608
+            [orjson.dumps(kk_numbers).decode()],
         )
         return dict(cursor.fetchall())
 
