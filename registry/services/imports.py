@@ -351,7 +351,10 @@ def _stream_versions(batch: ImportBatch, rows, regions, progress, skip_invalid: 
         return checker.result, []
     if changed:
         _make_current(batch, changed)
-    new_ids = list(SourceRecord.objects.filter(batch=batch).values_list("id", flat=True))
+    # In row order (ids follow the COPY): physical order is not that once pages have holes.
+    new_ids = list(
+        SourceRecord.objects.filter(batch=batch).order_by("id").values_list("id", flat=True)
+    )
     _insert_aid_receipts(batch)
     return checker.result, new_ids
 
