@@ -72,7 +72,7 @@ def populate(n: int) -> None:
                    flags, nik, nik_reliable, kk_number, full_name, name_key, name_sorted,
                    name_phonetic, given_name_key, sex, birth_place, birth_date, address,
                    address_key, house_number, kelurahan_code, kecamatan_code, relationship,
-                   program, period, amount, person_id)
+                   program, period, amount)
                 SELECT {agency.pk}, {dataset.pk}, {batch.pk}, '{prefix}-' || p.id, 1, true,
                        md5(p.id::text), now(),
                        jsonb_build_object('nik', p.nik, 'nama', p.full_name),
@@ -80,14 +80,18 @@ def populate(n: int) -> None:
                        p.name_key, 'warga', p.sex, p.birth_place, p.birth_date, p.address,
                        p.address, '1', p.kelurahan_code, p.kecamatan_code, 'ANAK',
                        {program}, CASE WHEN {program} <> '' THEN '2026-01' ELSE '' END,
-                       CASE WHEN {program} <> '' THEN 750000 END, p.id
+                       CASE WHEN {program} <> '' THEN 750000 END
                 FROM registry_person p"""
         )
     steps += [
+        # every record is linked to the person its source_record_id ('C-<pk>') names
+        """INSERT INTO registry_recordlink (record_id, person_id)
+            SELECT id, split_part(source_record_id, '-', 2)::bigint FROM registry_sourcerecord""",
         """INSERT INTO registry_aidreceipt (source_record_id, agency_id, program, period, amount,
                person_id)
-            SELECT id, agency_id, program, period, amount, person_id FROM registry_sourcerecord
-            WHERE program <> ''""",
+            SELECT r.id, r.agency_id, r.program, r.period, r.amount, l.person_id
+              FROM registry_sourcerecord r JOIN registry_recordlink l ON l.record_id = r.id
+             WHERE r.program <> ''""",
         "ANALYZE",
     ]
     with connection.cursor() as cursor:

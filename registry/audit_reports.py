@@ -365,9 +365,10 @@ def _outside_agency(since, until) -> list[AccessFlag]:
                    (array_agg(DISTINCT t.public_id))[1:20]
             FROM touched t
             WHERE NOT EXISTS (
-                SELECT 1 FROM registry_sourcerecord r
+                SELECT 1 FROM registry_recordlink l
+                JOIN registry_sourcerecord r ON r.id = l.record_id
                 JOIN registry_agency a ON a.id = r.agency_id
-                WHERE r.person_id = t.person_id AND r.is_current AND a.code = t.agency_code
+                WHERE l.person_id = t.person_id AND r.is_current AND a.code = t.agency_code
             )
             GROUP BY t.actor_username, t.agency_code, t.role
             """,
@@ -427,8 +428,8 @@ def _subject_report(viewer: Viewer, person: Person, redirected_from: str | None)
     from registry.selectors import GOLDEN_SHOWN
 
     ids = _known_ids(person)
-    current = Q(person=person)
-    # Older versions carry no person link of their own: reach them through the current ones.
+    current = Q(link__person=person)
+    # Older versions may carry no link of their own: reach them through the current ones.
     keys = list(
         SourceRecord.objects.filter(current, is_current=True).values_list(
             "agency_id", "source_record_id"

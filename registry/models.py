@@ -9,7 +9,7 @@ import secrets
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 # base32 without I/L/O/U, as a translation of the RFC 4648 alphabet
@@ -138,6 +138,17 @@ class ImportBatch(models.Model):
         verbose_name_plural = "import batches"
 
 
+class SourceRecordQuerySet(models.QuerySet):
+    def with_person(self) -> SourceRecordQuerySet:
+        """Each record with `person_id`: the person of its RecordLink, None when unlinked
+        (a join on the link table's primary key, in the same query)."""
+        return self.annotate(person_id=F("link__person"))
+
+    def linked(self) -> SourceRecordQuerySet:
+        """Only the linked records, each with `person_id`."""
+        return self.filter(link__isnull=False).with_person()
+
+
 class SourceRecord(models.Model):
     """One immutable version of one agency row. Original values are kept in `original`; the
     other columns are their normalised forms, computed once at import. A resubmitted row with
@@ -194,9 +205,11 @@ class SourceRecord(models.Model):
     period = models.CharField(max_length=10, blank=True)
     amount = models.BigIntegerField(null=True)
 
-    person = models.ForeignKey(
-        "Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="records"
-    )
+    # The person a version belongs to is not a column here but a RecordLink row (its
+    # `link`): linking a city then writes a narrow table instead of rewriting every wide row.
+    # Read it with .with_person() / .linked(), or filter on link__person.
+
+    objects = SourceRecordQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -265,6 +278,23 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.public_id
+
+
+class RecordLink(models.Model):
+    """The person of one source-record version; a version without a row is unlinked.
+
+    Its own narrow table rather than a column of SourceRecord: a city's first link sets the
+    person of every version, which as a column rewrote millions of wide rows (with JSONB
+    originals and ten indexes each); here it is millions of 16-byte rows. Older versions keep
+    the link they had. Deleting a person deletes its links: its records become unlinked."""
+
+    record = models.OneToOneField(
+        SourceRecord, primary_key=True, on_delete=models.CASCADE, related_name="link"
+    )
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="record_links")
+
+    def __str__(self) -> str:
+        return f"link:{self.record_id}->{self.person_id}"
 
 
 class Household(models.Model):

@@ -283,7 +283,9 @@ def households_for_user(viewer: Viewer) -> QuerySet[Household]:
     masks), or mask kk_number with mask_number for masked roles."""
     if viewer.role not in PERSON_ROLES:
         return Household.objects.none()
-    member_visible = visible_records(viewer).filter(person__memberships__household=OuterRef("pk"))
+    member_visible = visible_records(viewer).filter(
+        link__person__memberships__household=OuterRef("pk")
+    )
     return Household.objects.filter(Exists(member_visible))
 
 
@@ -576,8 +578,10 @@ def _household_view(
         readable = _readable_ids(viewer)
     records = list(
         SourceRecord.objects.filter(
-            person_id__in=person_ids, is_current=True, dataset_id__in=readable
-        ).select_related("agency")
+            link__person__in=person_ids, is_current=True, dataset_id__in=readable
+        )
+        .with_person()
+        .select_related("agency")
     )
     if not records:
         return None
@@ -656,9 +660,9 @@ def _resolve_person(public_id: str) -> tuple[Person | None, str | None]:
 def _person_profile(viewer: Viewer, person: Person, redirected_from: str | None):
     readable = _readable_ids(viewer)
     records = list(
-        SourceRecord.objects.filter(
-            person=person, is_current=True, dataset_id__in=readable
-        ).select_related("agency", "dataset")
+        SourceRecord.objects.filter(link__person=person, is_current=True, dataset_id__in=readable)
+        .with_person()
+        .select_related("agency", "dataset")
     )
     if not records:
         return None
@@ -844,7 +848,7 @@ def persons_search_for_user(
         audit_denial(viewer, purpose=purpose, reason="empty_query", **target)
         raise InvalidQuery("a NIK or a name is required")
     with transaction.atomic():
-        base = visible_records(viewer).filter(person__isnull=False)
+        base = visible_records(viewer).linked()
         extra_matched = []
         if birth_date:
             base = base.filter(birth_date=birth_date)

@@ -1,12 +1,15 @@
-"""Database-level write audit for persons and source records (migration 0008).
+"""Database-level write audit for persons, source records and their links (migrations 0008,
+0014).
 
 `audit_actor(user)` opens a transaction with `app.actor_id` set (SET LOCAL semantics); every
-row written to registry_person or registry_sourcerecord inside it - by the ORM, update(),
-bulk_create, COPY or raw SQL - is staged by a trigger in registry_write_log, and on leaving
-the block the staged rows are folded into hash-chained audit events in the same transaction:
-one event per (table, operation), action '<person|record>.db_<insert|update|delete|truncate>',
-with the rows' ids and the persons touched. A transaction that set app.actor_id by hand
-leaves its rows staged until `manage.py fold_write_log` (or write_log_fold(pending=True)).
+row written to registry_person, registry_sourcerecord or registry_recordlink inside it - by
+the ORM, update(), bulk_create, COPY or raw SQL - is staged by a trigger in
+registry_write_log, and on leaving the block the staged rows are folded into hash-chained
+audit events in the same transaction: one event per (table, operation), action
+'<person|record|record_link>.db_<insert|update|delete|truncate>', with the rows' ids and the
+persons touched (a relink is a record_link update: both persons). A transaction that set
+app.actor_id by hand leaves its rows staged until `manage.py fold_write_log` (or
+write_log_fold(pending=True)).
 """
 
 from __future__ import annotations
@@ -23,7 +26,11 @@ from registry.selectors import viewer_for
 
 IDS_MAX = 1000
 PERSONS_MAX = 5000
-_OBJECT = {"registry_person": "person", "registry_sourcerecord": "record"}
+_OBJECT = {
+    "registry_person": "person",
+    "registry_sourcerecord": "record",
+    "registry_recordlink": "record_link",
+}
 
 
 @contextmanager

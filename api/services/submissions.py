@@ -23,7 +23,7 @@ from api.models import Submission
 from audit.services import audit_record
 from registry import linking
 from registry.ingest.reading import ParsedFile
-from registry.models import Dataset, ImportBatch, SourceRecord
+from registry.models import Dataset, ImportBatch, RecordLink, SourceRecord
 from registry.roles import Role
 from registry.selectors import NotFound, Viewer
 from registry.services.imports import records_import
@@ -280,8 +280,8 @@ def link_records(record_ids: list[int], *, actor) -> dict[int, str]:
         return dict(incremental(record_ids))
     linking.link(full=False, actor=actor)
     return dict(
-        SourceRecord.objects.filter(pk__in=record_ids, person__isnull=False).values_list(
-            "pk", "person__public_id"
+        RecordLink.objects.filter(record_id__in=record_ids).values_list(
+            "record_id", "person__public_id"
         )
     )
 
@@ -315,12 +315,12 @@ def _record_outcomes(
     current_person = dict(
         SourceRecord.objects.filter(
             agency_id=batch.agency_id, is_current=True, source_record_id__in=unchanged
-        ).values_list("source_record_id", "person__public_id")
+        ).values_list("source_record_id", "link__person__public_id")
     )
     persons = set(person_of.values()) | {p for p in current_person.values() if p}
     earlier = set(
-        SourceRecord.objects.filter(person__public_id__in=persons)
-        .exclude(batch=batch)
+        RecordLink.objects.filter(person__public_id__in=persons)
+        .exclude(record__batch=batch)
         .values_list("person__public_id", flat=True)
         .distinct()
     )

@@ -40,8 +40,8 @@ HIGH_DECILE = 6
 METHOD = "rapidfuzz-weighted"
 CANDIDATE_COLUMNS = (
     "id",
-    "person_id",
-    "person__public_id",
+    "person_id",  # SourceRecordQuerySet.linked()'s annotation
+    "link__person__public_id",
     "agency__kind",
     "nik",
     "nik_reliable",
@@ -149,7 +149,7 @@ def recipients_verify_for_user(
         raise NotFound("verification")
     regions = RegionMatcher.for_regency(settings.REGISTRY_REGENCY_CODE)
     normalised = [_normalise(i, r, regions) for i, r in enumerate(rows)]
-    base = visible_records(viewer).filter(person__isnull=False)
+    base = visible_records(viewer).linked()
     candidates = _candidates(base, normalised)
     by_person: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for c in candidates:
@@ -171,7 +171,7 @@ def recipients_verify_for_user(
                 "index": index,
                 "row_id": rows[index].get("row_id"),
                 "_person": matched_person,
-                "person_id": by_person[matched_person][0]["person__public_id"]
+                "person_id": by_person[matched_person][0]["link__person__public_id"]
                 if matched_person
                 else None,
                 "confidence": best[0] if best else 0.0,

@@ -30,6 +30,7 @@ from registry.models import (
     Membership,
     Person,
     PersonLinkEvent,
+    RecordLink,
     ReviewTask,
     SourceRecord,
     new_public_id,
@@ -98,10 +99,11 @@ def link(*, full: bool = False, actor=None) -> LinkSummary:
     # Deferred foreign-key checks run at commit.
     lap("commit")
     if summary.records_relinked >= BULK_REBUILD_MIN_ROWS:
-        # The planner still sees the records as unlinked until autovacuum gets there: the
+        # The planner still sees the links as missing until autovacuum gets there: the
         # first incremental links after a city's first link took seconds instead of ms.
+        # (SourceRecord too: a city's first link comes right after its import.)
         with connection.cursor() as cursor:
-            for model in (SourceRecord, Person, Household, Membership):
+            for model in (SourceRecord, RecordLink, Person, Household, Membership):
                 cursor.execute(f"ANALYZE {model._meta.db_table}")
         lap("analyze")
     summary.seconds["total"] = time.perf_counter() - started

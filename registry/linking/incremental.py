@@ -10,8 +10,8 @@ rows. So this path
   dozen comparisons;
 - computes golden values and household memberships of the few affected persons in plain
   Python (the rules of registry.linking.profiles, written for whole-city frames);
-- writes record links, aid receipts and golden values in ONE statement, and touches
-  households and memberships only when a membership actually changes.
+- writes record links (rows of the link table), aid receipts and golden values in ONE
+  statement, and touches households and memberships only when a membership actually changes.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from registry.models import (
     LinkModel,
     Membership,
     Person,
+    RecordLink,
     SourceRecord,
     new_public_id,
 )
@@ -53,6 +54,7 @@ MATCH_PROBABILITY = 0.5
 SINGLE_THREAD_POOL = 5_000
 
 _T = SourceRecord._meta.db_table
+_L = RecordLink._meta.db_table
 _P = Person._meta.db_table
 
 # Role of a row in the pool statement: a new record, a candidate (shares a blocking key with
@@ -63,39 +65,46 @@ NEW, CANDIDATE, OTHER = 0, 1, 2
 # back to scanning every record. The probes join the new records in the database, so the new
 # records, their candidates and the candidates' persons come back in one round trip.
 POOL_SQL = f"""
-WITH new AS MATERIALIZED (  -- COALESCE: probe the primary key, not person_id IS NULL
+WITH new AS MATERIALIZED (  -- NOT EXISTS: one probe of the link table's primary key each
     SELECT id, nik, nik_reliable, kk_number, name_key, birth_date, name_phonetic,
            kelurahan_code, given_name_key,
            NOT (flags && ARRAY[{_KK_UNRELIABLE_SQL}]::varchar[]) AS kk_reliable
-      FROM {_T} WHERE id = ANY(%(ids)s) AND COALESCE(person_id, 0) = 0 AND is_current
+      FROM {_T} r WHERE id = ANY(%(ids)s) AND is_current
+       AND NOT EXISTS (SELECT FROM {_L} l WHERE l.record_id = r.id)
 ), cand AS MATERIALIZED (
-    SELECT s.id, s.person_id FROM new n JOIN {_T} s ON s.nik = n.nik
-     WHERE n.nik_reliable AND n.nik <> '' AND s.is_current AND s.person_id IS NOT NULL
+    -- candidates are linked records: their link (and person) by the link's primary key
+    SELECT s.id, l.person_id FROM new n JOIN {_T} s ON s.nik = n.nik
+      JOIN {_L} l ON l.record_id = s.id
+     WHERE n.nik_reliable AND n.nik <> '' AND s.is_current
     UNION
     -- a reliable KK brings its household; a damaged one (Excel kept "367107", shared by a
     -- thousand strangers) only what the engine's kk_given key could pair: same given name
-    SELECT s.id, s.person_id FROM new n JOIN {_T} s ON s.kk_number = n.kk_number
-     WHERE n.kk_number <> '' AND s.is_current AND s.person_id IS NOT NULL
+    SELECT s.id, l.person_id FROM new n JOIN {_T} s ON s.kk_number = n.kk_number
+      JOIN {_L} l ON l.record_id = s.id
+     WHERE n.kk_number <> '' AND s.is_current
        AND (n.kk_reliable OR s.given_name_key = n.given_name_key)
     UNION
-    SELECT s.id, s.person_id FROM new n JOIN {_T} s
+    SELECT s.id, l.person_id FROM new n JOIN {_T} s
         ON s.name_key = n.name_key AND s.birth_date = n.birth_date
-     WHERE s.is_current AND s.person_id IS NOT NULL
+      JOIN {_L} l ON l.record_id = s.id
+     WHERE s.is_current
     UNION
-    SELECT s.id, s.person_id FROM new n JOIN {_T} s
+    SELECT s.id, l.person_id FROM new n JOIN {_T} s
         ON s.name_phonetic = n.name_phonetic AND s.kelurahan_code = n.kelurahan_code
-     WHERE n.kelurahan_code <> '' AND s.is_current AND s.person_id IS NOT NULL
+      JOIN {_L} l ON l.record_id = s.id
+     WHERE n.kelurahan_code <> '' AND s.is_current
 ), picked AS (
     SELECT id, {NEW} AS role FROM new
     UNION ALL
     SELECT id, {CANDIDATE} FROM cand
     UNION ALL
-    -- an array, not a join, so the person index is used whatever the estimates; is_current
-    -- as an expression, so no partial index on current records gets ANDed in (a full scan)
-    SELECT s.id, {OTHER} FROM {_T} s
-     WHERE s.person_id = ANY(ARRAY(SELECT DISTINCT person_id FROM cand))
+    -- an array, not a join, so the link table's person index is used whatever the
+    -- estimates; is_current as an expression, so no partial index on current records gets
+    -- ANDed in (a full scan)
+    SELECT s.id, {OTHER} FROM {_L} l JOIN {_T} s ON s.id = l.record_id
+     WHERE l.person_id = ANY(ARRAY(SELECT DISTINCT person_id FROM cand))
        AND s.is_current::int = 1
-       AND s.id <> ALL(ARRAY(SELECT id FROM cand))
+       AND l.record_id <> ALL(ARRAY(SELECT id FROM cand))
 )
 SELECT r.id AS record_id, a.code AS agency, {_priority_case()} AS agency_priority,
        r.nik, r.nik_reliable, r.kk_number,
@@ -104,15 +113,17 @@ SELECT r.id AS record_id, a.code AS agency, {_priority_case()} AS agency_priorit
        r.sex, r.birth_place, r.birth_date, r.address, r.address_key, r.house_number,
        r.rt, r.rw, r.kelurahan_code, r.kecamatan_code, r.relationship, r.death_date,
        r.welfare_decile, r.created_at, r.version,
-       COALESCE(r.person_id, prev.person_id) AS person_id,
+       COALESCE(rl.person_id, pl.person_id) AS person_id,
        p.role, pe.public_id AS person_public_id
   FROM picked p
   JOIN {_T} r ON r.id = p.id
   JOIN registry_agency a ON a.id = r.agency_id
+  LEFT JOIN {_L} rl ON rl.record_id = r.id
   LEFT JOIN {_T} prev
     ON prev.agency_id = r.agency_id AND prev.source_record_id = r.source_record_id
    AND prev.version = r.version - 1
-  LEFT JOIN {_P} pe ON pe.id = r.person_id
+  LEFT JOIN {_L} pl ON pl.record_id = prev.id
+  LEFT JOIN {_P} pe ON pe.id = rl.person_id
  ORDER BY r.id
 """  # noqa: S608 - table names and constants only
 
@@ -264,9 +275,10 @@ def _write(pool: _Pool, placed: dict[int, int]) -> dict[int, str]:
     with bound_cursor() as cursor:
         cursor.execute(
             f"""WITH links AS (
-                    UPDATE {_T} r SET person_id = u.person_id
-                      FROM unnest(%s::bigint[], %s::bigint[]) AS u(record_id, person_id)
-                     WHERE r.id = u.record_id AND r.person_id IS DISTINCT FROM u.person_id
+                    INSERT INTO {_L} AS l (record_id, person_id)
+                    SELECT * FROM unnest(%s::bigint[], %s::bigint[])
+                    ON CONFLICT (record_id) DO UPDATE SET person_id = EXCLUDED.person_id
+                     WHERE l.person_id IS DISTINCT FROM EXCLUDED.person_id
                     RETURNING 1
                 ), aid AS (
                     UPDATE {AidReceipt._meta.db_table} ar SET person_id = u.person_id
@@ -440,8 +452,10 @@ def _create_households(kks: list[str], golden, latest_decile) -> dict[str, int]:
 
 
 def _public_ids(record_ids: list[int]) -> dict[int, str]:
-    rows = SourceRecord.objects.filter(id__in=record_ids).values_list("id", "person__public_id")
-    return {rid: pid for rid, pid in rows if pid}
+    rows = RecordLink.objects.filter(record_id__in=record_ids).values_list(
+        "record_id", "person__public_id"
+    )
+    return dict(rows)
 
 
 _MODEL_CACHE: dict[int, FSModel] = {}

@@ -19,7 +19,7 @@ from registry.models import (
     Household,
     Membership,
     Person,
-    SourceRecord,
+    RecordLink,
     new_public_id,
 )
 
@@ -99,8 +99,9 @@ def _drop_temp(name: str) -> None:
 
 
 def _write_links(records: pd.DataFrame, summary: LinkSummary) -> None:
-    """Point records and their aid receipts at their persons; rows already right are skipped.
-    A few records: arrays as parameters; a whole city: a temporary table filled by COPY."""
+    """Record versions onto their persons in the link table, and their aid receipts; links
+    already right are not rewritten, and SourceRecord itself is never written. A few
+    records: arrays as parameters; a whole city: a temporary table filled by COPY."""
     started = time.perf_counter()
     links = pd.DataFrame(
         {
@@ -116,7 +117,7 @@ def _write_links(records: pd.DataFrame, summary: LinkSummary) -> None:
     else:
         source = "unnest(%s::bigint[], %s::bigint[])"
         params = [links["record_id"].tolist(), links["person_id"].tolist()]
-    table = SourceRecord._meta.db_table
+    table = RecordLink._meta.db_table
     laps = summary.seconds
 
     def lap(name: str, since: float) -> float:
@@ -125,36 +126,32 @@ def _write_links(records: pd.DataFrame, summary: LinkSummary) -> None:
         return now
 
     mark = lap("links_prepare", started)
-    rebuilt = _drop_indexes_for_bulk_update(table, source) if not params else []
+    rebuilt = _drop_link_indexes_for_bulk_write(source, len(links)) if not params else []
     mark = lap("links_count", mark)
     with connection.cursor() as cursor:
-        if not params:
-            # Records in physical order, each probing the link table's key: a hash join of
-            # millions of links spills into batches and then updates the records in scattered
-            # order (5.6M records: 124 s, 34 GB of evicted buffers; nested loop 51 s, 12 GB).
-            cursor.execute("SET LOCAL enable_hashjoin = off")
-            cursor.execute("SET LOCAL enable_mergejoin = off")
+        # Only the links that change are written (the anti-join), so a rerun that moves
+        # nothing locks no link row; the WHERE of DO UPDATE keeps the count exact should a
+        # concurrent merge have set the same person meanwhile.
         cursor.execute(
-            f"""UPDATE {table} r SET person_id = u.person_id
-                FROM {source} AS u(record_id, person_id)
-                WHERE r.id = u.record_id AND r.person_id IS DISTINCT FROM u.person_id""",  # noqa: S608
+            f"""INSERT INTO {table} AS l (record_id, person_id)
+                SELECT u.record_id, u.person_id
+                  FROM {source} AS u(record_id, person_id)
+                  LEFT JOIN {table} old ON old.record_id = u.record_id
+                 WHERE old.person_id IS DISTINCT FROM u.person_id
+                ON CONFLICT (record_id) DO UPDATE SET person_id = EXCLUDED.person_id
+                 WHERE l.person_id IS DISTINCT FROM EXCLUDED.person_id""",  # noqa: S608
             params,
         )
         summary.records_relinked = cursor.rowcount
-        if not params:
-            cursor.execute("RESET enable_hashjoin")
-            cursor.execute("RESET enable_mergejoin")
         mark = lap("links_update", mark)
         if rebuilt:
-            # CREATE INDEX refuses a table with pending trigger events, and the UPDATE queues
-            # some (the other keys' deferred triggers, though their values did not change):
-            # run them now, as the commit would, then defer again. A test fails without it.
+            # Pending trigger events (deferred checks of rows written earlier in this
+            # transaction) make ALTER TABLE and CREATE INDEX refuse: run them now, as the
+            # commit would, then defer again.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-            mark = lap("links_pending_checks", mark)
-        for definition in rebuilt:
-            cursor.execute(definition)
-        if rebuilt:
+            for definition in rebuilt:
+                cursor.execute(definition)
             lap("links_reindex", mark)
         laps["links_records"] = time.perf_counter() - started
         cursor.execute(
@@ -168,31 +165,37 @@ def _write_links(records: pd.DataFrame, summary: LinkSummary) -> None:
         _drop_temp(source)
 
 
-# A relink that moves at least this share of all record versions (the first link of a loaded
-# city) rebuilds SourceRecord's secondary indexes instead of maintaining them row by row.
+# A link run that writes at least this share of the link table's rows (a city's first link
+# writes all of them) rebuilds the table's person index and foreign keys instead of
+# maintaining them row by row.
 BULK_REBUILD_SHARE = 0.25
 BULK_REBUILD_MIN_ROWS = 100_000
 
 
-def _drop_indexes_for_bulk_update(table: str, source: str) -> list[str]:
-    """Before updating most of `table`'s rows from `source` (record_id, person_id): drop the
-    indexes that no constraint needs and the foreign key on person_id, and return the
-    statements that re-create them, to run right after the update in the same transaction.
+def _drop_link_indexes_for_bulk_write(source: str, rows: int) -> list[str]:
+    """Before writing most of the link table from `source` (record_id, person_id; `rows`
+    rows): drop its person index and its two foreign keys, and return the statements that
+    re-create them, to run right after the write in the same transaction.
 
-    Every updated row is a new tuple on another page, so each of the ten indexes gets an
-    entry per row: at 557k records the update took 25-46 s with the indexes and 7 s without,
-    and rebuilding them all takes ~5 s. The foreign key, checked row by row, cost 3 s there
-    (49 s at 5.6M records); re-added, it is validated by one join. The price: DROP INDEX holds
-    the table exclusively until the link commits (imports and profile reads wait), so only
-    bulk relinks do it."""
+    Each foreign key checked row by row queues a deferred trigger event per row (two per
+    link: 11 million at a 2-million-person city) and probes the referenced key one row at a
+    time; re-added, each is validated by one join, and the index is built by one sort. The
+    primary key stays: the write's ON CONFLICT needs it, and ascending record ids append to
+    it. The price: the link table is held exclusively until the link commits (profile reads
+    wait; imports do not), so only bulk writes do it."""
+    table = RecordLink._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""SELECT count(*) FROM {source} u JOIN {table} r ON r.id = u.record_id
-                WHERE r.person_id IS DISTINCT FROM u.person_id"""  # noqa: S608
-        )
-        changing = cursor.fetchone()[0]
         cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608
         total = cursor.fetchone()[0]
+        if total == 0:
+            changing = rows
+        else:
+            cursor.execute(
+                f"""SELECT count(*) FROM {source} u LEFT JOIN {table} l
+                      ON l.record_id = u.record_id
+                     WHERE l.person_id IS DISTINCT FROM u.person_id"""  # noqa: S608
+            )
+            changing = cursor.fetchone()[0]
         if changing < BULK_REBUILD_MIN_ROWS or changing < BULK_REBUILD_SHARE * total:
             return []
         cursor.execute(
@@ -204,17 +207,14 @@ def _drop_indexes_for_bulk_update(table: str, source: str) -> list[str]:
         )
         indexes = cursor.fetchall()
         cursor.execute(
-            """SELECT c.conname, pg_get_constraintdef(c.oid)
-                 FROM pg_constraint c
-                WHERE c.conrelid = %s::regclass AND c.contype = 'f'
-                  AND c.conkey = ARRAY[(SELECT attnum FROM pg_attribute
-                                         WHERE attrelid = %s::regclass
-                                           AND attname = 'person_id')]""",
-            [table, table],
+            """SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
+                WHERE c.conrelid = %s::regclass AND c.contype = 'f'""",
+            [table],
         )
         foreign_keys = cursor.fetchall()
-        # ALTER TABLE refuses a table with pending deferred checks (rows inserted earlier in
-        # this transaction): run them now, as the commit would, then defer again.
+        # ALTER TABLE refuses a table with pending deferred checks (persons inserted earlier
+        # in this transaction, whose table loses the key's triggers): run them now, as the
+        # commit would, then defer again.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         for name, _definition in foreign_keys:
@@ -450,7 +450,7 @@ def _text(value) -> str:
 def refresh_persons(person_ids: list[int]) -> None:
     """Recompute golden values, memberships and aid links of some persons after a manual
     merge or split (the same code paths a link run uses)."""
-    records = load_records_where("r.person_id = ANY(%s)", [person_ids])
+    records = load_records_where("rl.person_id = ANY(%s)", [person_ids])
     if records.empty:
         return
     records["person_id"] = records["person_id"].astype("int64")

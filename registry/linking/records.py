@@ -14,6 +14,7 @@ from registry.ingest.copy import copy_out
 from registry.models import (
     SOURCE_PRIORITY,
     LinkDecision,
+    RecordLink,
     SourceRecord,
 )
 
@@ -69,6 +70,8 @@ KK_UNRELIABLE_FLAGS = frozenset(
 )
 _KK_UNRELIABLE_SQL = ",".join(f"'{flag}'" for flag in sorted(KK_UNRELIABLE_FLAGS))
 
+# A new version of a record has no link of its own until it is linked: it keeps the person
+# of the version before it (rl: the version's own link, pl: the previous version's).
 RECORD_SELECT = f"""
     SELECT r.id AS record_id, a.code AS agency, {{priority}} AS agency_priority,
            r.nik, r.nik_reliable, r.kk_number,
@@ -77,12 +80,14 @@ RECORD_SELECT = f"""
            r.sex, r.birth_place, r.birth_date, r.address, r.address_key, r.house_number,
            r.rt, r.rw, r.kelurahan_code, r.kecamatan_code, r.relationship, r.death_date,
            r.welfare_decile, r.created_at, r.version,
-           COALESCE(r.person_id, prev.person_id) AS person_id
+           COALESCE(rl.person_id, pl.person_id) AS person_id
     FROM {SourceRecord._meta.db_table} r
     JOIN registry_agency a ON a.id = r.agency_id
+    LEFT JOIN {RecordLink._meta.db_table} rl ON rl.record_id = r.id
     LEFT JOIN {SourceRecord._meta.db_table} prev
       ON prev.agency_id = r.agency_id AND prev.source_record_id = r.source_record_id
      AND prev.version = r.version - 1
+    LEFT JOIN {RecordLink._meta.db_table} pl ON pl.record_id = prev.id
     WHERE r.is_current AND ({{where}})
     ORDER BY r.id
 """  # noqa: S608 - no user input is formatted into this statement

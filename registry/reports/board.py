@@ -75,7 +75,7 @@ def submission_board(viewer, *, today: dt.date | None = None) -> list[DatasetSta
             last_status=Subquery(last_batch.values("status")[:1]),
             n_records=Subquery(records.values("dataset").annotate(n=Count("id")).values("n")[:1]),
             n_linked=Subquery(
-                records.filter(person__isnull=False)
+                records.filter(link__isnull=False)
                 .values("dataset")
                 .annotate(n=Count("id"))
                 .values("n")[:1]
@@ -186,7 +186,7 @@ class QualityReport:
 def _civil_nik():
     return (
         SourceRecord.objects.filter(
-            person=OuterRef("person"),
+            link__person=OuterRef("link__person"),
             is_current=True,
             agency__kind=AgencyKind.CIVIL_REGISTRY,
             nik_reliable=True,
@@ -198,7 +198,7 @@ def _civil_nik():
 
 def _quality_querysets(viewer, agency: Agency) -> dict[str, QuerySet]:
     records = records_for(viewer).filter(agency=agency)
-    linked = records.filter(person__isnull=False)
+    linked = records.filter(link__isnull=False)
     not_civil = agency.kind != AgencyKind.CIVIL_REGISTRY
     return {
         # A missing NIK counts too: the agency has to fill it in.
@@ -212,11 +212,11 @@ def _quality_querysets(viewer, agency: Agency) -> dict[str, QuerySet]:
             else linked.none()
         ),
         "name_differs": linked.exclude(name_key="")
-        .exclude(person__name_key="")
-        .exclude(name_key=F("person__name_key")),
+        .exclude(link__person__name_key="")
+        .exclude(name_key=F("link__person__name_key")),
         "birth_date_differs": linked.filter(
-            birth_date__isnull=False, person__birth_date__isnull=False
-        ).exclude(birth_date=F("person__birth_date")),
+            birth_date__isnull=False, link__person__birth_date__isnull=False
+        ).exclude(birth_date=F("link__person__birth_date")),
     }
 
 
@@ -252,7 +252,7 @@ def quality_report(
             "batch_id",
             *extra,
             dataset_name=F("dataset__name"),
-            person_public_id=F("person__public_id"),
+            person_public_id=F("link__person__public_id"),
         )
         page = list(values if limit is None else values[:limit])
         for row in page:

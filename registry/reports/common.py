@@ -163,5 +163,5 @@ def households_for(viewer: ViewerLike, records=None):
     if viewer.role not in PERSON_ROLES:
         return Household.objects.none()
     records = records if records is not None else records_for(viewer)
-    member_visible = records.filter(person__memberships__household=OuterRef("pk"))
+    member_visible = records.filter(link__person__memberships__household=OuterRef("pk"))
     return Household.objects.filter(Exists(member_visible))

@@ -114,7 +114,7 @@ def _born_between(today: dt.date, age_min: int | None, age_max: int | None) -> Q
 
 def _queryset(viewer, f: HouseholdFilters, today: dt.date) -> QuerySet[Household]:
     records = records_for(viewer)
-    member_records = records.filter(person__memberships__household=OuterRef("pk"))
+    member_records = records.filter(link__person__memberships__household=OuterRef("pk"))
     qs = households_for(viewer, records)
     if f.kecamatan_code:
         qs = qs.filter(kecamatan_code=f.kecamatan_code)
@@ -140,13 +140,17 @@ def _queryset(viewer, f: HouseholdFilters, today: dt.date) -> QuerySet[Household
             cond &= Q(sex=f.member_sex)
         qs = qs.filter(Exists(member_records.filter(cond)))
 
-    def person_has(kind: str):
-        return Exists(records.filter(person=OuterRef("person_id"), agency__kind=kind))
+    def person_has(kind: str):  # of a Membership
+        return Exists(records.filter(link__person=OuterRef("person_id"), agency__kind=kind))
 
     if f.school:
         school_age = _born_between(today, *SCHOOL_AGE)
         unenrolled = member_records.filter(school_age).filter(
-            ~Exists(records.filter(person=OuterRef("person_id"), agency__kind=AgencyKind.EDUCATION))
+            ~Exists(
+                records.filter(
+                    link__person=OuterRef("link__person"), agency__kind=AgencyKind.EDUCATION
+                )
+            )
         )
         if f.school == "child_not_enrolled":
             qs = qs.filter(Exists(unenrolled))

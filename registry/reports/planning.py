@@ -78,7 +78,7 @@ def _suppressed_column(key: str, values: list[int]) -> Column:
 def _visible_persons(viewer, *, alive: bool = True):
     qs = Person.objects.filter(
         status=Person.Status.ACTIVE,
-        pk__in=records_for(viewer).filter(person__isnull=False).values("person_id"),
+        pk__in=records_for(viewer).filter(link__isnull=False).values("link__person"),
     )
     if alive:
         qs = qs.filter(death_date__isnull=True)
@@ -221,7 +221,7 @@ def completeness_by_agency(viewer) -> list[CompletenessRow]:
         .annotate(
             records=Count("id"),
             reliable=Count("id", filter=Q(nik_reliable=True)),
-            linked=Count("id", filter=Q(person__isnull=False)),
+            linked=Count("id", filter=Q(link__isnull=False)),
         )
         .order_by("agency__code")
     )
@@ -260,7 +260,7 @@ def cross_agency_gaps(
     records = records_for(viewer)
 
     def has_record_of(kind: str):
-        return Exists(records.filter(person=OuterRef("pk"), agency__kind=kind))
+        return Exists(records.filter(link__person=OuterRef("pk"), agency__kind=kind))
 
     persons = _visible_persons(viewer)
     if kecamatan_code:

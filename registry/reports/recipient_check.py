@@ -105,7 +105,7 @@ def recipient_list_check(
             continue
         normalised.append((line, fields_))
 
-    records = records_for(viewer).filter(person__isnull=False)
+    records = records_for(viewer).linked()
     niks = {f["nik"] for _, f in normalised if f["nik"] and f["nik_reliable"]}
     by_nik: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
     for nik, person_id, name_key in records.filter(nik__in=niks).values_list(
@@ -179,8 +179,8 @@ def _enrich(viewer, rows, person_of_row, program, period) -> None:
 
     public = dict(Person.objects.filter(pk__in=person_ids).values_list("pk", "public_id"))
     civil = SourceRecord.objects.filter(
-        person_id__in=person_ids, is_current=True, agency__kind=AgencyKind.CIVIL_REGISTRY
-    )
+        link__person__in=person_ids, is_current=True, agency__kind=AgencyKind.CIVIL_REGISTRY
+    ).with_person()
     deaths = dict(
         civil.filter(death_date__isnull=False)
         .values("person_id")

@@ -127,7 +127,7 @@ def _civil_death_date():
     # agency that pays: a payer's own death column is not evidence.
     return (
         SourceRecord.objects.filter(
-            person=OuterRef("person"),
+            link__person=OuterRef("person"),
             is_current=True,
             agency__kind=AgencyKind.CIVIL_REGISTRY,
             death_date__isnull=False,
@@ -393,15 +393,22 @@ def _visible_identity(viewer, person_ids) -> dict[int, dict]:
     out: dict[int, dict] = {}
     rows = (
         records_for(viewer)
-        .filter(person_id__in=person_ids)
+        .filter(link__person__in=person_ids)
+        .with_person()
         .order_by("person_id", "-nik_reliable", "id")
-        .values("person_id", "person__public_id", "full_name", "nik", "kelurahan_code")
+        .values(
+            "person_id",
+            "full_name",
+            "nik",
+            "kelurahan_code",
+            person_public_id=F("link__person__public_id"),
+        )
     )
     for r in rows:
         out.setdefault(
             r["person_id"],
             {
-                "person_public_id": r["person__public_id"],
+                "person_public_id": r["person_public_id"],
                 "full_name": r["full_name"],
                 "nik": r["nik"],
                 "kelurahan_code": r["kelurahan_code"],

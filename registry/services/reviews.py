@@ -20,6 +20,7 @@ from registry.models import (
     LinkDecision,
     Person,
     PersonLinkEvent,
+    RecordLink,
     ReviewTask,
     SourceRecord,
     new_public_id,
@@ -103,12 +104,22 @@ def _task(task_id: int, *, lock: bool = False) -> ReviewTask:
     return task
 
 
-def _person_ids(task: ReviewTask) -> tuple[str, str]:
-    ids = dict(
-        Person.objects.filter(pk__in=[task.record_a.person_id, task.record_b.person_id])
-        .values_list("pk", "public_id")
+def _linked_persons(task: ReviewTask) -> tuple[int | None, int | None]:
+    """The person pks of the task's two records (None: not linked), read now."""
+    links = dict(
+        RecordLink.objects.filter(record_id__in=[task.record_a_id, task.record_b_id])
+        .values_list("record_id", "person_id")
     )  # fmt: skip
-    return ids.get(task.record_a.person_id, ""), ids.get(task.record_b.person_id, "")
+    return links.get(task.record_a_id), links.get(task.record_b_id)
+
+
+def _person_ids(
+    task: ReviewTask, linked: tuple[int | None, int | None] | None = None
+) -> tuple[str, str]:
+    """Public ids of the persons of the task's records (`linked`: their pks, read earlier)."""
+    a, b = linked or _linked_persons(task)
+    ids = dict(Person.objects.filter(pk__in=[a, b]).values_list("pk", "public_id"))
+    return ids.get(a, ""), ids.get(b, "")
 
 
 def review_task_get_for_user(*, viewer: Viewer, task_id: int, purpose) -> ReviewTaskView:
@@ -150,6 +161,7 @@ def review_decide(
         raise ValueError(f"unknown decision {decision!r}")
     with transaction.atomic():
         task = _task(task_id, lock=True)
+        a, b = linked = _linked_persons(task)
         if decision == "skip":
             task.status = ReviewTask.Status.SKIPPED
             task.save(update_fields=["status", "updated_at"])
@@ -157,7 +169,6 @@ def review_decide(
             link_decision = _pin_records(task.record_a, task.record_b, decision, viewer.user, note)
             task.status, task.decision = ReviewTask.Status.DECIDED, link_decision
             task.save(update_fields=["status", "decision", "updated_at"])
-            a, b = task.record_a.person_id, task.record_b.person_id
             if decision == "same" and a and b and a != b:
                 _merge(survivor_pk=a, absorbed_pk=b, actor=viewer.user, reason="review")
             elif decision == "different" and a and a == b:
@@ -165,7 +176,7 @@ def review_decide(
                        reason="review")  # fmt: skip
         _audit(
             viewer, action="review.decide", object_type="review_task", object_id=str(task.pk),
-            persons=[p for p in _person_ids(task) if p], purpose=purpose,
+            persons=[p for p in _person_ids(task, linked) if p], purpose=purpose,
             detail={"decision": decision},
         )  # fmt: skip
     return task
@@ -179,8 +190,9 @@ def _merge(*, survivor_pk: int, absorbed_pk: int, actor, reason: str) -> None:
     survivor, absorbed = persons[survivor_pk], persons[absorbed_pk]
     if absorbed.status == Person.Status.MERGED or survivor.status == Person.Status.MERGED:
         raise ValueError("only active persons can be merged")
-    record_ids = list(SourceRecord.objects.filter(person=absorbed).values_list("id", flat=True))
-    SourceRecord.objects.filter(person=absorbed).update(person=survivor)
+    links = RecordLink.objects.filter(person=absorbed)
+    record_ids = list(links.values_list("record_id", flat=True))
+    links.update(person=survivor)
     absorbed.status, absorbed.merged_into = Person.Status.MERGED, survivor
     absorbed.save(update_fields=["status", "merged_into", "updated_at"])
     Person.objects.filter(merged_into=absorbed).update(merged_into=survivor)
@@ -195,7 +207,7 @@ def _split(*, person_pk: int, record_ids: list[int], actor, reason: str) -> Pers
     person = Person.objects.select_for_update().get(pk=person_pk)
     now = timezone.now()
     part = Person.objects.create(public_id=new_public_id("P"), created_at=now)
-    moved = SourceRecord.objects.filter(person=person, id__in=record_ids)
+    moved = RecordLink.objects.filter(person=person, record_id__in=record_ids)
     if not moved.exists():
         raise ValueError("the records are not linked to this person")
     moved.update(person=part)
@@ -239,9 +251,9 @@ def current_record_ids(public_id: str, keys: list[str]) -> list[int]:
     """Current record versions of a person named as 'agency:source_record_id' (what a person
     page shows), for person_unmerge."""
     wanted = {tuple(key.split(":", 1)) for key in keys if ":" in key}
-    rows = SourceRecord.objects.filter(person__public_id=public_id, is_current=True).values_list(
-        "id", "agency__code", "source_record_id"
-    )
+    rows = SourceRecord.objects.filter(
+        link__person__public_id=public_id, is_current=True
+    ).values_list("id", "agency__code", "source_record_id")
     return [pk for pk, agency, source_id in rows if (agency, source_id) in wanted]
 
 
@@ -254,7 +266,7 @@ def person_unmerge(*, actor, public_id: str, record_ids: list[int], reason: str)
         if person is None:
             raise NotFound(public_id)
         staying = (
-            SourceRecord.objects.filter(person=person, is_current=True)
+            SourceRecord.objects.filter(link__person=person, is_current=True)
             .exclude(id__in=record_ids)
             .first()
         )
@@ -272,8 +284,8 @@ def person_unmerge(*, actor, public_id: str, record_ids: list[int], reason: str)
 
 
 def _pin(survivor: Person, absorbed: Person, decision: str, actor, reason: str) -> None:
-    a = SourceRecord.objects.filter(person=survivor, is_current=True).first()
-    b = SourceRecord.objects.filter(person=absorbed, is_current=True).first()
+    a = SourceRecord.objects.filter(link__person=survivor, is_current=True).first()
+    b = SourceRecord.objects.filter(link__person=absorbed, is_current=True).first()
     if a is not None and b is not None:
         _pin_records(a, b, decision, actor, reason)
 

@@ -88,10 +88,10 @@ class Cast:
         return viewer_for(self.users[name], **kwargs)
 
     def person_of(self, agency_code, source_record_id) -> Person:
-        record = SourceRecord.objects.get(
+        record = SourceRecord.objects.select_related("link__person").get(
             agency__code=agency_code, source_record_id=source_record_id, is_current=True
         )
-        return record.person
+        return record.link.person
 
 
 @pytest.fixture

@@ -189,7 +189,7 @@ def build_city() -> City:
         record = SourceRecord.objects.get(
             dataset=c.datasets[key], source_record_id=row["source_record_id"], is_current=True
         )
-        person: Person = record.person
+        person: Person = record.link.person
         membership = person.memberships.select_related("household").first()
         c.persons[level] = PersonFacts(
             level=level,

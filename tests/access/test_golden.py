@@ -31,9 +31,7 @@ def test_python_golden_matches_linker(cast):
         birth_place="SERANG", address="JL. LAIN 1", nik_reliable=False
     )
     SourceRecord.objects.filter(source_record_id="CAP-3").update(birth_place="")
-    records = list(
-        SourceRecord.objects.filter(is_current=True, person__isnull=False).select_related("agency")
-    )
+    records = list(SourceRecord.objects.filter(is_current=True).linked().select_related("agency"))
     python = _golden_by_person(records)
     frame = load_records()
     frame = frame[frame["person_id"].notna()]

@@ -44,7 +44,7 @@ def _records_of(cast, person):
 
     return {
         (r.dataset.name, r.source_record_id)
-        for r in SourceRecord.objects.filter(person=person, is_current=True).select_related(
+        for r in SourceRecord.objects.filter(link__person=person, is_current=True).select_related(
             "dataset"
         )
     }

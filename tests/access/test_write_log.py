@@ -9,7 +9,7 @@ from django.db import connection, transaction
 
 from audit.models import AuditEvent
 from audit.services import verify_chain
-from registry.models import Person, SourceRecord
+from registry.models import Person, RecordLink, SourceRecord
 from registry.write_log import audit_actor, write_log_fold
 
 pytestmark = pytest.mark.django_db
@@ -36,17 +36,24 @@ def test_queryset_update_is_audited(cast):
 def test_bulk_create_and_raw_sql_are_audited(cast):
     user = cast.users["owner"]
     template = SourceRecord.objects.get(source_record_id="DTKS-1")
+    person = template.link.person
     with audit_actor(user):
         template.pk = None
         template.source_record_id = "DTKS-99"
-        SourceRecord.objects.bulk_create([template])
+        (copy,) = SourceRecord.objects.bulk_create([template])
+        RecordLink.objects.bulk_create([RecordLink(record=copy, person=person)])
         with connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE registry_sourcerecord SET flags = array_append(flags, 'manual') "
                 "WHERE source_record_id = 'DTKS-2'"
             )
     insert = AuditEvent.objects.get(action="record.db_insert")
-    assert insert.persons == [cast.father.public_id] and insert.agency_code == "dinsos"
+    assert insert.agency_code == "dinsos" and insert.detail["ids"] == [copy.pk]
+    assert insert.persons == []  # not linked yet when its row was written
+    # A new version is linked by a second write, to the link table: that one names the person.
+    link = AuditEvent.objects.get(action="record_link.db_insert")
+    assert link.persons == [cast.father.public_id] and link.detail["ids"] == [copy.pk]
+    # A record's own row names the person it is linked to.
     update = AuditEvent.objects.get(action="record.db_update")
     assert update.persons == [cast.son.public_id]
     assert update.actor_id == user.pk
@@ -57,10 +64,10 @@ def test_relink_touches_both_persons_and_delete_keeps_public_id(cast):
     user = cast.users["walidata"]
     lonely = Person.objects.create(public_id="PLONELY00001")
     with audit_actor(user):
-        SourceRecord.objects.filter(source_record_id="KAS-1").update(person=cast.father)
-        SourceRecord.objects.filter(source_record_id="KAS-1").update(person=cast.mother)
+        RecordLink.objects.filter(record__source_record_id="KAS-1").update(person=cast.father)
+        RecordLink.objects.filter(record__source_record_id="KAS-1").update(person=cast.mother)
         Person.objects.filter(pk=lonely.pk).delete()
-    relink = AuditEvent.objects.get(action="record.db_update")
+    relink = AuditEvent.objects.get(action="record_link.db_update")
     # One event per (table, operation) per transaction: both statements, both persons.
     assert set(relink.persons) == {cast.father.public_id, cast.mother.public_id}
     assert relink.detail["rows"] == 2

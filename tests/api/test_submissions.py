@@ -29,7 +29,7 @@ def test_submission_stores_links_and_audits(http, owner):
     assert all(r["linked_to_existing"] is False for r in body["records"])
     assert SourceRecord.objects.filter(dataset=owner.dataset).count() == 3
     assert Person.objects.count() == 3
-    assert SourceRecord.objects.filter(person__isnull=True).count() == 0
+    assert SourceRecord.objects.filter(link__isnull=True).count() == 0
     actions = audit_actions()
     assert ("records.import", "allowed") in actions
     assert ("persons.link", "allowed") in actions
@@ -144,7 +144,7 @@ def test_large_batch_runs_as_a_job(http, owner, settings):
     assert job["status"] == "succeeded"
     assert job["counts"]["new"] == 8
     assert len(job["records"]) == 8 and all(r["person_id"] for r in job["records"])
-    assert SourceRecord.objects.filter(person__isnull=False).count() == 8
+    assert SourceRecord.objects.filter(link__isnull=False).count() == 8
     assert Submission.objects.get().payload is None
     assert ("records.import", "allowed") in audit_actions()
 

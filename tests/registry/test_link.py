@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from registry.models import Household, Membership, Person, SourceRecord
+from registry.models import Household, Membership, Person, RecordLink, SourceRecord
 from tests.registry.conftest import FAMILY, HEADER, write_csv
 
 pytestmark = pytest.mark.django_db
@@ -15,8 +15,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True, params=["arrays", "copy", "rebuild"])
 def write_path(request, monkeypatch):
     """Every test runs three times: the few-rows writes (array parameters), the whole-city
-    ones (temporary tables filled by COPY) and the bulk relink that rebuilds the record
-    indexes instead of maintaining them; all must give the same result."""
+    ones (temporary tables filled by COPY) and the bulk link that rebuilds the link table's
+    index and foreign keys instead of maintaining them; all must give the same result."""
     if request.param in ("copy", "rebuild"):
         monkeypatch.setattr("registry.linking.profiles.BULK_ROWS", 0)
     if request.param == "rebuild":
@@ -27,8 +27,7 @@ def write_path(request, monkeypatch):
     return request.param
 
 
-def _record_indexes_and_constraints(model=SourceRecord) -> list[tuple[str, str]]:
-    table = model._meta.db_table
+def _indexes_and_constraints(table: str) -> list[tuple[str, str]]:
     with connection.cursor() as cursor:
         cursor.execute(
             """SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s
@@ -41,25 +40,28 @@ def _record_indexes_and_constraints(model=SourceRecord) -> list[tuple[str, str]]
         return cursor.fetchall()
 
 
-def test_record_indexes_and_constraints_are_the_same_after_a_link(family_csv):
-    before = _record_indexes_and_constraints()
-    assert any("FOREIGN KEY (person_id)" in definition for _, definition in before)
+def test_indexes_and_constraints_are_the_same_after_a_link(family_csv):
+    tables = (SourceRecord._meta.db_table, RecordLink._meta.db_table)
+    before = {table: _indexes_and_constraints(table) for table in tables}
+    link_keys = [d for _, d in before[RecordLink._meta.db_table] if "FOREIGN KEY" in d]
+    assert len(link_keys) == 2 and any("(person_id)" in d for d in link_keys)
+    assert any("(person_id)" in d and "INDEX" in d for _, d in before[RecordLink._meta.db_table])
     load(family_csv)
     call_command("link", "--full", verbosity=0)
-    assert SourceRecord.objects.filter(person__isnull=True).count() == 0
-    assert _record_indexes_and_constraints() == before
+    assert SourceRecord.objects.filter(link__isnull=True).count() == 0
+    assert {table: _indexes_and_constraints(table) for table in tables} == before
 
 
 def test_profile_tables_keep_their_indexes_and_constraints_after_a_link(family_csv):
     """A city's first link rebuilds the indexes and foreign keys of persons, households and
     memberships around its bulk writes (registry.bulk_write): all must come back as they were."""
     models = (Person, Household, Membership)
-    before = [_record_indexes_and_constraints(model) for model in models]
+    before = [_indexes_and_constraints(model._meta.db_table) for model in models]
     assert any("FOREIGN KEY (person_id)" in d for _, d in before[2])
     load(family_csv)
     call_command("link", "--full", verbosity=0)
     assert Membership.objects.count() == 3
-    assert [_record_indexes_and_constraints(model) for model in models] == before
+    assert [_indexes_and_constraints(model._meta.db_table) for model in models] == before
 
 
 def load(path, agency="capil", kind="civil_registry"):
@@ -92,7 +94,7 @@ def test_household_and_members_appear_after_link(family_csv, tmp_path):
         "TEGUH SAPUTRA": "ANAK",
     }
     wife = Person.objects.get(nik="3671015802660001")
-    assert wife.records.filter(is_current=True).count() == 2
+    assert SourceRecord.objects.filter(link__person=wife, is_current=True).count() == 2
     assert wife.aid_receipts.get().program == "PKH"
     assert household.kelurahan_code.startswith("36.71.01.")
 
@@ -128,8 +130,10 @@ def test_export_links_round_trips_and_full_relink_keeps_ids(family_csv, tmp_path
     with first.open() as handle:
         exported = list(csv.DictReader(handle))
     in_db = {
-        (r.agency.code, r.source_record_id): r.person.public_id
-        for r in SourceRecord.objects.filter(is_current=True).select_related("agency", "person")
+        (r.agency.code, r.source_record_id): r.link.person.public_id
+        for r in SourceRecord.objects.filter(is_current=True).select_related(
+            "agency", "link__person"
+        )
     }
     assert {(r["agency"], r["source_record_id"]): r["person_id"] for r in exported} == in_db
     assert len(exported) == 3

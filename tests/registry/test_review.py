@@ -50,7 +50,12 @@ def walidata(db):
 
 
 def record(source_id):
-    return SourceRecord.objects.get(source_record_id=source_id, is_current=True)
+    """The current version, with `person_id` (its link's person) and `link.person`."""
+    return (
+        SourceRecord.objects.with_person()
+        .select_related("link__person")
+        .get(source_record_id=source_id, is_current=True)
+    )
 
 
 def test_same_decision_merges_and_survives_full_relink(linked, walidata):
@@ -63,9 +68,9 @@ def test_same_decision_merges_and_survives_full_relink(linked, walidata):
 
     review_decide(viewer=viewer, task_id=task.pk, decision="same", purpose=PURPOSE)
 
-    survivor = record("CAP-1").person
+    survivor = record("CAP-1").link.person
     absorbed = Person.objects.get(pk=wife.person_id)
-    assert record("CAP-2").person == survivor
+    assert record("CAP-2").link.person == survivor
     assert (absorbed.status, absorbed.merged_into) == ("merged", survivor)
     assert PersonLinkEvent.objects.filter(kind="merge", person=survivor).exists()
     assert AuditEvent.objects.filter(action="review.decide", outcome="allowed").exists()
@@ -78,7 +83,8 @@ def test_different_decision_splits_and_survives_full_relink(linked, walidata):
     # Force the child into the father's person, then tell the registry they differ.
     head, child = record("CAP-1"), record("CAP-3")
     person_merge(
-        actor=walidata, survivor=head.person.public_id, absorbed=child.person.public_id,
+        actor=walidata, survivor=head.link.person.public_id,
+        absorbed=child.link.person.public_id,
         reason="test",
     )  # fmt: skip
     assert record("CAP-3").person_id == head.person_id
@@ -94,13 +100,14 @@ def test_different_decision_splits_and_survives_full_relink(linked, walidata):
 def test_manual_unmerge_keeps_history(linked, walidata):
     head, wife = record("CAP-1"), record("CAP-2")
     merged = person_merge(
-        actor=walidata, survivor=head.person.public_id, absorbed=wife.person.public_id,
+        actor=walidata, survivor=head.link.person.public_id,
+        absorbed=wife.link.person.public_id,
         reason="same person per KK check",
     )  # fmt: skip
     part = person_unmerge(
         actor=walidata, public_id=merged.public_id, record_ids=[wife.pk], reason="mistake"
     )
-    assert record("CAP-2").person == part
+    assert record("CAP-2").link.person == part
     kinds = set(PersonLinkEvent.objects.values_list("kind", flat=True))
     assert kinds == {"merge", "split"}
     assert AuditEvent.objects.filter(action__in=["person.merge", "person.unmerge"]).count() == 2

@@ -114,7 +114,7 @@ def build_cast() -> Cast:
         "public": user("public", Role.PUBLIC),
     }
     record = SourceRecord.objects.get(agency=c.capil, source_record_id="CAP-1", is_current=True)
-    c.father = record.person
+    c.father = record.link.person
     c.household = c.father.memberships.get().household
     # An id merged into the father: opening it must redirect to the survivor.
     c.merged = Person.objects.create(

@@ -21,7 +21,14 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from registry.linking import link, refresh_persons
-from registry.models import Person, ReviewTask, SavedHouseholdQuery, SourceRecord, new_public_id
+from registry.models import (
+    Person,
+    RecordLink,
+    ReviewTask,
+    SavedHouseholdQuery,
+    SourceRecord,
+    new_public_id,
+)
 from registry.services.accounts import grant_create
 from tests.web import test_browser as walks
 from tests.web.conftest import ADDR, FATHER_NIK, KK, _import
@@ -134,7 +141,7 @@ def test_walidata_decides_same_in_the_review_queue(browser, web, live_server):
     capil = SourceRecord.objects.get(agency=web.capil, source_record_id="CAP-1", is_current=True)
     dtks = SourceRecord.objects.get(agency=web.dinsos, source_record_id="DTKS-1", is_current=True)
     other = Person.objects.create(public_id=new_public_id("P"))
-    SourceRecord.objects.filter(pk=dtks.pk).update(person=other)
+    RecordLink.objects.filter(record=dtks).update(person=other)
     refresh_persons([web.father.pk, other.pk])
     task = ReviewTask.objects.create(
         record_a=capil,
@@ -183,8 +190,7 @@ def test_walidata_decides_same_in_the_review_queue(browser, web, live_server):
     task.refresh_from_db()
     assert task.status == ReviewTask.Status.DECIDED
     assert task.decision.decision == "same"
-    dtks.refresh_from_db()
-    assert dtks.person_id == web.father.pk
+    assert RecordLink.objects.get(record=dtks).person_id == web.father.pk
     other.refresh_from_db()
     assert (other.status, other.merged_into_id) == (Person.Status.MERGED, web.father.pk)
     decided = AuditEvent.objects.get(action="review.decide", object_id=str(task.pk))

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def person_of(source_record_id):
-    return SourceRecord.objects.get(source_record_id=source_record_id, is_current=True).person
+    return SourceRecord.objects.get(source_record_id=source_record_id, is_current=True).link.person
 
 
 def test_walidata_splits_a_record_off_then_merges_it_back(client, cast, login):

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from registry.models import ImportBatch, SourceRecord
+from registry.models import ImportBatch, RecordLink, SourceRecord
 from tests.web.conftest import build_cast
 from tests.web.test_views import GOOD_ROW, _upload
 
@@ -19,9 +19,11 @@ def test_confirmed_upload_is_linked_to_a_person_at_once(client, cast, login):
     login(cast, "operator")
     response = _confirm(client, cast)
     assert response.status_code == 302
-    record = SourceRecord.objects.get(source_record_id="CAP-8", is_current=True)
-    assert record.person is not None
-    assert record.person.full_name == "RINA WATI"
+    record = SourceRecord.objects.select_related("link__person").get(
+        source_record_id="CAP-8", is_current=True
+    )
+    assert record.link.person is not None
+    assert record.link.person.full_name == "RINA WATI"
 
 
 @pytest.fixture
@@ -42,4 +44,4 @@ def test_large_upload_streams_progress_then_lands_whole(client, cast_committed, 
     assert reverse("batch_detail", args=[batch.pk]) in page
     assert batch.status == "imported" and batch.rows_new == 1
     record = SourceRecord.objects.get(source_record_id="CAP-8", is_current=True)
-    assert record.person_id is not None
+    assert RecordLink.objects.filter(record=record).exists()

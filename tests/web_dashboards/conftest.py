@@ -30,6 +30,7 @@ from registry.models import (
     ImportBatch,
     Membership,
     Person,
+    RecordLink,
     SourceRecord,
     UserProfile,
 )
@@ -70,7 +71,7 @@ class City:
                 "kecamatan_code": p.kecamatan_code,
             }
         defaults.update(values)
-        return SourceRecord.objects.create(
+        record = SourceRecord.objects.create(
             agency=self.agencies[agency],
             dataset=self.datasets[agency],
             batch=self.batches[agency],
@@ -78,9 +79,11 @@ class City:
             content_hash=f"h{n}",
             line_number=n,
             original={},
-            person=p,
             **defaults,
         )
+        if p is not None:
+            RecordLink.objects.create(record=record, person=p)
+        return record
 
     def aid(self, person: str, program: str, period: str, amount: int = 100_000):
         rec = self.record("dinsos", person, program=program, period=period, amount=amount)
@@ -90,7 +93,7 @@ class City:
             program=program,
             period=period,
             amount=amount,
-            person=rec.person,
+            person=self.persons.get(person) if person else None,  # the record's link
         )
 
     def viewer(self, role: str):

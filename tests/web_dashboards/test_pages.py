@@ -160,13 +160,12 @@ def test_subject_access_report_page(client, city):
 
 
 def test_review_pair_and_decision(client, city):
-    from registry.models import Person, ReviewTask
+    from registry.models import Person, RecordLink, ReviewTask
 
     a = city.record("disdukcapil", "P4")
     b = city.record("dinkes", None, full_name="Warga P4", name_key="warga p4")
     other = Person.objects.create(public_id="PXOTHER")
-    b.person = other
-    b.save(update_fields=["person"])
+    RecordLink.objects.create(record=b, person=other)
     task = ReviewTask.objects.create(
         record_a=a,
         record_b=b,

@@ -15,8 +15,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         truth = read_truth(opts["truth"])
-        rows = SourceRecord.objects.filter(is_current=True, person__isnull=False).values_list(
-            "agency__code", "source_record_id", "person_id"
+        rows = SourceRecord.objects.filter(is_current=True, link__isnull=False).values_list(
+            "agency__code", "source_record_id", "link__person"
         )
         links = pd.DataFrame(list(rows), columns=["agency", "source_record_id", "person_id"])
         if links.empty:

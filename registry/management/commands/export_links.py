@@ -18,7 +18,7 @@ class Command(BaseCommand):
         rows = (
             SourceRecord.objects.filter(is_current=True)
             .order_by("agency__code", "source_record_id")
-            .values_list("agency__code", "source_record_id", "person__public_id")
+            .values_list("agency__code", "source_record_id", "link__person__public_id")
         )
         count = 0
         with open(opts["file"], "w", newline="", encoding="utf-8") as handle:
