@@ -71,37 +71,36 @@ WITH new AS MATERIALIZED (  -- NOT EXISTS: one probe of the link table's primary
            NOT (flags && ARRAY[{_KK_UNRELIABLE_SQL}]::varchar[]) AS kk_reliable
       FROM {_T} r WHERE id = ANY(%(ids)s) AND is_current
        AND NOT EXISTS (SELECT FROM {_L} l WHERE l.record_id = r.id)
-), cand AS MATERIALIZED (
-    -- candidates are linked records: their link (and person) by the link's primary key
-    SELECT s.id, l.person_id FROM new n JOIN {_T} s ON s.nik = n.nik
-      JOIN {_L} l ON l.record_id = s.id
+), probed AS (
+    SELECT s.id FROM new n JOIN {_T} s ON s.nik = n.nik
      WHERE n.nik_reliable AND n.nik <> '' AND s.is_current
     UNION
     -- a reliable KK brings its household; a damaged one (Excel kept "367107", shared by a
     -- thousand strangers) only what the engine's kk_given key could pair: same given name
-    SELECT s.id, l.person_id FROM new n JOIN {_T} s ON s.kk_number = n.kk_number
-      JOIN {_L} l ON l.record_id = s.id
+    SELECT s.id FROM new n JOIN {_T} s ON s.kk_number = n.kk_number
      WHERE n.kk_number <> '' AND s.is_current
        AND (n.kk_reliable OR s.given_name_key = n.given_name_key)
     UNION
-    SELECT s.id, l.person_id FROM new n JOIN {_T} s
+    SELECT s.id FROM new n JOIN {_T} s
         ON s.name_key = n.name_key AND s.birth_date = n.birth_date
-      JOIN {_L} l ON l.record_id = s.id
      WHERE s.is_current
     UNION
-    SELECT s.id, l.person_id FROM new n JOIN {_T} s
+    SELECT s.id FROM new n JOIN {_T} s
         ON s.name_phonetic = n.name_phonetic AND s.kelurahan_code = n.kelurahan_code
-      JOIN {_L} l ON l.record_id = s.id
      WHERE n.kelurahan_code <> '' AND s.is_current
+), cand AS MATERIALIZED (
+    -- candidates are the linked records among them: one probe of the link's primary key
+    -- each, after the union (one join to plan, not one per key)
+    SELECT p.id, l.person_id FROM probed p JOIN {_L} l ON l.record_id = p.id
 ), picked AS (
-    SELECT id, {NEW} AS role FROM new
+    SELECT id, {NEW} AS role, NULL::bigint AS person_id FROM new
     UNION ALL
-    SELECT id, {CANDIDATE} FROM cand
+    SELECT id, {CANDIDATE}, person_id FROM cand
     UNION ALL
     -- an array, not a join, so the link table's person index is used whatever the
     -- estimates; is_current as an expression, so no partial index on current records gets
     -- ANDed in (a full scan)
-    SELECT s.id, {OTHER} FROM {_L} l JOIN {_T} s ON s.id = l.record_id
+    SELECT s.id, {OTHER}, l.person_id FROM {_L} l JOIN {_T} s ON s.id = l.record_id
      WHERE l.person_id = ANY(ARRAY(SELECT DISTINCT person_id FROM cand))
        AND s.is_current::int = 1
        AND l.record_id <> ALL(ARRAY(SELECT id FROM cand))
@@ -113,17 +112,16 @@ SELECT r.id AS record_id, a.code AS agency, {_priority_case()} AS agency_priorit
        r.sex, r.birth_place, r.birth_date, r.address, r.address_key, r.house_number,
        r.rt, r.rw, r.kelurahan_code, r.kecamatan_code, r.relationship, r.death_date,
        r.welfare_decile, r.created_at, r.version,
-       COALESCE(rl.person_id, pl.person_id) AS person_id,
+       COALESCE(p.person_id, pl.person_id) AS person_id,
        p.role, pe.public_id AS person_public_id
-  FROM picked p
+  FROM picked p  -- p.person_id: the record's own link (new records have none)
   JOIN {_T} r ON r.id = p.id
   JOIN registry_agency a ON a.id = r.agency_id
-  LEFT JOIN {_L} rl ON rl.record_id = r.id
   LEFT JOIN {_T} prev
     ON prev.agency_id = r.agency_id AND prev.source_record_id = r.source_record_id
    AND prev.version = r.version - 1
   LEFT JOIN {_L} pl ON pl.record_id = prev.id
-  LEFT JOIN {_P} pe ON pe.id = rl.person_id
+  LEFT JOIN {_P} pe ON pe.id = p.person_id
  ORDER BY r.id
 """  # noqa: S608 - table names and constants only
 

@@ -183,6 +183,8 @@ def _drop_link_indexes_for_bulk_write(source: str, rows: int) -> list[str]:
     primary key stays: the write's ON CONFLICT needs it, and ascending record ids append to
     it. The price: the link table is held exclusively until the link commits (profile reads
     wait; imports do not), so only bulk writes do it."""
+    if rows < BULK_REBUILD_MIN_ROWS:
+        return []
     table = RecordLink._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608
