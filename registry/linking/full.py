@@ -14,8 +14,8 @@ from audit.services import audit_record
 from linkage.engine import explain_pair_row, link_records
 from linkage.scoring import FSModel
 from linkage.stable_ids import assign_stable_ids
+from registry import bulk_write
 from registry.linking.profiles import (
-    BULK_REBUILD_MIN_ROWS,
     _create_persons_with_golden,
     _golden_values,
     _write_golden,
@@ -98,7 +98,7 @@ def link(*, full: bool = False, actor=None) -> LinkSummary:
         lap("audit")
     # Deferred foreign-key checks run at commit.
     lap("commit")
-    if summary.records_relinked >= BULK_REBUILD_MIN_ROWS:
+    if summary.records_relinked >= bulk_write.REBUILD_MIN_ROWS:
         # The planner still sees the links as missing until autovacuum gets there: the
         # first incremental links after a city's first link took seconds instead of ms.
         # (SourceRecord too: a city's first link comes right after its import.)

@@ -10,6 +10,7 @@ import pandas as pd
 from django.db import connection
 from django.utils import timezone
 
+from registry import bulk_write
 from registry.bound_sql import int_array
 from registry.bulk_write import indexes_rebuilt, worth_rebuilding
 from registry.ingest.copy import copy_frame
@@ -126,9 +127,13 @@ def _write_links(records: pd.DataFrame, summary: LinkSummary) -> None:
         return now
 
     mark = lap("links_prepare", started)
-    rebuilt = _drop_link_indexes_for_bulk_write(source, len(links)) if not params else []
+    bulk = not params and _links_worth_rebuilding(source, len(links))
     mark = lap("links_count", mark)
-    with connection.cursor() as cursor:
+    # A bulk write (a city's first link) drops the link table's person index and foreign
+    # keys and re-creates them after it: one sort and one join each instead of an index entry
+    # and a deferred check per link (two keys: 11 million checks at 2 million persons). The
+    # primary key stays: ON CONFLICT needs it, and ascending record ids append to it.
+    with indexes_rebuilt(table, enabled=bulk), connection.cursor() as cursor:
         # Only the links that change are written (the anti-join), so a rerun that moves
         # nothing locks no link row; the WHERE of DO UPDATE keeps the count exact should a
         # concurrent merge have set the same person meanwhile.
@@ -144,16 +149,10 @@ def _write_links(records: pd.DataFrame, summary: LinkSummary) -> None:
         )
         summary.records_relinked = cursor.rowcount
         mark = lap("links_update", mark)
-        if rebuilt:
-            # Pending trigger events (deferred checks of rows written earlier in this
-            # transaction) make ALTER TABLE and CREATE INDEX refuse: run them now, as the
-            # commit would, then defer again.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-            for definition in rebuilt:
-                cursor.execute(definition)
-            lap("links_reindex", mark)
-        laps["links_records"] = time.perf_counter() - started
+    if bulk:
+        lap("links_reindex", mark)
+    laps["links_records"] = time.perf_counter() - started
+    with connection.cursor() as cursor:
         cursor.execute(
             f"""UPDATE {AidReceipt._meta.db_table} ar SET person_id = u.person_id
                 FROM {source} AS u(record_id, person_id)
@@ -165,68 +164,23 @@ def _write_links(records: pd.DataFrame, summary: LinkSummary) -> None:
         _drop_temp(source)
 
 
-# A link run that writes at least this share of the link table's rows (a city's first link
-# writes all of them) rebuilds the table's person index and foreign keys instead of
-# maintaining them row by row.
-BULK_REBUILD_SHARE = 0.25
-BULK_REBUILD_MIN_ROWS = 100_000
-
-
-def _drop_link_indexes_for_bulk_write(source: str, rows: int) -> list[str]:
-    """Before writing most of the link table from `source` (record_id, person_id; `rows`
-    rows): drop its person index and its two foreign keys, and return the statements that
-    re-create them, to run right after the write in the same transaction.
-
-    Each foreign key checked row by row queues a deferred trigger event per row (two per
-    link: 11 million at a 2-million-person city) and probes the referenced key one row at a
-    time; re-added, each is validated by one join, and the index is built by one sort. The
-    primary key stays: the write's ON CONFLICT needs it, and ascending record ids append to
-    it. The price: the link table is held exclusively until the link commits (profile reads
-    wait; imports do not), so only bulk writes do it."""
-    if rows < BULK_REBUILD_MIN_ROWS:
-        return []
+def _links_worth_rebuilding(source: str, rows: int) -> bool:
+    """Whether writing the links of `source` (`rows` rows) is a bulk write: the links that
+    change, counted only when the write could be large and the table holds any."""
+    if rows < bulk_write.REBUILD_MIN_ROWS:
+        return False
     table = RecordLink._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608
-        total = cursor.fetchone()[0]
-        if total == 0:
-            changing = rows
-        else:
+        cursor.execute(f"SELECT EXISTS (SELECT FROM {table})")  # noqa: S608
+        changing = rows
+        if cursor.fetchone()[0]:
             cursor.execute(
                 f"""SELECT count(*) FROM {source} u LEFT JOIN {table} l
                       ON l.record_id = u.record_id
                      WHERE l.person_id IS DISTINCT FROM u.person_id"""  # noqa: S608
             )
             changing = cursor.fetchone()[0]
-        if changing < BULK_REBUILD_MIN_ROWS or changing < BULK_REBUILD_SHARE * total:
-            return []
-        cursor.execute(
-            """SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
-                 FROM pg_index i
-                WHERE i.indrelid = %s::regclass
-                  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)""",
-            [table],
-        )
-        indexes = cursor.fetchall()
-        cursor.execute(
-            """SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
-                WHERE c.conrelid = %s::regclass AND c.contype = 'f'""",
-            [table],
-        )
-        foreign_keys = cursor.fetchall()
-        # ALTER TABLE refuses a table with pending deferred checks (persons inserted earlier
-        # in this transaction, whose table loses the key's triggers): run them now, as the
-        # commit would, then defer again.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        for name, _definition in foreign_keys:
-            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-        for name, _definition in indexes:
-            cursor.execute(f"DROP INDEX {name}")
-    return [definition for _name, definition in indexes] + [
-        f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
-        for name, definition in foreign_keys
-    ]
+    return worth_rebuilding(table, changing)
 
 
 def _golden_values(records: pd.DataFrame, person_ids: np.ndarray | None = None) -> pd.DataFrame:

@@ -21,8 +21,8 @@ def write_path(request, monkeypatch):
     if request.param in ("copy", "rebuild"):
         monkeypatch.setattr("registry.linking.profiles.BULK_ROWS", 0)
     if request.param == "rebuild":
-        monkeypatch.setattr("registry.linking.profiles.BULK_REBUILD_MIN_ROWS", 0)
-        monkeypatch.setattr("registry.linking.profiles.BULK_REBUILD_SHARE", 0)
+        monkeypatch.setattr("registry.bulk_write.REBUILD_MIN_ROWS", 0)
+        monkeypatch.setattr("registry.bulk_write.REBUILD_SHARE", 0)
     return request.param
 
 
