@@ -33,3 +33,20 @@ def write_csv(path: Path, rows, header=HEADER, delimiter=",", bom=False) -> Path
 @pytest.fixture
 def family_csv(tmp_path):
     return write_csv(tmp_path / "capil.csv", FAMILY)
+
+
+def indexes_and_constraints(table: str) -> list[tuple[str, str]]:
+    """(name, definition) of every index and constraint of `table`, sorted: equal before and
+    after a bulk write that dropped and re-created them."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s
+               UNION ALL
+               SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+                WHERE conrelid = %s::regclass
+               ORDER BY 1, 2""",
+            [table, table],
+        )
+        return cursor.fetchall()

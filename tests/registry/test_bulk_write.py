@@ -6,6 +6,7 @@ from django.db import IntegrityError, connection, transaction
 
 from registry.bulk_write import indexes_rebuilt, worth_rebuilding
 from registry.models import Household, Membership, Person
+from tests.registry.conftest import indexes_and_constraints
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -13,16 +14,7 @@ TABLE = Membership._meta.db_table
 
 
 def _definitions() -> list[tuple[str, str]]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s
-               UNION ALL
-               SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
-                WHERE conrelid = %s::regclass
-               ORDER BY 1, 2""",
-            [TABLE, TABLE],
-        )
-        return cursor.fetchall()
+    return indexes_and_constraints(TABLE)
 
 
 def _people_and_household() -> tuple[Person, Household]:

@@ -4,10 +4,9 @@ import csv
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from registry.models import Household, Membership, Person, RecordLink, SourceRecord
-from tests.registry.conftest import FAMILY, HEADER, write_csv
+from tests.registry.conftest import FAMILY, HEADER, indexes_and_constraints, write_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -25,41 +24,28 @@ def write_path(request, monkeypatch):
     return request.param
 
 
-def _indexes_and_constraints(table: str) -> list[tuple[str, str]]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s
-               UNION ALL
-               SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
-                WHERE conrelid = %s::regclass
-               ORDER BY 1, 2""",
-            [table, table],
-        )
-        return cursor.fetchall()
-
-
 def test_indexes_and_constraints_are_the_same_after_a_link(family_csv):
     tables = (SourceRecord._meta.db_table, RecordLink._meta.db_table)
-    before = {table: _indexes_and_constraints(table) for table in tables}
+    before = {table: indexes_and_constraints(table) for table in tables}
     link_keys = [d for _, d in before[RecordLink._meta.db_table] if "FOREIGN KEY" in d]
     assert len(link_keys) == 2 and any("(person_id)" in d for d in link_keys)
     assert any("(person_id)" in d and "INDEX" in d for _, d in before[RecordLink._meta.db_table])
     load(family_csv)
     call_command("link", "--full", verbosity=0)
     assert SourceRecord.objects.filter(link__isnull=True).count() == 0
-    assert {table: _indexes_and_constraints(table) for table in tables} == before
+    assert {table: indexes_and_constraints(table) for table in tables} == before
 
 
 def test_profile_tables_keep_their_indexes_and_constraints_after_a_link(family_csv):
     """A city's first link rebuilds the indexes and foreign keys of persons, households and
     memberships around its bulk writes (registry.bulk_write): all must come back as they were."""
     models = (Person, Household, Membership)
-    before = [_indexes_and_constraints(model._meta.db_table) for model in models]
+    before = [indexes_and_constraints(model._meta.db_table) for model in models]
     assert any("FOREIGN KEY (person_id)" in d for _, d in before[2])
     load(family_csv)
     call_command("link", "--full", verbosity=0)
     assert Membership.objects.count() == 3
-    assert [_indexes_and_constraints(model._meta.db_table) for model in models] == before
+    assert [indexes_and_constraints(model._meta.db_table) for model in models] == before
 
 
 def load(path, agency="capil", kind="civil_registry"):
