@@ -33,6 +33,12 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument("--singles", type=int, default=200)
         parser.add_argument(
+            "--import-only",
+            action="store_true",
+            help="stop after the import (keep the database as a template for link experiments: "
+            "CREATE DATABASE x TEMPLATE it, then manage.py link --full against x)",
+        )
+        parser.add_argument(
             "--singles-only",
             action="store_true",
             help="only the single-record latency, on a city this command loaded before",
@@ -71,6 +77,9 @@ class Command(BaseCommand):
         )
 
         import_peak = peak_rss_mib()
+        if opts["import_only"]:
+            self.stdout.write(f"import peak RSS {import_peak:,.0f} MiB")
+            return
         # `manage.py link` runs in a process of its own: the parsed files (the last one is
         # 1.3 M rows of dicts) and the import's freed memory must not count against the link
         del parsed
