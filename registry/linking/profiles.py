@@ -152,14 +152,19 @@ def _write_links(records: pd.DataFrame, summary: LinkSummary) -> None:
     if bulk:
         lap("links_reindex", mark)
     laps["links_records"] = time.perf_counter() - started
-    with connection.cursor() as cursor:
+    mark = time.perf_counter()
+    # The aid receipts follow their records: in a bulk link most of them move too (1.35 M
+    # receipts at 2 million persons, five secondary indexes and three keys).
+    aid_table = AidReceipt._meta.db_table
+    with indexes_rebuilt(aid_table, enabled=bulk), connection.cursor() as cursor:
         cursor.execute(
-            f"""UPDATE {AidReceipt._meta.db_table} ar SET person_id = u.person_id
+            f"""UPDATE {aid_table} ar SET person_id = u.person_id
                 FROM {source} AS u(record_id, person_id)
                 WHERE ar.source_record_id = u.record_id
                   AND ar.person_id IS DISTINCT FROM u.person_id""",  # noqa: S608
             params,
         )
+    lap("links_aid", mark)
     if not params:
         _drop_temp(source)
 

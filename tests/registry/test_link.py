@@ -5,7 +5,7 @@ import csv
 import pytest
 from django.core.management import call_command
 
-from registry.models import Household, Membership, Person, RecordLink, SourceRecord
+from registry.models import AidReceipt, Household, Membership, Person, RecordLink, SourceRecord
 from tests.registry.conftest import FAMILY, HEADER, indexes_and_constraints, write_csv
 
 pytestmark = pytest.mark.django_db
@@ -37,9 +37,10 @@ def test_indexes_and_constraints_are_the_same_after_a_link(family_csv):
 
 
 def test_profile_tables_keep_their_indexes_and_constraints_after_a_link(family_csv):
-    """A city's first link rebuilds the indexes and foreign keys of persons, households and
-    memberships around its bulk writes (registry.bulk_write): all must come back as they were."""
-    models = (Person, Household, Membership)
+    """A city's first link rebuilds the indexes and foreign keys of persons, households,
+    memberships and aid receipts around its bulk writes (registry.bulk_write): all must come
+    back as they were."""
+    models = (Person, Household, Membership, AidReceipt)
     before = [indexes_and_constraints(model._meta.db_table) for model in models]
     assert any("FOREIGN KEY (person_id)" in d for _, d in before[2])
     load(family_csv)
