@@ -50,3 +50,27 @@ def indexes_and_constraints(table: str) -> list[tuple[str, str]]:
             [table, table],
         )
         return cursor.fetchall()
+
+
+def load(path, agency="capil", kind="civil_registry") -> None:
+    """Import one file for `agency` (created on the fly) through the management command."""
+    from django.core.management import call_command
+
+    call_command(
+        "import_records", "--agency", agency, "--create-agency", "--agency-kind", kind,
+        str(path), verbosity=0,
+    )  # fmt: skip
+
+
+STRANGER_NIK = "3671042807990001"
+
+
+def stranger_row(record_id: str = "DS-2") -> list[str]:
+    """A family row turned into someone unrelated: another NIK, no KK, another name and date."""
+    stranger = list(FAMILY[0])
+    stranger[0] = record_id
+    stranger[HEADER.index("nik")] = STRANGER_NIK
+    stranger[HEADER.index("kk_number")] = ""
+    stranger[HEADER.index("full_name")] = "Rudi Hartono"
+    stranger[HEADER.index("birth_date")] = "1999-07-28"
+    return stranger

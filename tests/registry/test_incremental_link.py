@@ -7,7 +7,7 @@ from registry.ingest.reading import ParsedFile
 from registry.linking import link_new_records
 from registry.models import Agency, Dataset, Household, LinkModel, Membership, Person, ReviewTask
 from registry.services.imports import records_import
-from tests.registry.conftest import FAMILY, HEADER
+from tests.registry.conftest import FAMILY, HEADER, STRANGER_NIK, stranger_row
 
 pytestmark = pytest.mark.django_db
 
@@ -43,12 +43,7 @@ def test_new_records_attach_to_existing_persons_or_become_new_ones(family_csv):
     variant[0] = "DS-1"
     variant[HEADER.index("nik")] = ""
     variant[HEADER.index("full_name")] = "Hj. Fatimah"
-    stranger = list(FAMILY[0])
-    stranger[0] = "DS-2"
-    stranger[HEADER.index("nik")] = "3671042807990001"
-    stranger[HEADER.index("kk_number")] = ""
-    stranger[HEADER.index("full_name")] = "Rudi Hartono"
-    stranger[HEADER.index("birth_date")] = "1999-07-28"
+    stranger = stranger_row()
     ids = submit([variant, stranger])
     persons_before = Person.objects.count()
     memberships_before = set(Membership.objects.values_list("household_id", "person_id"))
@@ -56,9 +51,7 @@ def test_new_records_attach_to_existing_persons_or_become_new_ones(family_csv):
     placed = link_new_records(ids)
 
     assert placed[ids[0]] == wife.public_id
-    assert placed[ids[1]] not in {
-        p.public_id for p in Person.objects.exclude(nik="3671042807990001")
-    }
+    assert placed[ids[1]] not in {p.public_id for p in Person.objects.exclude(nik=STRANGER_NIK)}
     assert Person.objects.get(public_id=placed[ids[1]]).full_name == "RUDI HARTONO"
     assert ReviewTask.objects.count() >= 0
     assert Person.objects.count() == persons_before + 1

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from registry.models import AidReceipt, Household, Membership, Person, RecordLink, SourceRecord
-from tests.registry.conftest import FAMILY, HEADER, indexes_and_constraints, write_csv
+from tests.registry.conftest import FAMILY, HEADER, indexes_and_constraints, load, write_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -47,13 +47,6 @@ def test_profile_tables_keep_their_indexes_and_constraints_after_a_link(family_c
     call_command("link", "--full", verbosity=0)
     assert Membership.objects.count() == 3
     assert [indexes_and_constraints(model._meta.db_table) for model in models] == before
-
-
-def load(path, agency="capil", kind="civil_registry"):
-    call_command(
-        "import_records", "--agency", agency, "--create-agency", "--agency-kind", kind,
-        str(path), verbosity=0,
-    )  # fmt: skip
 
 
 def test_household_and_members_appear_after_link(family_csv, tmp_path):

@@ -11,7 +11,7 @@ from django.db.migrations.executor import MigrationExecutor
 from linkage.engine import link_records as engine_link_records
 from registry.linking import link, load_records
 from registry.models import AidReceipt, Person, RecordLink, SourceRecord
-from tests.registry.conftest import FAMILY, HEADER, write_csv
+from tests.registry.conftest import FAMILY, HEADER, load, stranger_row, write_csv
 
 
 @pytest.fixture(params=["arrays", "copy", "rebuild"])
@@ -26,25 +26,13 @@ def write_path(request, monkeypatch):
     return request.param
 
 
-def load(path, agency="capil", kind="civil_registry"):
-    call_command(
-        "import_records", "--agency", agency, "--create-agency", "--agency-kind", kind,
-        str(path), verbosity=0,
-    )  # fmt: skip
-
-
 def _city(tmp_path, family_csv):
     """The family at the civil registry, and at the social agency the wife (old spelling, no
     NIK) and a stranger."""
     load(family_csv)
     wife = list(FAMILY[1])
     wife[0], wife[HEADER.index("nik")], wife[HEADER.index("full_name")] = "DS-1", "", "Fatimah"
-    stranger = list(FAMILY[0])
-    stranger[0] = "DS-2"
-    stranger[HEADER.index("nik")] = "3671042807990001"
-    stranger[HEADER.index("kk_number")] = ""
-    stranger[HEADER.index("full_name")] = "Rudi Hartono"
-    stranger[HEADER.index("birth_date")] = "1999-07-28"
+    stranger = stranger_row()
     load(write_csv(tmp_path / "dinsos.csv", [wife, stranger]), "dinsos", "social_affairs")
 
 
