@@ -302,8 +302,8 @@ def link_records(
         "same_cluster": labels[li] == labels[lj],
     }
     weights, adjustments = {}, {}
-    for c in comps:
-        columns[f"lvl_{c.name}"] = levels[keep, comps.index(c)]
+    for f, c in enumerate(comps):
+        columns[f"lvl_{c.name}"] = levels[keep, f]
         columns[f"w_{c.name}"] = weights[c.name] = np.empty(len(keep), dtype=np.float32)
         if c.tf_column:
             columns[f"tf_{c.name}"] = adjustments[c.name] = np.empty(len(keep), np.float32)

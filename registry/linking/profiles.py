@@ -25,27 +25,6 @@ from registry.models import (
 )
 
 
-def _create_persons(public_ids: list[str]) -> dict[str, int]:
-    """New, empty persons (their golden values follow); returns public id -> pk.
-    One INSERT ... SELECT over an array parameter, whose RETURNING gives the pks."""
-    if not public_ids:
-        return {}
-    empty = ", ".join(["''"] * 9)
-    now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""INSERT INTO {Person._meta.db_table}
-                    (public_id, status, golden_sources, created_at, updated_at, nik, kk_number,
-                     full_name, name_key, sex, birth_place, address, kelurahan_code,
-                     kecamatan_code)
-                SELECT u.public_id, 'active', '{{}}'::jsonb, %s, %s, {empty}
-                FROM unnest(%s::varchar[]) AS u(public_id)
-                RETURNING public_id, id""",  # noqa: S608 - constants only
-            [now, now, list(public_ids)],
-        )
-        return dict(cursor.fetchall())
-
-
 def _create_persons_with_golden(golden: pd.DataFrame) -> dict[str, int]:
     """New persons with their golden values (`golden`: public_id and the golden fields), in
     one INSERT from a COPY-filled temporary table: each person row is written once, not

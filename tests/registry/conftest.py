@@ -74,3 +74,18 @@ def stranger_row(record_id: str = "DS-2") -> list[str]:
     stranger[HEADER.index("full_name")] = "Rudi Hartono"
     stranger[HEADER.index("birth_date")] = "1999-07-28"
     return stranger
+
+
+WRITE_PATHS = ["arrays", "copy", "rebuild"]
+
+
+def use_write_path(path: str, monkeypatch) -> str:
+    """Make linking write the way `path` names: array parameters (a few rows), temporary
+    tables filled by COPY (a city), or the bulk write that rebuilds indexes and foreign keys
+    (registry.bulk_write); every path must give the same result."""
+    if path in ("copy", "rebuild"):
+        monkeypatch.setattr("registry.linking.profiles.BULK_ROWS", 0)
+    if path == "rebuild":
+        monkeypatch.setattr("registry.bulk_write.REBUILD_MIN_ROWS", 0)
+        monkeypatch.setattr("registry.bulk_write.REBUILD_SHARE", 0)
+    return path

@@ -6,22 +6,23 @@ import pytest
 from django.core.management import call_command
 
 from registry.models import AidReceipt, Household, Membership, Person, RecordLink, SourceRecord
-from tests.registry.conftest import FAMILY, HEADER, indexes_and_constraints, load, write_csv
+from tests.registry.conftest import (
+    FAMILY,
+    HEADER,
+    WRITE_PATHS,
+    indexes_and_constraints,
+    load,
+    use_write_path,
+    write_csv,
+)
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True, params=["arrays", "copy", "rebuild"])
+@pytest.fixture(autouse=True, params=WRITE_PATHS)
 def write_path(request, monkeypatch):
-    """Every test runs three times: the few-rows writes (array parameters), the whole-city
-    ones (temporary tables filled by COPY) and the bulk link that rebuilds the link table's
-    index and foreign keys instead of maintaining them; all must give the same result."""
-    if request.param in ("copy", "rebuild"):
-        monkeypatch.setattr("registry.linking.profiles.BULK_ROWS", 0)
-    if request.param == "rebuild":
-        monkeypatch.setattr("registry.bulk_write.REBUILD_MIN_ROWS", 0)
-        monkeypatch.setattr("registry.bulk_write.REBUILD_SHARE", 0)
-    return request.param
+    """Every test runs once per write path (conftest.use_write_path)."""
+    return use_write_path(request.param, monkeypatch)
 
 
 def test_indexes_and_constraints_are_the_same_after_a_link(family_csv):

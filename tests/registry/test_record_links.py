@@ -11,19 +11,21 @@ from django.db.migrations.executor import MigrationExecutor
 from linkage.engine import link_records as engine_link_records
 from registry.linking import link, load_records
 from registry.models import AidReceipt, Person, RecordLink, SourceRecord
-from tests.registry.conftest import FAMILY, HEADER, load, stranger_row, write_csv
+from tests.registry.conftest import (
+    FAMILY,
+    HEADER,
+    WRITE_PATHS,
+    load,
+    stranger_row,
+    use_write_path,
+    write_csv,
+)
 
 
-@pytest.fixture(params=["arrays", "copy", "rebuild"])
+@pytest.fixture(params=WRITE_PATHS)
 def write_path(request, monkeypatch):
-    """The three ways _write_links writes (as in test_link): array parameters, a temporary
-    table filled by COPY, and the bulk write that rebuilds the link table's index and keys."""
-    if request.param in ("copy", "rebuild"):
-        monkeypatch.setattr("registry.linking.profiles.BULK_ROWS", 0)
-    if request.param == "rebuild":
-        monkeypatch.setattr("registry.bulk_write.REBUILD_MIN_ROWS", 0)
-        monkeypatch.setattr("registry.bulk_write.REBUILD_SHARE", 0)
-    return request.param
+    """The write paths of _write_links (conftest.use_write_path)."""
+    return use_write_path(request.param, monkeypatch)
 
 
 def _city(tmp_path, family_csv):
