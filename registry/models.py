@@ -233,11 +233,20 @@ class SourceRecord(models.Model):
                 condition=Q(is_current=True),
                 name="rec_name_dob",
             ),
+            # birth_date third: the linker's name-sound probe reads one birth year (and the
+            # same day and month of other years), not every age group of a common name
             models.Index(
-                fields=["name_phonetic", "kelurahan_code"],
-                opclasses=["varchar_pattern_ops", "varchar_ops"],
+                fields=["name_phonetic", "kelurahan_code", "birth_date"],
+                opclasses=["varchar_pattern_ops", "varchar_ops", "date_ops"],
                 condition=Q(is_current=True),
-                name="rec_phon_kel",
+                name="rec_phon_kel_dob",
+            ),
+            # the engine's dob_kelurahan and given_dob_kecamatan keys, for the linker's
+            # probes: a mistyped name with no NIK or KK still meets its person
+            models.Index(
+                fields=["birth_date", "kecamatan_code", "kelurahan_code"],
+                condition=Q(is_current=True),
+                name="rec_dob_kec_kel",
             ),
         ]
 

@@ -3,8 +3,9 @@
 Where the time goes (one record arriving on a loaded city): not in the index probes, which
 are O(log n), but in round trips and in per-call overheads of pandas on frames of a few dozen
 rows. So this path
-- reads the new records, their candidates (one indexed probe per blocking key) and every
-  other current record of the candidates' persons in ONE statement;
+- reads the new records and their candidates (one indexed probe per blocking key, each
+  mirroring a key of the engine) in ONE statement, and after placing them the other current
+  records of just the persons they join, in a second one;
 - runs the engine on exactly the pool the probes give (new records + candidates, same order
   as before: same clusters), with one thread, since a thread pool costs more than a few
   dozen comparisons;
@@ -26,6 +27,7 @@ from django.utils import timezone
 from audit.services import audit_record
 from linkage.config import LinkConfig
 from linkage.engine import link_records
+from linkage.normalize.dates import MIN_PLAUSIBLE
 from linkage.scoring import FSModel
 from registry.bound_sql import bound_cursor, int_array, json_rows
 from registry.linking.full import link
@@ -57,18 +59,53 @@ _T = SourceRecord._meta.db_table
 _L = RecordLink._meta.db_table
 _P = Person._meta.db_table
 
-# Role of a row in the pool statement: a new record, a candidate (shares a blocking key with
-# a new record), or another current record of a candidate's person (for golden values).
+# Role of a row in the pool: a new record, a candidate (shares a blocking key with a new
+# record), or another current record of the person a new record joins (for golden values).
 NEW, CANDIDATE, OTHER = 0, 1, 2
+
+# The columns the engine, golden values and households read, for the rows of {picked}
+# (id, role, the record's own person link or NULL).
+_POOL_SELECT = f"""
+SELECT r.id AS record_id, a.code AS agency, {_priority_case()} AS agency_priority,
+       r.nik, r.nik_reliable, r.kk_number,
+       NOT (r.flags && ARRAY[{_KK_UNRELIABLE_SQL}]::varchar[]) AS kk_reliable,
+       r.full_name, r.name_key, r.name_sorted, r.name_phonetic, r.given_name_key,
+       r.sex, r.birth_place, r.birth_date, r.address, r.address_key, r.house_number,
+       r.rt, r.rw, r.kelurahan_code, r.kecamatan_code, r.relationship, r.death_date,
+       r.welfare_decile, r.created_at, r.version,
+       COALESCE(p.person_id, pl.person_id) AS person_id,
+       p.role, pe.public_id AS person_public_id
+  FROM picked p  -- p.person_id: the record's own link (new records have none)
+  JOIN {_T} r ON r.id = p.id
+  JOIN registry_agency a ON a.id = r.agency_id
+  LEFT JOIN {_T} prev
+    ON p.role = {NEW} AND prev.agency_id = r.agency_id
+   AND prev.source_record_id = r.source_record_id AND prev.version = r.version - 1
+  LEFT JOIN {_L} pl ON pl.record_id = prev.id
+  LEFT JOIN {_P} pe ON pe.id = p.person_id
+ ORDER BY r.id
+"""  # noqa: S608 - table names and constants only
 
 # One indexed probe per blocking key, united: an OR across keys would make the planner fall
 # back to scanning every record. The probes join the new records in the database, so the new
-# records, their candidates and the candidates' persons come back in one round trip.
+# records and their candidates come back in one round trip.
+#
+# The name-sound probe mirrors the engine's phonetic_year_kelurahan key (same sound, village
+# and birth year; no date meets no date), plus the same day and month in any other year, so
+# a wrong birth year still meets its monthday_address pair. Without the year a common name
+# in a big kelurahan brought hundreds of people of every age, whom no key of the engine pairs
+# with the new record, and the p95 of a single record went with them.
 POOL_SQL = f"""
 WITH new AS MATERIALIZED (  -- NOT EXISTS: one probe of the link table's primary key each
     SELECT id, nik, nik_reliable, kk_number, name_key, birth_date, name_phonetic,
-           kelurahan_code, given_name_key,
-           NOT (flags && ARRAY[{_KK_UNRELIABLE_SQL}]::varchar[]) AS kk_reliable
+           kelurahan_code, kecamatan_code, given_name_key,
+           NOT (flags && ARRAY[{_KK_UNRELIABLE_SQL}]::varchar[]) AS kk_reliable,
+           date_trunc('year', birth_date)::date AS year_start,
+           ARRAY(SELECT (birth_date + make_interval(years => k))::date
+                   FROM generate_series({MIN_PLAUSIBLE.year} - extract(year FROM birth_date)::int,
+                                        extract(year FROM current_date)::int
+                                        - extract(year FROM birth_date)::int) AS k
+                  WHERE k <> 0) AS same_monthday
       FROM {_T} r WHERE id = ANY(%(ids)s) AND is_current
        AND NOT EXISTS (SELECT FROM {_L} l WHERE l.record_id = r.id)
 ), probed AS (
@@ -87,43 +124,46 @@ WITH new AS MATERIALIZED (  -- NOT EXISTS: one probe of the link table's primary
     UNION
     SELECT s.id FROM new n JOIN {_T} s
         ON s.name_phonetic = n.name_phonetic AND s.kelurahan_code = n.kelurahan_code
-     WHERE n.kelurahan_code <> '' AND s.is_current
-), cand AS MATERIALIZED (
-    -- candidates are the linked records among them: one probe of the link's primary key
-    -- each, after the union (one join to plan, not one per key)
-    SELECT p.id, l.person_id FROM probed p JOIN {_L} l ON l.record_id = p.id
+       AND s.birth_date >= n.year_start AND s.birth_date < n.year_start + interval '1 year'
+     WHERE n.kelurahan_code <> '' AND n.name_phonetic <> '' AND s.is_current
+    UNION
+    SELECT s.id FROM new n JOIN {_T} s
+        ON s.name_phonetic = n.name_phonetic AND s.kelurahan_code = n.kelurahan_code
+       AND s.birth_date = ANY(n.same_monthday)
+     WHERE n.kelurahan_code <> '' AND n.name_phonetic <> '' AND s.is_current
+    UNION
+    -- a mistyped name: same birth date in the same kelurahan, or with the same given name
+    -- in the same kecamatan (the engine's dob_kelurahan and given_dob_kecamatan keys)
+    SELECT s.id FROM new n JOIN {_T} s
+        ON s.birth_date = n.birth_date AND s.kecamatan_code = n.kecamatan_code
+       AND (s.kelurahan_code = n.kelurahan_code OR s.given_name_key = n.given_name_key)
+     WHERE n.kecamatan_code <> '' AND s.is_current
+    UNION
+    SELECT s.id FROM new n JOIN {_T} s
+        ON s.name_phonetic = n.name_phonetic AND s.kelurahan_code = n.kelurahan_code
+     WHERE n.birth_date IS NULL AND s.birth_date IS NULL
+       AND n.kelurahan_code <> '' AND n.name_phonetic <> '' AND s.is_current
 ), picked AS (
     SELECT id, {NEW} AS role, NULL::bigint AS person_id FROM new
     UNION ALL
-    SELECT id, {CANDIDATE}, person_id FROM cand
-    UNION ALL
+    -- candidates are the linked records among them: one probe of the link's primary key
+    -- each, after the union (one join to plan, not one per key)
+    SELECT p.id, {CANDIDATE}, l.person_id FROM probed p JOIN {_L} l ON l.record_id = p.id
+)
+{_POOL_SELECT}"""  # noqa: S608 - table names and constants only
+
+# The other current records of the persons the new records join: read after placing, so a
+# pool of a hundred candidates does not bring the hundred persons' every record.
+OTHERS_SQL = f"""
+WITH picked AS (
     -- an array, not a join, so the link table's person index is used whatever the
     -- estimates; is_current as an expression, so no partial index on current records gets
     -- ANDed in (a full scan)
-    SELECT s.id, {OTHER}, l.person_id FROM {_L} l JOIN {_T} s ON s.id = l.record_id
-     WHERE l.person_id = ANY(ARRAY(SELECT DISTINCT person_id FROM cand))
-       AND s.is_current::int = 1
-       AND l.record_id <> ALL(ARRAY(SELECT id FROM cand))
+    SELECT s.id, {OTHER} AS role, l.person_id FROM {_L} l JOIN {_T} s ON s.id = l.record_id
+     WHERE l.person_id = ANY(%(persons)s::bigint[]) AND s.is_current::int = 1
+       AND l.record_id <> ALL(%(known)s::bigint[])
 )
-SELECT r.id AS record_id, a.code AS agency, {_priority_case()} AS agency_priority,
-       r.nik, r.nik_reliable, r.kk_number,
-       NOT (r.flags && ARRAY[{_KK_UNRELIABLE_SQL}]::varchar[]) AS kk_reliable,
-       r.full_name, r.name_key, r.name_sorted, r.name_phonetic, r.given_name_key,
-       r.sex, r.birth_place, r.birth_date, r.address, r.address_key, r.house_number,
-       r.rt, r.rw, r.kelurahan_code, r.kecamatan_code, r.relationship, r.death_date,
-       r.welfare_decile, r.created_at, r.version,
-       COALESCE(p.person_id, pl.person_id) AS person_id,
-       p.role, pe.public_id AS person_public_id
-  FROM picked p  -- p.person_id: the record's own link (new records have none)
-  JOIN {_T} r ON r.id = p.id
-  JOIN registry_agency a ON a.id = r.agency_id
-  LEFT JOIN {_T} prev
-    ON prev.agency_id = r.agency_id AND prev.source_record_id = r.source_record_id
-   AND prev.version = r.version - 1
-  LEFT JOIN {_L} pl ON pl.record_id = prev.id
-  LEFT JOIN {_P} pe ON pe.id = p.person_id
- ORDER BY r.id
-"""  # noqa: S608 - table names and constants only
+{_POOL_SELECT}"""  # noqa: S608 - table names and constants only
 
 
 def link_new_records(record_ids: list[int], *, actor=None) -> dict[int, str]:
@@ -147,6 +187,14 @@ def link_new_records(record_ids: list[int], *, actor=None) -> dict[int, str]:
             return _public_ids(record_ids)
         pool = _Pool(columns, rows)
         placed, _ = _place(pool, model)
+        joined = sorted({pk for pk in placed.values() if pk > 0})
+        if joined:
+            with bound_cursor() as cursor:
+                cursor.execute(
+                    OTHERS_SQL,
+                    {"persons": int_array(joined), "known": int_array(pool.record_ids())},
+                )
+                pool.add_others(cursor.fetchall())
         answer = _write(pool, placed)
         audit_record(
             actor=actor,
@@ -165,9 +213,11 @@ def link_new_records(record_ids: list[int], *, actor=None) -> dict[int, str]:
 
 
 class _Pool:
-    """The rows of POOL_SQL, by role, as dicts (a few dozen per new record)."""
+    """The rows of POOL_SQL, by role, as dicts (a few dozen per new record), and then those
+    of OTHERS_SQL."""
 
     def __init__(self, columns: list[str], rows: list[tuple]) -> None:
+        self.all_columns = columns
         self.columns = columns[:-2]
         role_at = len(columns) - 2
         self.rows = [dict(zip(columns, row, strict=True)) for row in rows]
@@ -182,6 +232,12 @@ class _Pool:
         self.public_id = {
             r["person_id"]: r["person_public_id"] for r in self.rows if r["role"] != NEW
         }
+
+    def record_ids(self) -> list[int]:
+        return [r["record_id"] for r in self.rows]
+
+    def add_others(self, rows: list[tuple]) -> None:
+        self.rows.extend(dict(zip(self.all_columns, row, strict=True)) for row in rows)
 
 
 def _place(pool: _Pool, model: FSModel) -> tuple[dict[int, int], int]:

@@ -18,10 +18,11 @@ from pathlib import Path
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from registry.citygen.variants import random_kinds, row_variant
 from registry.ingest.reading import ParsedFile, read_file
 from registry.linking import link, link_new_records
 from registry.memory import peak_rss_mib, release_free_memory
-from registry.models import AccessLevel, Agency, Dataset, SourceRecord
+from registry.models import AccessLevel, Agency, Dataset, RecordLink, SourceRecord
 from registry.services.imports import records_import
 
 
@@ -102,27 +103,41 @@ class Command(BaseCommand):
         self._singles(city, datasets, opts["singles"])
 
     def _singles(self, city: Path, datasets: dict, count: int) -> None:
-        """Records of known people arriving one by one, as an API submission would."""
+        """Known people arriving one by one, as an API submission would: each a variant of a
+        stored Dinsos row (NIK or KK dropped, a name typo, a birth year one off, day and
+        month swapped), which should join the person the full link gave that row."""
         parsed = read_file(city / "dinsos.csv")
         rng = random.Random(1)
         sample = rng.sample(parsed.rows, min(count, len(parsed.rows)))
-        latencies, linking = [], []
+        expected = _persons_of(datasets["dinsos"], [row["source_record_id"] for _, row in sample])
+        latencies, linking, joined = [], [], 0
         for index, (line, row) in enumerate(sample):
-            record = dict(row, source_record_id=f"BENCH-{time.time_ns()}-{index}")
+            variant = row_variant(row, random_kinds(rng), rng)
+            record = dict(variant, source_record_id=f"BENCH-{time.time_ns()}-{index}")
             started = time.perf_counter()
             outcome = records_import(
                 dataset=datasets["dinsos"], parsed=ParsedFile(rows=[(line, record)]),
                 channel="api",
             )  # fmt: skip
             imported = time.perf_counter()
-            link_new_records(outcome.new_record_ids)
+            placed = link_new_records(outcome.new_record_ids)
             done = time.perf_counter()
             latencies.append((done - started) * 1000)
             linking.append((done - imported) * 1000)
+            joined += placed.get(outcome.new_record_ids[0]) == expected.get(row["source_record_id"])
         self.stdout.write(
             f"single record submit+link ({len(latencies)} records): {_figures(latencies)}; "
-            f"of which linking (link_new_records): {_figures(linking)}"
+            f"of which linking (link_new_records): {_figures(linking)}; joined the person of "
+            f"the row they vary: {joined}/{len(sample)} ({joined / max(1, len(sample)):.1%})"
         )
+
+
+def _persons_of(dataset: Dataset, source_ids: list[str]) -> dict[str, str]:
+    """Source record id -> public id of the person its current version is linked to."""
+    links = RecordLink.objects.filter(
+        record__dataset=dataset, record__is_current=True, record__source_record_id__in=source_ids
+    ).values_list("record__source_record_id", "person__public_id")
+    return dict(links)
 
 
 def _figures(values: list[float]) -> str:
