@@ -8,7 +8,9 @@ and its quadratic pair count would swamp the run. The union over keys is dedupli
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -337,69 +339,141 @@ def block(
     max_block_size: int = 60,
     extra_pairs: tuple[np.ndarray, np.ndarray] | None = None,
     columns: Columns | None = None,
+    workers: int = 1,
 ) -> CandidatePairs:
     """Union of candidate pairs over ``keys``, with a per-key report of how many pairs each
-    key produced and how many of them no earlier key had found."""
+    key produced and how many of them no earlier key had found.
+
+    ``workers`` threads (-1: one per core) build the keys' pairs and sort their union: numpy's
+    sorts, takes and repeats release the GIL, so a city's blocking runs on every core. The
+    result does not depend on the number of threads."""
     n = len(df)
     if len(keys) > 30:
         raise ValueError("at most 30 blocking keys (the union tags pairs with 5 bits)")
+    threads = (os.cpu_count() or 1) if workers == -1 else max(1, workers)
+    if n < PARALLEL_MIN_RECORDS:
+        threads = 1
     cache = ColumnCodes(df, columns)
-    per_key: list[np.ndarray] = []
-    reports: list[BlockingReport] = []
-    for spec in keys:
-        if spec == "nik_one_off":
-            name = spec
+    # Block codes first, on this thread: factorising strings holds the GIL, and the column
+    # cache is then only read by the threads.
+    coded = [None if spec == "nik_one_off" else key_codes(cache, spec) for spec in keys]
+
+    def key_pairs(k: int) -> tuple[np.ndarray, BlockingReport]:
+        if coded[k] is None:
             i, j, stats, rows = pairs_nik_one_off(cache, max_block_size)
             enc = sorted_unique(i * n + j)  # two NIKs can share several variants
+            name = "nik_one_off"
         else:
             # one code per record: every pair occurs once within this key, no dedupe needed
-            name, (rows, codes) = key_codes(cache, spec)
+            name, (rows, codes) = coded[k]
             i, j, stats = pairs_within_blocks(rows, codes, max_block_size)
-            enc = i * n + j
-        per_key.append(enc)
-        reports.append(
-            BlockingReport(
-                key=name,
-                records_keyed=len(rows),  # one row per keyed record for every key
-                pairs=len(enc),
-                new_pairs=0,
-                **stats,
-            )
+            i *= n
+            i += j
+            enc = i
+        del j
+        report = BlockingReport(
+            key=name,
+            records_keyed=len(rows),  # one row per keyed record for every key
+            pairs=len(enc),
+            new_pairs=0,
+            **stats,
         )
-    i = j = enc = None  # the last key's arrays: per_key holds what is needed
+        return enc, report
+
+    per_key: list[np.ndarray | None] = []
+    reports: list[BlockingReport] = []
+    if threads > 1:
+        with ThreadPoolExecutor(threads) as pool:
+            for enc, report in pool.map(key_pairs, range(len(keys))):
+                per_key.append(enc)
+                reports.append(report)
+    else:
+        for k in range(len(keys)):
+            enc, report = key_pairs(k)
+            per_key.append(enc)
+            reports.append(report)
+    del enc
+    coded.clear()
     if extra_pairs is not None and len(extra_pairs[0]):
         a, b = extra_pairs
         enc = sorted_unique(np.minimum(a, b) * n + np.maximum(a, b))
         enc = enc[(enc // n) != (enc % n)]
         per_key.append(enc)
         reports.append(BlockingReport("decisions", len(a), 0, 0, 0, len(enc), 0))
-    # One sort of all keys' pairs with the key's index in the low 5 bits: a pair is "new"
-    # for the first key (in configured order) that produced it; the union comes out of the
-    # same sort. Cheaper than a running sorted union per key or a stable argsort.
-    # Arrays are shifted, split and freed in place: in a city of millions the keys' pairs are
-    # tens of millions, and each extra copy of them is hundreds of megabytes.
+        del enc
+    left, right = _union(per_key, reports, n, threads)
+    return CandidatePairs(left, right, reports)
+
+
+# Below this many records the keys are built on the calling thread (an incremental link's
+# pool: a thread pool costs more than its few dozen rows).
+PARALLEL_MIN_RECORDS = 50_000
+
+
+def _union(
+    per_key: list[np.ndarray | None], reports: list[BlockingReport], n: int, threads: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct pairs of all keys, and each report's count of pairs no earlier key had.
+
+    One sort of all keys' pairs with the key's index in the low 5 bits: a pair is "new" for
+    the first key (in configured order) that produced it; the union comes out of the same
+    sort. With threads, the pair codes are cut at their median into two halves sorted side
+    by side (the lower half, then the upper, is the whole sorted array). Arrays are shifted,
+    split and freed in place: in a city of millions the keys' pairs are tens of millions,
+    and each extra copy of them is hundreds of megabytes."""
     keys_count = len(per_key)
-    tagged = np.empty(sum(len(e) for e in per_key), dtype=np.int64)
-    offset = 0
+    cut = _median_code(per_key) if threads > 1 else None
+    below = [None if cut is None else enc < cut for enc in per_key]
+    if cut is None:
+        sizes = [[len(enc) for enc in per_key]]
+    else:
+        low = [int(np.count_nonzero(m)) for m in below]
+        sizes = [low, [len(enc) - lo for enc, lo in zip(per_key, low, strict=True)]]
+    halves = [np.empty(sum(size), dtype=np.int64) for size in sizes]
+    filled = [0] * len(halves)
     for k in range(keys_count):
-        part = tagged[offset : offset + len(per_key[k])]
-        np.left_shift(per_key[k], 5, out=part)
-        part |= k
-        offset += len(part)
-        per_key[k] = None  # freed as soon as copied
-    tagged.sort()
-    tags = (tagged & 31).astype(np.int8)
-    tagged >>= 5  # now the pair codes
-    first = np.r_[True, tagged[1:] != tagged[:-1]] if len(tagged) else tagged.astype(bool)
-    new_counts = np.bincount(tags[first], minlength=keys_count)
-    del tags
-    for r, cnt in zip(reports, new_counts, strict=True):
-        r.new_pairs = int(cnt)
-    seen = tagged[first]
-    del tagged, first
+        enc, mask = per_key[k], below[k]
+        for h, out in enumerate(halves):
+            part = out[filled[h] : filled[h] + sizes[h][k]]
+            if mask is None:
+                np.left_shift(enc, 5, out=part)
+            else:
+                np.left_shift(enc[mask if h == 0 else ~mask], 5, out=part)
+            part |= k
+            filled[h] += len(part)
+        per_key[k] = below[k] = None  # freed as soon as copied
+        del enc, mask
+
+    def distinct(tagged: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        tagged.sort()
+        tags = (tagged & 31).astype(np.int8)
+        tagged >>= 5  # now the pair codes
+        first = np.r_[True, tagged[1:] != tagged[:-1]] if len(tagged) else tagged.astype(bool)
+        counts = np.bincount(tags[first], minlength=keys_count)
+        return tagged[first], counts
+
+    if len(halves) > 1:
+        with ThreadPoolExecutor(len(halves)) as pool:
+            results = list(pool.map(distinct, halves))
+    else:
+        results = [distinct(halves[0])]
+    halves.clear()
+    for report, count in zip(reports, sum(c for _, c in results), strict=True):
+        report.new_pairs = int(count)
+    seen = results[0][0] if len(results) == 1 else np.concatenate([c for c, _ in results])
+    results.clear()
     left = seen // n
     seen %= n  # now the right side
-    return CandidatePairs(left, seen, reports)
+    return left, seen
+
+
+def _median_code(per_key: list[np.ndarray | None]) -> int | None:
+    """About the median of all keys' pair codes (from a sample); None when too few pairs to
+    be worth a second thread."""
+    if sum(len(enc) for enc in per_key) < 2 * PARALLEL_MIN_RECORDS:
+        return None
+    step = max(1, sum(len(enc) for enc in per_key) // 200_000)
+    return int(np.median(np.concatenate([enc[::step] for enc in per_key])))
 
 
 def sorted_unique(a: np.ndarray) -> np.ndarray:

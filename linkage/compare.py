@@ -132,6 +132,11 @@ class Columns:
 
         return self._get("code", col, make)
 
+    def uniques(self, col: str) -> np.ndarray | None:
+        """The distinct values behind code(col) (None for a non-text column)."""
+        self.code(col)
+        return self._cache.get(("uniques", col))
+
     def valid_nik(self, col: str = "nik") -> np.ndarray:
         """16 digits (the normaliser leaves '' or digits; a KK in the field is 16 too)."""
 

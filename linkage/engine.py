@@ -140,6 +140,28 @@ def _tf_values(
     return out
 
 
+TfCodes = dict[str, tuple[np.ndarray, np.ndarray]]  # column -> (codes, tf of each code)
+
+
+def _tf_codes(model: FSModel, comps: list[Comparison], columns: Columns) -> TfCodes:
+    """Per tf column: every record's value code and the term frequency of each code, so the
+    pairs' adjustments are integer compares and array takes (see tf_adjustments_coded)."""
+    out = {}
+    for c in comps:
+        col = c.tf_column
+        if not col or col not in model.tf_tables or col not in columns.df.columns:
+            continue
+        uniques = columns.uniques(col)
+        if uniques is None:
+            continue
+        out[col] = (columns.code(col), model.tf_tables[col].tf_of_each(uniques))
+    return out
+
+
+def _pairs_tf(tf_codes: TfCodes, i: np.ndarray, j: np.ndarray):  # noqa: ANN202
+    return {col: (codes[i], codes[j], tf_of) for col, (codes, tf_of) in tf_codes.items()}
+
+
 def build_tf_tables(df: pd.DataFrame, comps: list[Comparison]) -> dict[str, TermFrequencies]:
     return {
         c.tf_column: TermFrequencies.from_column(c.tf_column, df[c.tf_column].astype(str))
@@ -156,7 +178,8 @@ SMALL_INPUT_PAIRS = 5_000
 def score_levels(
     model: FSModel, levels: np.ndarray, tf_values: dict[str, tuple[np.ndarray, np.ndarray]]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(field weights, tf adjustments, total score) for a level matrix."""
+    """(field weights, tf adjustments, total score) for a level matrix (one record's
+    candidates: the run itself scores with FSModel.scores)."""
     w = model.field_weights(levels)
     if len(levels) <= SMALL_INPUT_PAIRS:
         adj = _tf_adjustments_small(model, levels, tf_values)
@@ -166,8 +189,8 @@ def score_levels(
     return w, adj, score
 
 
-# Pairs scored at a time by scores_in_chunks: the (pairs x fields) weight and adjustment
-# matrices of a city's 28 M candidate pairs would take 2 GB; a chunk's take 80 MB.
+# Pairs scored at a time by scores_in_chunks: the tf value codes of a city's 28 M candidate
+# pairs would take 450 MB at once; a chunk's take 16 MB.
 SCORE_CHUNK_PAIRS = 1 << 20
 
 
@@ -180,13 +203,13 @@ def scores_in_chunks(
     j: np.ndarray,
     columns: Columns,
 ) -> np.ndarray:
-    """Total score of every pair, by score_levels over chunks of pairs: the same arithmetic
-    (every pair's score is computed alone), without the whole weight matrices."""
+    """Total score of every pair, by FSModel.scores over chunks of pairs (every pair's score
+    is computed alone, so the chunks change nothing), on value codes of the tf columns."""
     score = np.empty(len(levels), dtype=np.float64)
+    tf_codes = _tf_codes(model, comps, columns)
     for start in range(0, len(levels), SCORE_CHUNK_PAIRS):
         part = slice(start, start + SCORE_CHUNK_PAIRS)
-        tf_values = _tf_values(df, comps, i[part], j[part], columns)
-        score[part] = score_levels(model, levels[part], tf_values)[2]
+        score[part] = model.scores(levels[part], _pairs_tf(tf_codes, i[part], j[part]))
     return score
 
 
@@ -246,6 +269,7 @@ def link_records(
         max_block_size=cfg.max_block_size,
         extra_pairs=extra,
         columns=cols,
+        workers=cfg.workers,
     )
     i, j = cand.left, cand.right
     blocking_reports = [r.as_dict() for r in cand.reports]
@@ -301,21 +325,19 @@ def link_records(
         "probability": prob[keep],
         "same_cluster": labels[li] == labels[lj],
     }
-    weights, adjustments = {}, {}
+    # per-field weights and tf adjustments of the kept pairs (the parts of their scores),
+    # a column at a time: no (pairs x fields) matrices
+    tf_coded = _pairs_tf(_tf_codes(model, comps, cols), li, lj)
     for f, c in enumerate(comps):
-        columns[f"lvl_{c.name}"] = levels[keep, f]
-        columns[f"w_{c.name}"] = weights[c.name] = np.empty(len(keep), dtype=np.float32)
+        columns[f"lvl_{c.name}"] = level = levels[keep, f]
+        columns[f"w_{c.name}"] = model.field_weight(f, level).astype(np.float32)
         if c.tf_column:
-            columns[f"tf_{c.name}"] = adjustments[c.name] = np.empty(len(keep), np.float32)
-    # per-field weights of the kept pairs, a chunk at a time (the arithmetic of their scores)
-    for begin in range(0, len(keep), SCORE_CHUNK_PAIRS):
-        part = slice(begin, begin + SCORE_CHUNK_PAIRS)
-        tf_values = _tf_values(df, comps, li[part], lj[part], cols)
-        w, adj, _ = score_levels(model, levels[keep[part]], tf_values)
-        for f, c in enumerate(comps):
-            weights[c.name][part] = w[:, f]
-            if c.tf_column:
-                adjustments[c.name][part] = adj[:, f]
+            adjustment = np.zeros(len(keep), dtype=np.float32)
+            got = model.tf_adjustment_coded(f, tf_coded)
+            if got is not None:
+                adjustment[got[0]] = got[1]
+            columns[f"tf_{c.name}"] = adjustment
+    del tf_coded
     candidate_pairs = len(i)
     del i, j, levels, score, prob  # the candidates' arrays: gigabytes in a city
     pairs = pd.DataFrame(columns, copy=False)

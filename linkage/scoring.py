@@ -58,6 +58,13 @@ class TermFrequencies:
         s = pd.Series(values, dtype=object).map(self.counts)
         return s.fillna(self.floor_count).to_numpy(dtype=np.float64) / self.total
 
+    def tf_of_each(self, values: np.ndarray) -> np.ndarray:
+        """tf() by dict lookups: for a column's distinct values once per run (a saved model's
+        table is tens of thousands of names; Series.map would turn it into a Series first)."""
+        get, floor = self.counts.get, self.floor_count
+        found = np.fromiter((get(v, floor) for v in values), dtype=np.float64, count=len(values))
+        return found / self.total
+
     @classmethod
     def from_column(cls, column: str, values: pd.Series) -> TermFrequencies:
         vc = values[values.fillna("") != ""].value_counts()
@@ -110,6 +117,53 @@ class FSModel:
             adj = np.clip(adj * self.tf_adjustment_weight, -self.tf_adjustment_cap, None)
             out[same, f] = np.minimum(adj, self.tf_adjustment_cap)
         return out
+
+    def field_weight(self, f: int, levels: np.ndarray) -> np.ndarray:
+        """Weights of field ``f`` at the given levels (column ``f`` of field_weights)."""
+        return np.r_[self.fields[f].weights, 0.0][levels]  # level -1 -> the appended 0
+
+    def tf_adjustment_coded(
+        self, f: int, coded: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Field ``f``'s tf adjustment on value codes: (positions of the pairs whose values
+        agree exactly, their adjustments), or None for a field without one. ``coded[column]``
+        = (left codes, right codes, term frequency of each code), code -1 for a missing value.
+        Equal codes are equal values: the numbers of tf_adjustments, without comparing and
+        looking up millions of strings."""
+        col = self.fields[f].comparison.tf_column
+        if self.tf_adjustment_weight == 0 or col not in self.tf_tables or col not in coded:
+            return None
+        a, b, tf_of = coded[col]
+        same = np.flatnonzero((a == b) & (a >= 0))
+        adj = np.log2(self.tf_tables[col].u_random / tf_of[a[same]])
+        adj = np.clip(adj * self.tf_adjustment_weight, -self.tf_adjustment_cap, None)
+        return same, np.minimum(adj, self.tf_adjustment_cap)
+
+    def tf_adjustments_coded(
+        self, levels: np.ndarray, coded: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
+    ) -> np.ndarray:
+        """tf_adjustments on value codes (see tf_adjustment_coded)."""
+        out = np.zeros(levels.shape, dtype=np.float64)
+        for f in range(len(self.fields)):
+            got = self.tf_adjustment_coded(f, coded)
+            if got is not None:
+                out[got[0], f] = got[1]
+        return out
+
+    def scores(
+        self, levels: np.ndarray, coded: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
+    ) -> np.ndarray:
+        """Total score of each pair: prior + field weights + tf adjustments, added field by
+        field into one array instead of building the (pairs x fields) matrices (a city scores
+        tens of millions of pairs, and fresh memory is what costs most on a small VM)."""
+        score = np.full(len(levels), self.prior_weight, dtype=np.float64)
+        for f in range(len(self.fields)):
+            score += self.field_weight(f, levels[:, f])
+        for f in range(len(self.fields)):
+            got = self.tf_adjustment_coded(f, coded)
+            if got is not None:
+                score[got[0]] += got[1]
+        return score
 
     @staticmethod
     def probability(score: np.ndarray) -> np.ndarray:

