@@ -175,14 +175,7 @@ def pairs_nik_one_off(
 
 
 def _date_parts(c: ColumnCodes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    def make() -> np.ndarray:
-        d = pd.to_datetime(c.df["birth_date"])
-        y = d.dt.year.fillna(-1).astype(np.int64).to_numpy()
-        m = d.dt.month.fillna(-1).astype(np.int64).to_numpy()
-        day = d.dt.day.fillna(-1).astype(np.int64).to_numpy()
-        return np.stack([y, m, day])
-
-    ymd = c.derived("birth_ymd", make)
+    ymd = c.shared.ymd("birth_date")  # shared with the comparison of dates
     return ymd[0], ymd[1], ymd[2]
 
 

@@ -180,10 +180,23 @@ class Columns:
         )
 
     def ymd(self, col: str) -> np.ndarray:
+        """(3 x records) year, month, day; -1 for a missing date. numpy's calendar units
+        instead of pandas' .dt accessors (several times faster on a city's dates)."""
+
         def make() -> np.ndarray:
-            d = pd.to_datetime(self.df[col])
-            parts = [d.dt.year, d.dt.month, d.dt.day]
-            return np.stack([p.fillna(-1).astype(np.int64).to_numpy() for p in parts])
+            days = pd.to_datetime(self.df[col]).to_numpy().astype("datetime64[D]")
+            missing = np.isnat(days)
+            years = days.astype("datetime64[Y]")
+            months = days.astype("datetime64[M]")
+            out = np.stack(
+                [
+                    years.astype(np.int64) + 1970,
+                    (months - years.astype("datetime64[M]")).astype(np.int64) + 1,
+                    (days - months.astype("datetime64[D]")).astype(np.int64) + 1,
+                ]
+            )
+            out[:, missing] = -1
+            return out
 
         return self._get("ymd", col, make)
 

@@ -76,7 +76,7 @@ def _prepare(records: pd.DataFrame) -> pd.DataFrame:
         # shape, so a child's real NIK often equals the KK issued on its birth day.
         kk = df["kk_number"].fillna("").astype(str)
         nik = df["nik"].fillna("").astype(str)
-        suspect = nik.isin(set(kk[kk != ""])) & (nik != "")
+        suspect = nik.isin(kk[kk != ""]) & (nik != "")  # a Series: hashed in C, not a set
         if suspect.any():
             idx = suspect[suspect].index
             birth = df["birth_date"].loc[idx] if "birth_date" in df.columns else None
