@@ -8,7 +8,9 @@ already decided by an exact test, which is most of the speed.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -453,9 +455,27 @@ def compare_pairs(
     workers: int = -1,
     columns: Columns | None = None,
 ) -> np.ndarray:
-    """Level matrix (pairs x comparisons, int8) for positional pairs (left[k], right[k])."""
+    """Level matrix (pairs x comparisons, int8) for positional pairs (left[k], right[k]).
+
+    With ``workers`` other than 1, a city's comparisons run side by side on threads: their
+    sorts and takes release the GIL, and rapidfuzz scores on its own threads meanwhile. Each
+    comparison writes its own column, so the matrix does not depend on the threads."""
     out = np.empty((len(left), len(comparisons)), dtype=np.int8)
     cols = columns if columns is not None else Columns(df)
-    for col, c in enumerate(comparisons):
+
+    def one(col: int) -> None:
+        c = comparisons[col]
         out[:, col] = KIND_FUNCS[c.kind](cols, c, left, right, workers)
+
+    threads = (os.cpu_count() or 1) if workers == -1 else max(1, workers)
+    if threads > 1 and len(left) >= PARALLEL_MIN_PAIRS:
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(one, range(len(comparisons))))
+    else:
+        for col in range(len(comparisons)):
+            one(col)
     return out
+
+
+# Below this many pairs the comparisons run one after the other on the calling thread.
+PARALLEL_MIN_PAIRS = 100_000
