@@ -137,9 +137,14 @@ class _Laps:
 MAX_REVIEW_TASKS = 10_000
 
 
-def _write_review_tasks(result) -> int:
-    """Uncertain pairs become open review tasks (once per pair; decided pairs stay decided)."""
-    review = result.review.head(MAX_REVIEW_TASKS)
+def _write_review_tasks(result, involving: list[int] | None = None) -> int:
+    """Uncertain pairs become open review tasks (once per pair; decided pairs stay decided);
+    with `involving`, only pairs with one of those records (an incremental link's new ones:
+    pairs among the records already placed were the full link's to judge)."""
+    review = result.review
+    if involving is not None:
+        review = review[review["left_id"].isin(involving) | review["right_id"].isin(involving)]
+    review = review.head(MAX_REVIEW_TASKS)
     if review.empty:
         return 0
     tasks = []

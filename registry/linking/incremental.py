@@ -26,11 +26,11 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from linkage.config import LinkConfig
-from linkage.engine import link_records
+from linkage.engine import LinkResult, link_records
 from linkage.normalize.dates import MIN_PLAUSIBLE
 from linkage.scoring import FSModel
 from registry.bound_sql import bound_cursor, int_array, json_rows
-from registry.linking.full import link
+from registry.linking.full import _write_review_tasks, link
 from registry.linking.profiles import _EMPTY, GOLDEN_TYPES
 from registry.linking.records import (
     _KK_UNRELIABLE_SQL,
@@ -186,7 +186,8 @@ def link_new_records(record_ids: list[int], *, actor=None) -> dict[int, str]:
         if not any(row[-2] == NEW for row in rows):
             return _public_ids(record_ids)
         pool = _Pool(columns, rows)
-        placed, _ = _place(pool, model)
+        placed, result = _place(pool, model)
+        reviews = _write_review_tasks(result, involving=list(placed))
         joined = sorted({pk for pk in placed.values() if pk > 0})
         if joined:
             with bound_cursor() as cursor:
@@ -204,6 +205,7 @@ def link_new_records(record_ids: list[int], *, actor=None) -> dict[int, str]:
                 "incremental": True,
                 "records": len(pool.new),
                 "persons": len(set(placed.values())),
+                "review_tasks": reviews,
             },
         )
     missing = [r for r in record_ids if r not in answer]
@@ -240,13 +242,14 @@ class _Pool:
         self.rows.extend(dict(zip(self.all_columns, row, strict=True)) for row in rows)
 
 
-def _place(pool: _Pool, model: FSModel) -> tuple[dict[int, int], int]:
+def _place(pool: _Pool, model: FSModel) -> tuple[dict[int, int], LinkResult]:
     """Person of each new record: the engine clusters the new records together with their
     candidates (vectorised, saved model, NIK constraints, reviewers' decisions), and a new
     record takes the existing person that holds most records of its cluster (ties: the lower
     id). Existing persons are never merged here (that is `link --full`'s job); clusters of
     new records only get a new person each. Returns (record id -> person pk, or -1, -2, ...
-    for the new persons, which are created with their golden values; count of new ones)."""
+    for the new persons, which are created with their golden values; the engine's result,
+    whose uncertain pairs become review tasks)."""
     frame = records_frame(pool.columns, pool.engine_rows)
     ids = frame["record_id"].tolist()
     decisions = _decisions(ids) if len(ids) > 1 else []
@@ -266,7 +269,7 @@ def _place(pool: _Pool, model: FSModel) -> tuple[dict[int, int], int]:
     orphans = sorted({label for label in new_labels.values() if label not in owner})
     # new persons: temporary keys -1, -2, ... in label order (their pks follow that order)
     owner.update({label: -1 - k for k, label in enumerate(orphans)})
-    return {rid: owner[label] for rid, label in new_labels.items()}, len(orphans)
+    return {rid: owner[label] for rid, label in new_labels.items()}, result
 
 
 def _create_persons(golden: list[tuple[int, list]]) -> tuple[dict[int, int], dict[int, str]]:
