@@ -14,7 +14,6 @@ from audit.services import audit_record
 from linkage.engine import explain_pair_row, link_records
 from linkage.scoring import FSModel
 from linkage.stable_ids import assign_stable_ids
-from registry import bulk_write
 from registry.linking.profiles import (
     _create_persons_with_golden,
     _golden_values,
@@ -98,10 +97,12 @@ def link(*, full: bool = False, actor=None) -> LinkSummary:
         lap("audit")
     # Deferred foreign-key checks run at commit.
     lap("commit")
-    if summary.records_relinked >= bulk_write.REBUILD_MIN_ROWS:
+    if summary.records_relinked >= ANALYZE_MIN_RELINKED:
         # The planner still sees the links as missing until autovacuum gets there: the
         # first incremental links after a city's first link took seconds instead of ms.
-        # (SourceRecord too: a city's first link comes right after its import.)
+        # (SourceRecord too: a city's first link comes right after its import.) Small
+        # tables too: statistics of an emptied table made the pool query of an 8,000-record
+        # city run for minutes (nested loops over scans); ANALYZE of such tables is ms.
         with connection.cursor() as cursor:
             for model in (SourceRecord, RecordLink, Person, Household, Membership):
                 cursor.execute(f"ANALYZE {model._meta.db_table}")
@@ -135,6 +136,8 @@ class _Laps:
 
 
 MAX_REVIEW_TASKS = 10_000
+# A link that moved at least this many records refreshes the planner's statistics.
+ANALYZE_MIN_RELINKED = 1_000
 
 
 def _write_review_tasks(result, involving: list[int] | None = None) -> int:

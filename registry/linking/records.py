@@ -189,3 +189,20 @@ def _decisions(record_ids: list[int] | None = None) -> list[tuple[int, int, str]
             {"ids": record_ids},
         )
         return [(a, b, decision) for a, b, decision in cursor.fetchall()]
+
+
+def person_public_ids(agency, source_record_ids: list[str]) -> dict[str, str]:
+    """Source record id -> public id of the person its current version is linked to, for one
+    agency's records (benchmarks and tests check placements with it; it is no read path for
+    users: it checks no permission and writes no audit event). Two single-table probes, by
+    the current-version index and then by the link table's key: one three-table join could
+    be planned as scans on tables whose statistics are stale (a city's first link)."""
+    record_ids = dict(
+        SourceRecord.objects.filter(
+            agency=agency, is_current=True, source_record_id__in=list(source_record_ids)
+        ).values_list("id", "source_record_id")
+    )
+    links = RecordLink.objects.filter(record_id__in=list(record_ids)).values_list(
+        "record_id", "person__public_id"
+    )
+    return {record_ids[record]: person for record, person in links}

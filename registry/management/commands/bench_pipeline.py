@@ -21,8 +21,9 @@ from django.core.management.base import BaseCommand, CommandError
 from registry.citygen.variants import random_kinds, row_variant
 from registry.ingest.reading import ParsedFile, read_file
 from registry.linking import link, link_new_records
+from registry.linking.records import person_public_ids
 from registry.memory import peak_rss_mib, release_free_memory
-from registry.models import AccessLevel, Agency, Dataset, RecordLink, SourceRecord
+from registry.models import AccessLevel, Agency, Dataset, SourceRecord
 from registry.services.imports import records_import
 
 
@@ -109,7 +110,9 @@ class Command(BaseCommand):
         parsed = read_file(city / "dinsos.csv")
         rng = random.Random(1)
         sample = rng.sample(parsed.rows, min(count, len(parsed.rows)))
-        expected = _persons_of(datasets["dinsos"], [row["source_record_id"] for _, row in sample])
+        expected = person_public_ids(
+            datasets["dinsos"].agency, [row["source_record_id"] for _, row in sample]
+        )
         latencies, linking, joined = [], [], 0
         for index, (line, row) in enumerate(sample):
             variant = row_variant(row, random_kinds(rng), rng)
@@ -130,14 +133,6 @@ class Command(BaseCommand):
             f"of which linking (link_new_records): {_figures(linking)}; joined the person of "
             f"the row they vary: {joined}/{len(sample)} ({joined / max(1, len(sample)):.1%})"
         )
-
-
-def _persons_of(dataset: Dataset, source_ids: list[str]) -> dict[str, str]:
-    """Source record id -> public id of the person its current version is linked to."""
-    links = RecordLink.objects.filter(
-        record__dataset=dataset, record__is_current=True, record__source_record_id__in=source_ids
-    ).values_list("record__source_record_id", "person__public_id")
-    return dict(links)
 
 
 def _figures(values: list[float]) -> str:
