@@ -375,6 +375,7 @@ def block(
 
     per_key: list[np.ndarray | None] = []
     reports: list[BlockingReport] = []
+    enc = None
     if threads > 1:
         with ThreadPoolExecutor(threads) as pool:
             for enc, report in pool.map(key_pairs, range(len(keys))):

@@ -151,10 +151,12 @@ def _tf_codes(model: FSModel, comps: list[Comparison], columns: Columns) -> TfCo
         col = c.tf_column
         if not col or col not in model.tf_tables or col not in columns.df.columns:
             continue
-        uniques = columns.uniques(col)
-        if uniques is None:
-            continue
-        out[col] = (columns.code(col), model.tf_tables[col].tf_of_each(uniques))
+        codes, uniques = columns.code(col), columns.uniques(col)
+        if uniques is None:  # not a text column: its values as text, as the table counts them
+            codes, uniques = pd.factorize(columns.s(col))
+            uniques = np.asarray(uniques, dtype=object)
+            codes = np.where(uniques[codes] == "", -1, codes).astype(np.int64)
+        out[col] = (codes, model.tf_tables[col].tf_of_each(uniques))
     return out
 
 
