@@ -36,6 +36,7 @@ from registry.linking.records import (
     _KK_UNRELIABLE_SQL,
     ENGINE_COLUMNS,
     GOLDEN_FIELDS,
+    RECORD_COLUMNS,
     _decisions,
     _priority_case,
     records_frame,
@@ -66,13 +67,7 @@ NEW, CANDIDATE, OTHER = 0, 1, 2
 # The columns the engine, golden values and households read, for the rows of {picked}
 # (id, role, the record's own person link or NULL).
 _POOL_SELECT = f"""
-SELECT r.id AS record_id, a.code AS agency, {_priority_case()} AS agency_priority,
-       r.nik, r.nik_reliable, r.kk_number,
-       NOT (r.flags && ARRAY[{_KK_UNRELIABLE_SQL}]::varchar[]) AS kk_reliable,
-       r.full_name, r.name_key, r.name_sorted, r.name_phonetic, r.given_name_key,
-       r.sex, r.birth_place, r.birth_date, r.address, r.address_key, r.house_number,
-       r.rt, r.rw, r.kelurahan_code, r.kecamatan_code, r.relationship, r.death_date,
-       r.welfare_decile, r.created_at, r.version,
+SELECT {RECORD_COLUMNS.format(priority=_priority_case())},
        COALESCE(p.person_id, pl.person_id) AS person_id,
        p.role, pe.public_id AS person_public_id
   FROM picked p  -- p.person_id: the record's own link (new records have none)

@@ -72,14 +72,18 @@ _KK_UNRELIABLE_SQL = ",".join(f"'{flag}'" for flag in sorted(KK_UNRELIABLE_FLAGS
 
 # A new version of a record has no link of its own until it is linked: it keeps the person
 # of the version before it (rl: the version's own link, pl: the previous version's).
-RECORD_SELECT = f"""
-    SELECT r.id AS record_id, a.code AS agency, {{priority}} AS agency_priority,
+# The columns every reader of records for the linker selects (r: the record, a: its agency);
+# {priority} stands for the agency priority expression (_priority_case()).
+RECORD_COLUMNS = f"""r.id AS record_id, a.code AS agency, {{priority}} AS agency_priority,
            r.nik, r.nik_reliable, r.kk_number,
            NOT (r.flags && ARRAY[{_KK_UNRELIABLE_SQL}]::varchar[]) AS kk_reliable,
            r.full_name, r.name_key, r.name_sorted, r.name_phonetic, r.given_name_key,
            r.sex, r.birth_place, r.birth_date, r.address, r.address_key, r.house_number,
            r.rt, r.rw, r.kelurahan_code, r.kecamatan_code, r.relationship, r.death_date,
-           r.welfare_decile, r.created_at, r.version,
+           r.welfare_decile, r.created_at, r.version"""
+
+RECORD_SELECT = f"""
+    SELECT {RECORD_COLUMNS},
            -- a new version keeps its previous version's person until linked; probed only
            -- for unlinked later versions (a join with every record's previous version was
            -- a hash join of the whole table: at 5.6 M records the COPY took 22-27 s, now 16 s)

@@ -53,11 +53,7 @@ def linked_city(tmp_path):
 def test_variant_without_nik_or_kk_joins_its_person(linked_city, kinds):
     dataset = Dataset.objects.get(agency__code="dinsos")
     rng = random.Random(3)
-    rows = [
-        (line, row)
-        for line, row in read_file(linked_city / "dinsos.csv").rows
-        if row.get("birth_date") and row.get("kelurahan")
-    ]
+    rows = _dated_rows(linked_city / "dinsos.csv")
     if "day_month_swap" in kinds:  # only dates whose swap is another valid date
         rows = [(line, row) for line, row in rows if _swappable(row)]
     sample = rng.sample(rows, PER_KIND)
@@ -109,11 +105,7 @@ def test_uncertain_arrivals_wait_for_a_reviewer(linked_city):
     arriving record then gets a review task beside its true person's record."""
     dataset = Dataset.objects.get(agency__code="dinsos")
     rng = random.Random(3)
-    rows = [
-        (line, row)
-        for line, row in read_file(linked_city / "dinsos.csv").rows
-        if row.get("birth_date") and row.get("kelurahan")
-    ]
+    rows = _dated_rows(linked_city / "dinsos.csv")
     sample = rng.sample(rows, 40)
     expected = person_public_ids(dataset.agency, [row["source_record_id"] for _, row in sample])
     new_ids = {}
@@ -136,6 +128,15 @@ def test_uncertain_arrivals_wait_for_a_reviewer(linked_city):
     assert ReviewTask.objects.filter(status="open").count() >= len(pairs)
     for new, other in pairs:
         assert _person_of_record(other) == expected[new_ids[new]]
+
+
+def _dated_rows(path) -> list[tuple[int, dict]]:  # noqa: ANN001
+    """(line, row) of the file's rows that carry a birth date and a kelurahan."""
+    return [
+        (line, row)
+        for line, row in read_file(path).rows
+        if row.get("birth_date") and row.get("kelurahan")
+    ]
 
 
 def _review_pairs(new_ids: dict) -> list[tuple[int, int]]:
