@@ -145,7 +145,7 @@ TfCodes = dict[str, tuple[np.ndarray, np.ndarray]]  # column -> (codes, tf of ea
 
 def _tf_codes(model: FSModel, comps: list[Comparison], columns: Columns) -> TfCodes:
     """Per tf column: every record's value code and the term frequency of each code, so the
-    pairs' adjustments are integer compares and array takes (see tf_adjustments_coded)."""
+    pairs' adjustments are integer compares and array takes (see FSModel.tf_adjustment_coded)."""
     out = {}
     for c in comps:
         col = c.tf_column

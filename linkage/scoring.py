@@ -139,17 +139,6 @@ class FSModel:
         adj = np.clip(adj * self.tf_adjustment_weight, -self.tf_adjustment_cap, None)
         return same, np.minimum(adj, self.tf_adjustment_cap)
 
-    def tf_adjustments_coded(
-        self, levels: np.ndarray, coded: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
-    ) -> np.ndarray:
-        """tf_adjustments on value codes (see tf_adjustment_coded)."""
-        out = np.zeros(levels.shape, dtype=np.float64)
-        for f in range(len(self.fields)):
-            got = self.tf_adjustment_coded(f, coded)
-            if got is not None:
-                out[got[0], f] = got[1]
-        return out
-
     def scores(
         self, levels: np.ndarray, coded: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
     ) -> np.ndarray:

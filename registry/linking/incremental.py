@@ -183,14 +183,7 @@ def link_new_records(record_ids: list[int], *, actor=None) -> dict[int, str]:
         pool = _Pool(columns, rows)
         placed, result = _place(pool, model)
         reviews = _write_review_tasks(result, involving=list(placed))
-        joined = sorted({pk for pk in placed.values() if pk > 0})
-        if joined:
-            with bound_cursor() as cursor:
-                cursor.execute(
-                    OTHERS_SQL,
-                    {"persons": int_array(joined), "known": int_array(pool.record_ids())},
-                )
-                pool.add_others(cursor.fetchall())
+        _read_others(pool, placed)
         answer = _write(pool, placed)
         audit_record(
             actor=actor,
@@ -230,11 +223,20 @@ class _Pool:
             r["person_id"]: r["person_public_id"] for r in self.rows if r["role"] != NEW
         }
 
-    def record_ids(self) -> list[int]:
-        return [r["record_id"] for r in self.rows]
-
     def add_others(self, rows: list[tuple]) -> None:
         self.rows.extend(dict(zip(self.all_columns, row, strict=True)) for row in rows)
+
+
+def _read_others(pool: _Pool, placed: dict[int, int]) -> None:
+    """The other current records of the existing persons the new records join (OTHERS_SQL),
+    added to the pool for their golden values."""
+    joined = sorted({pk for pk in placed.values() if pk > 0})
+    if not joined:
+        return
+    known = [row["record_id"] for row in pool.rows]
+    with bound_cursor() as cursor:
+        cursor.execute(OTHERS_SQL, {"persons": int_array(joined), "known": int_array(known)})
+        pool.add_others(cursor.fetchall())
 
 
 def _place(pool: _Pool, model: FSModel) -> tuple[dict[int, int], LinkResult]:
