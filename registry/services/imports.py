@@ -24,6 +24,7 @@ from audit.services import audit_record
 from linkage.normalize.record import FIELD_NAMES, normalize_record
 from linkage.normalize.regions import RegionMatcher
 from registry.bound_sql import bound_cursor
+from registry.bulk_write import indexes_rebuilt, worth_rebuilding
 from registry.ingest.copy import NULL, copy_writer
 from registry.ingest.reading import ParsedFile
 from registry.models import AidReceipt, Dataset, ImportBatch, SourceRecord
@@ -262,11 +263,10 @@ def records_import(
     try:
         with transaction.atomic():
             batch.save()
+            # raises _Rejected when a row is invalid and not skip_invalid
             validation, new_ids = _stream_versions(
                 batch, parsed.rows, regions, progress, skip_invalid
             )
-            if validation.errors and not skip_invalid:
-                raise _Rejected(validation)
             batch.errors = validation.errors
             batch.rows_invalid = len(validation.invalid_lines)
             if validation.errors:
@@ -321,7 +321,15 @@ def _stream_versions(batch: ImportBatch, rows, regions, progress, skip_invalid: 
     changed: list[str] = []
     now = timezone.now().isoformat()
     prefix = f"{agency.pk}\t{batch.dataset_id}\t{batch.pk}\t"
-    with copy_writer(SourceRecord._meta.db_table, COPY_COLUMNS, text=True) as write:
+    table = SourceRecord._meta.db_table
+    # A bulk load (a city's first files) builds the record indexes and checks the batch key
+    # once afterwards instead of row by row. At least len(rows) - len(current) rows are new
+    # (every current version could be among the rows), so re-sending a file never takes it.
+    bulk = worth_rebuilding(table, len(rows) - len(current))
+    with (
+        indexes_rebuilt(table, enabled=bulk, foreign_keys=("batch_id",)),
+        copy_writer(table, COPY_COLUMNS, text=True) as write,
+    ):
         pending: list[str] = []
         for item in _validated(rows, regions, progress):
             row = checker.accept(*item)
@@ -347,8 +355,8 @@ def _stream_versions(batch: ImportBatch, rows, regions, progress, skip_invalid: 
                 pending.clear()
         if pending:
             write("".join(pending))
-    if checker.result.errors and not skip_invalid:
-        return checker.result, []
+        if checker.result.errors and not skip_invalid:
+            raise _Rejected(checker.result)  # before any index is rebuilt: all is rolled back
     if changed:
         _make_current(batch, changed)
     # In row order (ids follow the COPY): physical order is not that once pages have holes.
@@ -356,6 +364,12 @@ def _stream_versions(batch: ImportBatch, rows, regions, progress, skip_invalid: 
         SourceRecord.objects.filter(batch=batch).order_by("id").values_list("id", flat=True)
     )
     _insert_aid_receipts(batch)
+    if bulk:
+        # Planner statistics now, not when autovacuum comes by: the first links and reads
+        # after a city's first load would otherwise be planned for nearly empty tables.
+        with connection.cursor() as cursor:
+            for model in (SourceRecord, AidReceipt):
+                cursor.execute(f"ANALYZE {model._meta.db_table}")
     return checker.result, new_ids
 
 
@@ -394,13 +408,26 @@ def _current_versions(agency_id: int, rows) -> dict[str, tuple[int, str]]:
 
 
 def _insert_aid_receipts(batch: ImportBatch) -> None:
+    """One aid receipt per new record version that names a program (a social agency's file
+    is one row per receipt: a city's first Dinsos file is about a million of them)."""
+    table, records = AidReceipt._meta.db_table, SourceRecord._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
+            f"SELECT count(*) FROM {records} WHERE batch_id = %s AND program <> ''",  # noqa: S608
+            [batch.pk],
+        )
+        receipts = cursor.fetchone()[0]
+    if not receipts:
+        return
+    with (
+        indexes_rebuilt(table, enabled=worth_rebuilding(table, receipts)),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
             f"""
-            INSERT INTO {AidReceipt._meta.db_table}
-                (source_record_id, agency_id, program, period, amount, person_id)
+            INSERT INTO {table} (source_record_id, agency_id, program, period, amount, person_id)
             SELECT id, agency_id, program, period, amount, NULL
-            FROM {SourceRecord._meta.db_table}
+            FROM {records}
             WHERE batch_id = %s AND program <> ''
             """,  # noqa: S608 - table names come from model metadata, values are parameters
             [batch.pk],

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from audit.models import AuditEvent
 from registry.models import AidReceipt, Dataset, ImportBatch, SourceRecord
 from registry.services import imports
-from tests.registry.conftest import FAMILY, HEADER, write_csv
+from tests.registry.conftest import FAMILY, HEADER, indexes_and_constraints, write_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -230,6 +230,49 @@ def test_real_agency_spreadsheet_sample_reads_as_it_is():
     damaged = SourceRecord.objects.get(source_record_id="DINSOS-0000006")
     assert "nik:excel_damaged" in damaged.flags and not damaged.nik_reliable
     assert Dataset.objects.get().access_level == "closed"
+
+
+@pytest.fixture
+def bulk_loads(monkeypatch):
+    """Every first load counts as a bulk load (the real threshold is 100,000 rows); yields the
+    `enabled` flag of each import's index rebuild."""
+    monkeypatch.setattr("registry.bulk_write.REBUILD_MIN_ROWS", 1)
+    real = imports.indexes_rebuilt
+    taken: list[bool] = []
+
+    def spy(table, *, enabled=True, foreign_keys=None):
+        taken.append(enabled)
+        return real(table, enabled=enabled, foreign_keys=foreign_keys)
+
+    monkeypatch.setattr(imports, "indexes_rebuilt", spy)
+    return taken
+
+
+def test_a_bulk_load_rebuilds_the_record_indexes_and_batch_key(bulk_loads):
+    tables = (SourceRecord._meta.db_table, AidReceipt._meta.db_table)
+    before = [indexes_and_constraints(table) for table in tables]
+    assert any("FOREIGN KEY (batch_id)" in definition for _, definition in before[0])
+    run_import(SAMPLE, agency="dinsos")
+    run_import(SAMPLE, agency="dinsos")  # re-sent: nothing new, so nothing is rebuilt
+    # records then aid receipts of the first load, records of the second
+    assert bulk_loads == [True, True, False]
+    assert [indexes_and_constraints(table) for table in tables] == before
+    assert SourceRecord.objects.filter(is_current=True).count() == 180
+    assert AidReceipt.objects.count() == 180
+    assert ImportBatch.objects.order_by("id").last().rows_unchanged == 180
+
+
+def test_a_rejected_bulk_load_keeps_the_indexes_and_lands_nothing(tmp_path, bulk_loads):
+    table = SourceRecord._meta.db_table
+    before = indexes_and_constraints(table)
+    rows = [list(r) for r in FAMILY]
+    rows[1][HEADER.index("sex")] = "X"
+    with pytest.raises(CommandError):
+        run_import(write_csv(tmp_path / "bad.csv", rows))
+    assert bulk_loads == [True]
+    assert indexes_and_constraints(table) == before
+    assert SourceRecord.objects.count() == 0
+    assert ImportBatch.objects.get().status == "rejected"
 
 
 def test_characters_copy_must_escape_survive_exactly(tmp_path):
