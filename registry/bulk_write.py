@@ -31,17 +31,27 @@ def worth_rebuilding(table: str, rows: int) -> bool:
     return rows >= REBUILD_SHARE * (existing + rows)
 
 
-def _secondary_indexes(cursor, table: str) -> list[tuple[str, str]]:
-    """(name, CREATE INDEX statement) of the indexes no constraint owns."""
+def _secondary_indexes(
+    cursor, table: str, keep: tuple[str, ...] | None = None
+) -> list[tuple[str, str]]:
+    """(name, CREATE INDEX statement) of the indexes no constraint owns, but for an index on
+    exactly the columns `keep`."""
     cursor.execute(
-        """SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+        """SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid),
+                  ARRAY(SELECT a.attname::text
+                          FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, n)
+                          JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                         ORDER BY k.n)
              FROM pg_index i
             WHERE i.indrelid = %s::regclass
               AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
             ORDER BY 1""",
         [table],
     )
-    return cursor.fetchall()
+    kept = list(keep) if keep else None
+    return [
+        (name, definition) for name, definition, columns in cursor.fetchall() if columns != kept
+    ]
 
 
 def _foreign_keys(cursor, table: str, columns: tuple[str, ...] | None) -> list[tuple[str, str]]:
@@ -69,17 +79,22 @@ def run_pending_checks(cursor) -> None:
 
 @contextlib.contextmanager
 def indexes_rebuilt(
-    table: str, *, enabled: bool = True, foreign_keys: tuple[str, ...] | None = None
+    table: str,
+    *,
+    enabled: bool = True,
+    foreign_keys: tuple[str, ...] | None = None,
+    keep: tuple[str, ...] | None = None,
 ) -> Iterator[None]:
-    """Inside the caller's transaction: drop `table`'s secondary indexes and its foreign keys
-    (all of them, or those on `foreign_keys` columns), run the block, re-create them. Indexes
-    that back a constraint (primary key, unique) stay: they keep the data honest while it is
-    written. With `enabled` false the block runs with everything in place."""
+    """Inside the caller's transaction: drop `table`'s secondary indexes (but an index on
+    exactly the columns `keep`) and its foreign keys (all of them, or those on `foreign_keys`
+    columns), run the block, re-create them. Indexes that back a constraint (primary key,
+    unique) stay: they keep the data honest while it is written. With `enabled` false the
+    block runs with everything in place."""
     if not enabled:
         yield
         return
     with connection.cursor() as cursor:
-        indexes = _secondary_indexes(cursor, table)
+        indexes = _secondary_indexes(cursor, table, keep)
         keys = _foreign_keys(cursor, table, foreign_keys)
         run_pending_checks(cursor)
         for name, _definition in keys:

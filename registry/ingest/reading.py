@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from registry.ingest.headers import ROW_COUNTER, RT_RW, map_headers
+from registry.memory import gc_paused
 
 HEADER_SEARCH_ROWS = 30
 TOTAL_WORDS = ("JUMLAH", "TOTAL", "GRAND TOTAL")
@@ -85,7 +87,8 @@ def read_csv_bytes(
         text = content.decode("cp1252", errors="replace")
     if not text.strip():
         raise FileFormatError("the file is empty")
-    sample = "\n".join(text.splitlines()[:HEADER_SEARCH_ROWS])
+    # the header search rows only (splitting the whole text made a string of every line)
+    sample = "".join(itertools.islice(io.StringIO(text), HEADER_SEARCH_ROWS))
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     return parse_table(reader, agency_mapping=agency_mapping)
@@ -113,7 +116,11 @@ def _find_header(rows: list[list[object]], agency_mapping) -> int:
 def parse_table(
     table: Iterable[list[object]], *, agency_mapping: Mapping[str, str] | None = None
 ) -> ParsedFile:
-    rows = list(table)
+    with gc_paused():
+        return _parse_rows(list(table), agency_mapping)
+
+
+def _parse_rows(rows: list[list[object]], agency_mapping) -> ParsedFile:
     header_index = _find_header(rows, agency_mapping)
     columns, unknown = map_headers(rows[header_index], agency_mapping)
     parsed = ParsedFile(

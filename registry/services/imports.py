@@ -12,6 +12,7 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -27,7 +28,9 @@ from registry.bound_sql import bound_cursor
 from registry.bulk_write import indexes_rebuilt, worth_rebuilding
 from registry.ingest.copy import NULL, copy_writer
 from registry.ingest.reading import ParsedFile
+from registry.memory import gc_paused
 from registry.models import AidReceipt, Dataset, ImportBatch, SourceRecord
+from registry.services.bulk_load import loading_in_bulk
 
 logger = logging.getLogger(__name__)
 
@@ -130,16 +133,16 @@ def _validate_range(start: int, stop: int, regency_code: str) -> list[tuple]:
     content hash, COPY text. Pure Python, no database: runs in worker processes."""
     regions = RegionMatcher.for_regency(regency_code)
     out = []
-    for line, record in _ROWS[start:stop]:
-        fields, errors = normalize_record(record, regions=regions)
-        source_id = _source_id(record)
-        if errors:
-            out.append((line, source_id, errors, "", ""))
-            continue
-        dumped = original_json(record)
-        out.append(
-            (line, source_id, (), hashlib.sha256(dumped).hexdigest(), _copy_tail(dumped, fields))
-        )
+    with gc_paused():
+        for line, record in _ROWS[start:stop]:
+            fields, errors = normalize_record(record, regions=regions)
+            source_id = _source_id(record)
+            if errors:
+                out.append((line, source_id, errors, "", ""))
+                continue
+            dumped = original_json(record)
+            digest = hashlib.sha256(dumped).hexdigest()
+            out.append((line, source_id, (), digest, _copy_tail(dumped, fields)))
     return out
 
 
@@ -316,7 +319,9 @@ def _stream_versions(batch: ImportBatch, rows, regions, progress, skip_invalid: 
     agency = batch.agency
     # One import per agency at a time: version numbers and the current flag stay consistent.
     type(agency).objects.select_for_update().filter(pk=agency.pk).first()
+    lap = _Laps()
     current = _current_versions(agency.pk, rows)
+    lap("current_versions")
     checker = _RowChecker()
     changed: list[str] = []
     now = timezone.now().isoformat()
@@ -325,7 +330,8 @@ def _stream_versions(batch: ImportBatch, rows, regions, progress, skip_invalid: 
     # A bulk load (a city's first files) builds the record indexes and checks the batch key
     # once afterwards instead of row by row. At least len(rows) - len(current) rows are new
     # (every current version could be among the rows), so re-sending a file never takes it.
-    bulk = worth_rebuilding(table, len(rows) - len(current))
+    # Inside bulk_load the indexes are built once for all its files.
+    bulk = not loading_in_bulk() and worth_rebuilding(table, len(rows) - len(current))
     with (
         indexes_rebuilt(table, enabled=bulk, foreign_keys=("batch_id",)),
         copy_writer(table, COPY_COLUMNS, text=True) as write,
@@ -357,20 +363,39 @@ def _stream_versions(batch: ImportBatch, rows, regions, progress, skip_invalid: 
             write("".join(pending))
         if checker.result.errors and not skip_invalid:
             raise _Rejected(checker.result)  # before any index is rebuilt: all is rolled back
+        lap("validate_copy")
+    lap("indexes_rebuilt" if bulk else "indexes")
     if changed:
         _make_current(batch, changed)
     # In row order (ids follow the COPY): physical order is not that once pages have holes.
     new_ids = list(
         SourceRecord.objects.filter(batch=batch).order_by("id").values_list("id", flat=True)
     )
+    lap("versions")
     _insert_aid_receipts(batch)
+    lap("aid_receipts")
     if bulk:
         # Planner statistics now, not when autovacuum comes by: the first links and reads
         # after a city's first load would otherwise be planned for nearly empty tables.
         with connection.cursor() as cursor:
             for model in (SourceRecord, AidReceipt):
                 cursor.execute(f"ANALYZE {model._meta.db_table}")
+        lap("analyze")
+    logger.info("import batch=%s seconds=%s", batch.pk, lap.seconds)
     return checker.result, new_ids
+
+
+class _Laps:
+    """Seconds per step of an import, for the log (no row content)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def __call__(self, step: str) -> None:
+        now = time.perf_counter()
+        self.seconds[step] = round(now - self._last, 1)
+        self._last = now
 
 
 def _make_current(batch: ImportBatch, source_ids: list[str]) -> None:
@@ -419,8 +444,9 @@ def _insert_aid_receipts(batch: ImportBatch) -> None:
         receipts = cursor.fetchone()[0]
     if not receipts:
         return
+    bulk = not loading_in_bulk() and worth_rebuilding(table, receipts)
     with (
-        indexes_rebuilt(table, enabled=worth_rebuilding(table, receipts)),
+        indexes_rebuilt(table, enabled=bulk),
         connection.cursor() as cursor,
     ):
         cursor.execute(

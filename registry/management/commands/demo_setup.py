@@ -23,6 +23,7 @@ from registry.linking import link
 from registry.models import AccessLevel, Agency, AgencyKind, Dataset, DatasetGrant
 from registry.roles import Role
 from registry.services.accounts import account_create, grant_create
+from registry.services.bulk_load import bulk_load, data_lines
 from registry.services.imports import records_import
 
 # Who shares what in the demo city: the civil registry is restricted (granted to the social
@@ -75,6 +76,22 @@ class Command(BaseCommand):
         agencies: dict[str, Agency] = {}
         with (city / "agencies.csv").open(encoding="utf-8") as handle:
             manifest = list(csv.DictReader(handle))
+        with bulk_load(data_lines(city / row["file"] for row in manifest)):
+            self._import_files(city, manifest, agencies)
+        for code, name, kind in (
+            (
+                "diskominfo",
+                "Dinas Komunikasi dan Informatika (Walidata)",
+                AgencyKind.DATA_CUSTODIAN,
+            ),
+            ("bappeda", "Badan Perencanaan Pembangunan Daerah", AgencyKind.PLANNING),
+        ):
+            agencies[kind] = Agency.objects.get_or_create(
+                code=code, defaults={"name": name, "kind": kind}
+            )[0]
+        return agencies
+
+    def _import_files(self, city: Path, manifest: list[dict], agencies: dict) -> None:
         for row in manifest:
             agency, _ = Agency.objects.get_or_create(
                 code=row["code"], defaults={"name": row["name"], "kind": row["kind"]}
@@ -103,18 +120,6 @@ class Command(BaseCommand):
                 f"{path.name}: {batch.rows_new} new, {batch.rows_changed} changed, "
                 f"{batch.rows_unchanged} unchanged, {batch.rows_invalid} invalid"
             )
-        for code, name, kind in (
-            (
-                "diskominfo",
-                "Dinas Komunikasi dan Informatika (Walidata)",
-                AgencyKind.DATA_CUSTODIAN,
-            ),
-            ("bappeda", "Badan Perencanaan Pembangunan Daerah", AgencyKind.PLANNING),
-        ):
-            agencies[kind] = Agency.objects.get_or_create(
-                code=code, defaults={"name": name, "kind": kind}
-            )[0]
-        return agencies
 
     def _accounts(self, agencies: dict[str, Agency], password: str) -> list[tuple[str, str]]:
         wanted = [
