@@ -21,9 +21,10 @@ REBUILD_MIN_ROWS = 100_000
 REBUILD_SHARE = 0.25
 
 
-def worth_rebuilding(table: str, rows: int) -> bool:
-    """Whether writing `rows` rows into `table` should take the rebuild path."""
-    if rows < REBUILD_MIN_ROWS:
+def worth_rebuilding(table: str, rows: int, *, min_rows: int | None = None) -> bool:
+    """Whether writing `rows` rows into `table` should take the rebuild path (at least
+    `min_rows`, REBUILD_MIN_ROWS unless given, and REBUILD_SHARE of the table)."""
+    if rows < (REBUILD_MIN_ROWS if min_rows is None else min_rows):
         return False
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - a model's table

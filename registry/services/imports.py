@@ -25,12 +25,12 @@ from audit.services import audit_record
 from linkage.normalize.record import FIELD_NAMES, normalize_record
 from linkage.normalize.regions import RegionMatcher
 from registry.bound_sql import bound_cursor
-from registry.bulk_write import indexes_rebuilt, worth_rebuilding
+from registry.bulk_write import indexes_rebuilt
 from registry.ingest.copy import NULL, copy_writer
 from registry.ingest.reading import ParsedFile
 from registry.memory import gc_paused
 from registry.models import AidReceipt, Dataset, ImportBatch, SourceRecord
-from registry.services.bulk_load import loading_in_bulk
+from registry.services.bulk_load import import_worth_rebuilding, loading_in_bulk
 
 logger = logging.getLogger(__name__)
 
@@ -331,7 +331,7 @@ def _stream_versions(batch: ImportBatch, rows, regions, progress, skip_invalid: 
     # once afterwards instead of row by row. At least len(rows) - len(current) rows are new
     # (every current version could be among the rows), so re-sending a file never takes it.
     # Inside bulk_load the indexes are built once for all its files.
-    bulk = not loading_in_bulk() and worth_rebuilding(table, len(rows) - len(current))
+    bulk = not loading_in_bulk() and import_worth_rebuilding(table, len(rows) - len(current))
     with (
         indexes_rebuilt(table, enabled=bulk, foreign_keys=("batch_id",)),
         copy_writer(table, COPY_COLUMNS, text=True) as write,
@@ -444,7 +444,7 @@ def _insert_aid_receipts(batch: ImportBatch) -> None:
         receipts = cursor.fetchone()[0]
     if not receipts:
         return
-    bulk = not loading_in_bulk() and worth_rebuilding(table, receipts)
+    bulk = not loading_in_bulk() and import_worth_rebuilding(table, receipts)
     with (
         indexes_rebuilt(table, enabled=bulk),
         connection.cursor() as cursor,

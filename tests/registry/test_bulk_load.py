@@ -21,9 +21,9 @@ TABLES = (SourceRecord._meta.db_table, AidReceipt._meta.db_table)
 
 @pytest.fixture
 def per_file_rebuilds(monkeypatch):
-    """Any load counts as bulk (the real threshold is 100,000 rows); yields the `enabled` flag
+    """Any load counts as bulk (the real threshold is 500,000 rows); yields the `enabled` flag
     of every per-file index rebuild records_import considers."""
-    monkeypatch.setattr("registry.bulk_write.REBUILD_MIN_ROWS", 1)
+    monkeypatch.setattr("registry.services.bulk_load.IMPORT_REBUILD_MIN_ROWS", 1)
     real = imports.indexes_rebuilt
     taken: list[bool] = []
 

@@ -234,9 +234,9 @@ def test_real_agency_spreadsheet_sample_reads_as_it_is():
 
 @pytest.fixture
 def bulk_loads(monkeypatch):
-    """Every first load counts as a bulk load (the real threshold is 100,000 rows); yields the
+    """Every first load counts as a bulk load (the real threshold is 500,000 rows); yields the
     `enabled` flag of each import's index rebuild."""
-    monkeypatch.setattr("registry.bulk_write.REBUILD_MIN_ROWS", 1)
+    monkeypatch.setattr("registry.services.bulk_load.IMPORT_REBUILD_MIN_ROWS", 1)
     real = imports.indexes_rebuilt
     taken: list[bool] = []
 
