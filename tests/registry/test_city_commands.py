@@ -1,0 +1,50 @@
+"""The two commands that load a whole city through bulk_load: `demo_setup` (behind `make demo`)
+and `bench_pipeline`, run end to end on a small generated city."""
+
+import io
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from registry.models import AidReceipt, ImportBatch, Person, RecordLink, SourceRecord
+from tests.registry.conftest import indexes_and_constraints
+
+pytestmark = pytest.mark.django_db
+
+TABLES = (SourceRecord._meta.db_table, AidReceipt._meta.db_table)
+
+
+@pytest.fixture
+def every_load_is_bulk(monkeypatch):
+    """A small city takes the path of a large one: indexes dropped, built once at the end."""
+    monkeypatch.setattr("registry.services.bulk_load.IMPORT_REBUILD_MIN_ROWS", 1)
+
+
+def test_demo_setup_loads_links_and_opens_a_login_per_role(tmp_path, every_load_is_bulk):
+    before = [indexes_and_constraints(table) for table in TABLES]
+    out = io.StringIO()
+    call_command("demo_setup", persons=300, seed=3, dir=str(tmp_path / "city"), stdout=out)
+    assert [indexes_and_constraints(table) for table in TABLES] == before
+    batches = ImportBatch.objects.all()
+    assert batches.count() == 5 and not batches.filter(status="rejected").exists()
+    current = SourceRecord.objects.filter(is_current=True).count()
+    assert current > 600
+    assert RecordLink.objects.count() == current  # every record placed with a person
+    assert 250 <= Person.objects.count() <= 400
+    assert AidReceipt.objects.exists()
+    for username in ("walidata", "auditor", "analis.dinsos", "perencana", "operator.dinsos"):
+        assert authenticate(username=username, password="satudata-demo-2026") is not None
+        assert username in out.getvalue()
+
+
+def test_bench_pipeline_prints_every_figure(tmp_path, monkeypatch, every_load_is_bulk):
+    monkeypatch.chdir(tmp_path)  # the command keeps its city under ./var
+    out = io.StringIO()
+    call_command("bench_pipeline", persons=300, seed=3, singles=5, stdout=out)
+    printed = out.getvalue()
+    assert "import: " in printed and "records/s" in printed
+    assert "link --full: " in printed and "peak RSS" in printed
+    assert "single record submit+link (5 records)" in printed
+    assert "joined the person of the row they vary" in printed
+    assert SourceRecord.objects.filter(is_current=True).count() > 600
