@@ -89,3 +89,17 @@ def use_write_path(path: str, monkeypatch) -> str:
         monkeypatch.setattr("registry.bulk_write.REBUILD_MIN_ROWS", 0)
         monkeypatch.setattr("registry.bulk_write.REBUILD_SHARE", 0)
     return path
+
+
+def import_generated_city(out: Path) -> None:
+    """Import every agency file of a city written by registry.citygen, as an operator would
+    (`import_records --skip-invalid`, one agency at a time)."""
+    from django.core.management import call_command
+
+    with (out / "agencies.csv").open(encoding="utf-8") as handle:
+        for agency in csv.DictReader(handle):
+            call_command(
+                "import_records", str(out / agency["file"]), "--agency", agency["code"],
+                "--create-agency", "--agency-kind", agency["kind"], "--skip-invalid",
+                verbosity=0,
+            )  # fmt: skip

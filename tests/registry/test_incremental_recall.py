@@ -6,7 +6,6 @@ rows arrive one at a time, each with the NIK and KK gone plus one more error, an
 the person the full link gave the row they vary.
 """
 
-import csv
 import random
 
 import pytest
@@ -20,6 +19,7 @@ from registry.linking import link_new_records
 from registry.linking.records import person_public_ids
 from registry.models import Dataset, Person, RecordLink, ReviewTask
 from registry.services.imports import records_import
+from tests.registry.conftest import import_generated_city
 
 pytestmark = pytest.mark.django_db
 
@@ -30,13 +30,7 @@ PER_KIND = 15
 def linked_city(tmp_path):
     out = tmp_path / "city"
     generate_city(out, CityConfig(persons=3_000, seed=11))
-    with (out / "agencies.csv").open(encoding="utf-8") as handle:
-        for agency in csv.DictReader(handle):
-            call_command(
-                "import_records", str(out / agency["file"]), "--agency", agency["code"],
-                "--create-agency", "--agency-kind", agency["kind"], "--skip-invalid",
-                verbosity=0,
-            )  # fmt: skip
+    import_generated_city(out)
     call_command("link", "--full", verbosity=0)
     return out
 

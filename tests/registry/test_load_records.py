@@ -1,14 +1,13 @@
 """load_records: the whole city's current records, copied out as CSV and parsed by pandas,
 give the same frame as the rows read directly (the incremental linker's path)."""
 
-import csv
-
 import pandas as pd
 import pytest
 from django.core.management import call_command
 
 from registry.citygen import CityConfig, generate_city
 from registry.linking import records
+from tests.registry.conftest import import_generated_city
 
 pytestmark = pytest.mark.django_db
 
@@ -17,13 +16,7 @@ pytestmark = pytest.mark.django_db
 def imported_city(tmp_path):
     out = tmp_path / "city"
     generate_city(out, CityConfig(persons=500, seed=5))
-    with (out / "agencies.csv").open(encoding="utf-8") as handle:
-        for agency in csv.DictReader(handle):
-            call_command(
-                "import_records", str(out / agency["file"]), "--agency", agency["code"],
-                "--create-agency", "--agency-kind", agency["kind"], "--skip-invalid",
-                verbosity=0,
-            )  # fmt: skip
+    import_generated_city(out)
     call_command("link", verbosity=0)  # some records linked, so person_id is not all null
 
 
