@@ -436,17 +436,8 @@ def _insert_aid_receipts(batch: ImportBatch) -> None:
     """One aid receipt per new record version that names a program (a social agency's file
     is one row per receipt: a city's first Dinsos file is about a million of them)."""
     table, records = AidReceipt._meta.db_table, SourceRecord._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT count(*) FROM {records} WHERE batch_id = %s AND program <> ''",  # noqa: S608
-            [batch.pk],
-        )
-        receipts = cursor.fetchone()[0]
-    if not receipts:
-        return
-    bulk = not loading_in_bulk() and import_worth_rebuilding(table, receipts)
     with (
-        indexes_rebuilt(table, enabled=bulk),
+        indexes_rebuilt(table, enabled=_receipts_worth_rebuilding(batch)),
         connection.cursor() as cursor,
     ):
         cursor.execute(
@@ -458,6 +449,22 @@ def _insert_aid_receipts(batch: ImportBatch) -> None:
             """,  # noqa: S608 - table names come from model metadata, values are parameters
             [batch.pk],
         )
+
+
+def _receipts_worth_rebuilding(batch: ImportBatch) -> bool:
+    """Whether the batch's receipts are a bulk write of their own; counted only when the
+    batch copied enough rows to hold that many (a submission's few rows ask nothing)."""
+    copied = batch.rows_new + batch.rows_changed
+    if loading_in_bulk() or not import_worth_rebuilding(AidReceipt._meta.db_table, copied):
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM {SourceRecord._meta.db_table} "  # noqa: S608
+            "WHERE batch_id = %s AND program <> ''",
+            [batch.pk],
+        )
+        receipts = cursor.fetchone()[0]
+    return import_worth_rebuilding(AidReceipt._meta.db_table, receipts)
 
 
 def _audit_import(batch: ImportBatch, actor, *, outcome: str) -> None:

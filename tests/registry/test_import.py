@@ -254,8 +254,8 @@ def test_a_bulk_load_rebuilds_the_record_indexes_and_batch_key(bulk_loads):
     assert any("FOREIGN KEY (batch_id)" in definition for _, definition in before[0])
     run_import(SAMPLE, agency="dinsos")
     run_import(SAMPLE, agency="dinsos")  # re-sent: nothing new, so nothing is rebuilt
-    # records then aid receipts of the first load, records of the second
-    assert bulk_loads == [True, True, False]
+    # records then aid receipts of the first load, then of the second
+    assert bulk_loads == [True, True, False, False]
     assert [indexes_and_constraints(table) for table in tables] == before
     assert SourceRecord.objects.filter(is_current=True).count() == 180
     assert AidReceipt.objects.count() == 180
