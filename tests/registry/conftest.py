@@ -31,6 +31,24 @@ def write_csv(path: Path, rows, header=HEADER, delimiter=",", bom=False) -> Path
 
 
 @pytest.fixture
+def per_file_rebuilds(monkeypatch):
+    """Any load counts as bulk (the real threshold is 500,000 rows); yields the `enabled` flag
+    of every per-file index rebuild records_import considers (records, then aid receipts)."""
+    from registry.services import imports
+
+    monkeypatch.setattr("registry.services.bulk_load.IMPORT_REBUILD_MIN_ROWS", 1)
+    real = imports.indexes_rebuilt
+    taken: list[bool] = []
+
+    def spy(table, *, enabled=True, **kwargs):
+        taken.append(enabled)
+        return real(table, enabled=enabled, **kwargs)
+
+    monkeypatch.setattr(imports, "indexes_rebuilt", spy)
+    return taken
+
+
+@pytest.fixture
 def family_csv(tmp_path):
     return write_csv(tmp_path / "capil.csv", FAMILY)
 

@@ -19,22 +19,6 @@ SAMPLE = Path(__file__).parent / "data" / "dinsos-penerima-bansos-2026.xlsx"
 TABLES = (SourceRecord._meta.db_table, AidReceipt._meta.db_table)
 
 
-@pytest.fixture
-def per_file_rebuilds(monkeypatch):
-    """Any load counts as bulk (the real threshold is 500,000 rows); yields the `enabled` flag
-    of every per-file index rebuild records_import considers."""
-    monkeypatch.setattr("registry.services.bulk_load.IMPORT_REBUILD_MIN_ROWS", 1)
-    real = imports.indexes_rebuilt
-    taken: list[bool] = []
-
-    def spy(table, *, enabled=True, **kwargs):
-        taken.append(enabled)
-        return real(table, enabled=enabled, **kwargs)
-
-    monkeypatch.setattr(imports, "indexes_rebuilt", spy)
-    return taken
-
-
 def _dataset(code: str, kind: str) -> Dataset:
     agency = Agency.objects.create(code=code, name=code.upper(), kind=kind)
     return Dataset.objects.create(agency=agency, name=f"{code}-data", title=code, producer=code)

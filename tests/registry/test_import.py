@@ -232,44 +232,28 @@ def test_real_agency_spreadsheet_sample_reads_as_it_is():
     assert Dataset.objects.get().access_level == "closed"
 
 
-@pytest.fixture
-def bulk_loads(monkeypatch):
-    """Every first load counts as a bulk load (the real threshold is 500,000 rows); yields the
-    `enabled` flag of each import's index rebuild."""
-    monkeypatch.setattr("registry.services.bulk_load.IMPORT_REBUILD_MIN_ROWS", 1)
-    real = imports.indexes_rebuilt
-    taken: list[bool] = []
-
-    def spy(table, *, enabled=True, foreign_keys=None):
-        taken.append(enabled)
-        return real(table, enabled=enabled, foreign_keys=foreign_keys)
-
-    monkeypatch.setattr(imports, "indexes_rebuilt", spy)
-    return taken
-
-
-def test_a_bulk_load_rebuilds_the_record_indexes_and_batch_key(bulk_loads):
+def test_a_bulk_load_rebuilds_the_record_indexes_and_batch_key(per_file_rebuilds):
     tables = (SourceRecord._meta.db_table, AidReceipt._meta.db_table)
     before = [indexes_and_constraints(table) for table in tables]
     assert any("FOREIGN KEY (batch_id)" in definition for _, definition in before[0])
     run_import(SAMPLE, agency="dinsos")
     run_import(SAMPLE, agency="dinsos")  # re-sent: nothing new, so nothing is rebuilt
     # records then aid receipts of the first load, then of the second
-    assert bulk_loads == [True, True, False, False]
+    assert per_file_rebuilds == [True, True, False, False]
     assert [indexes_and_constraints(table) for table in tables] == before
     assert SourceRecord.objects.filter(is_current=True).count() == 180
     assert AidReceipt.objects.count() == 180
     assert ImportBatch.objects.order_by("id").last().rows_unchanged == 180
 
 
-def test_a_rejected_bulk_load_keeps_the_indexes_and_lands_nothing(tmp_path, bulk_loads):
+def test_a_rejected_bulk_load_keeps_the_indexes_and_lands_nothing(tmp_path, per_file_rebuilds):
     table = SourceRecord._meta.db_table
     before = indexes_and_constraints(table)
     rows = [list(r) for r in FAMILY]
     rows[1][HEADER.index("sex")] = "X"
     with pytest.raises(CommandError):
         run_import(write_csv(tmp_path / "bad.csv", rows))
-    assert bulk_loads == [True]
+    assert per_file_rebuilds == [True]
     assert indexes_and_constraints(table) == before
     assert SourceRecord.objects.count() == 0
     assert ImportBatch.objects.get().status == "rejected"

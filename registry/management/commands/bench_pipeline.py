@@ -88,8 +88,7 @@ class Command(BaseCommand):
         if opts["import_only"]:
             self.stdout.write(f"import peak RSS {import_peak:,.0f} MiB")
             return
-        # `manage.py link` runs in a process of its own: the parsed files (the last one is
-        # 1.3 M rows of dicts) and the import's freed memory must not count against the link
+        # the import's freed memory goes back to the kernel: it must not count against the link
         gc.collect()
         release_free_memory()
         started = time.perf_counter()
