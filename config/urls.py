@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("", include("api.catalogue.urls")),  # CKAN-compatible catalogue, before the API
     path("api/", include("api.urls")),
 ]
 urlpatterns += i18n_patterns(
