@@ -60,7 +60,8 @@ SKIPPED = {
 W, OP, A, P, AU, PU, ANON = (
     "walidata", "operator", "analyst", "planner", "auditor", "public", "anonymous",
 )  # fmt: skip
-AUTHENTICATED = frozenset({W, OP, A, P, AU, PU})
+DPO = "dpo"
+AUTHENTICATED = frozenset({W, OP, A, P, AU, PU, DPO})
 PERSON_ROLES = frozenset({W, OP, A, P})
 
 
@@ -318,6 +319,24 @@ def ckan_cases(city: City, viewer: str) -> list[Case]:
     ]  # fmt: skip
 
 
+def breach_cases(city: City, viewer: str) -> list[Case]:
+    from registry.privacy.models import Breach
+
+    breach = Breach.objects.create(
+        title="Matriks", description="uji", detected_at=timezone.now(), data_categories="NIK"
+    )
+    return [Case("breach", kwargs={"pk": breach.pk}, expect=("Matriks",))]
+
+
+def correction_cases(city: City, viewer: str) -> list[Case]:
+    from registry.privacy.models import CorrectionRequest
+
+    item = CorrectionRequest.objects.create(
+        reference="MATRIKS-1", received_at=timezone.now(), field="nik", description="uji"
+    )
+    return [Case("correction", kwargs={"pk": item.pk}, expect=("MATRIKS-1",))]
+
+
 def catalogue_cases(city: City, viewer: str) -> list[Case]:
     return [Case("-", expect=("BAPPEDA-STATISTIK",), visible=frozenset())]
 
@@ -390,6 +409,13 @@ POLICY: dict[str, Route] = {
     "api:upload_create": R(OP, W, cases=upload_cases, method="POST"),
     "api:job_get": R(OP, W, cases=job_cases),
     "api:stats_areas": R(*AUTHENTICATED, ANON),
+    # web: UU PDP pack (data protection officer and walidata; no person data)
+    "privacy:index": R(W, DPO),
+    "privacy:ropa": R(W, DPO, cases=lambda c, v: [Case("-", expect=("KASUS", "STATISTIK"))]),
+    "privacy:breaches": R(W, DPO),
+    "privacy:breach_detail": R(W, DPO, cases=breach_cases),
+    "privacy:corrections": R(W, DPO),
+    "privacy:correction_detail": R(W, DPO, cases=correction_cases),
     # Satu Data catalogue (CKAN-compatible, DCAT): open aggregates for everyone
     "ckan:api_root": R(*AUTHENTICATED, ANON, cases=lambda c, v: [Case("-", visible=frozenset())]),
     "ckan:action": R(*AUTHENTICATED, ANON, cases=ckan_cases),
