@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/", include("api.urls")),
 ]
 urlpatterns += i18n_patterns(
+    path("katalog/", include(("api.catalogue.pages", "catalogue"))),  # public open-data pages
     path("", include("registry.urls")),
     prefix_default_language=False,
 )

@@ -28,7 +28,14 @@ from django.utils import timezone
 from api.services.stats import MEASURES as AREA_MEASURES
 from api.services.stats import RULE as SUPPRESSION_RULE
 from api.services.stats import area_counts, area_table
-from registry.models import AccessLevel, Dataset, ImportBatch, Region, SourceRecord
+from registry.models import (
+    AccessLevel,
+    Dataset,
+    ImportBatch,
+    Region,
+    SourceRecord,
+    UpdateFrequency,
+)
 
 LEVELS = ("kecamatan", "kelurahan")
 # Licence of everything the catalogue publishes (aggregates only).
@@ -157,6 +164,14 @@ class Package:
     counts: Callable[[], dict[str, dict[str, int]]] = field(repr=False)
     tags: list[str] = field(default_factory=list)
     resources: list[Resource] = field(default_factory=list)
+
+    @property
+    def access_label(self) -> str:
+        return str(dict(AccessLevel.choices).get(self.access_level, self.access_level))
+
+    @property
+    def frequency_label(self) -> str:
+        return str(dict(UpdateFrequency.choices).get(self.update_frequency, self.update_frequency))
 
     @property
     def variables(self) -> list[Variable]:

@@ -337,6 +337,18 @@ def correction_cases(city: City, viewer: str) -> list[Case]:
     return [Case("correction", kwargs={"pk": item.pk}, expect=("MATRIKS-1",))]
 
 
+def catalogue_page_cases(city: City, viewer: str) -> list[Case]:
+    return [Case("-", expect=("STATISTIK",), visible=frozenset())]
+
+
+def catalogue_detail_cases(city: City, viewer: str) -> list[Case]:
+    """The open dataset's page (its one person is a hidden cell); a closed one's is 404 for
+    everyone, the walidata included, and not a denial: there is no such page."""
+    return [
+        Case("open", {"name": "bappeda-statistik"}, expect=("&lt;11",), visible=frozenset()),
+    ]
+
+
 def catalogue_cases(city: City, viewer: str) -> list[Case]:
     return [Case("-", expect=("BAPPEDA-STATISTIK",), visible=frozenset())]
 
@@ -421,6 +433,8 @@ POLICY: dict[str, Route] = {
     "ckan:action": R(*AUTHENTICATED, ANON, cases=ckan_cases),
     "ckan:action_unversioned": R(*AUTHENTICATED, ANON, cases=ckan_cases),
     "ckan:dcat_catalog": R(*AUTHENTICATED, ANON, cases=catalogue_cases),
+    "catalogue:index": R(*AUTHENTICATED, ANON, cases=catalogue_page_cases),
+    "catalogue:detail": R(*AUTHENTICATED, ANON, cases=catalogue_detail_cases),
     "api:tokens_list": R(W),
     "api:tokens_create": R(W, cases=token_create_cases, method="POST"),
     "api:tokens_rotate": R(W, cases=token_cases, method="POST"),

@@ -286,3 +286,21 @@ def test_one_small_cell_threshold_for_every_publication():
     assert "a.1" in hidden_kel
     assert suppression.suppress_counts([10, 11])[0][0] is None
     assert stats.suppress({"a.1": 11, "a.2": 11}, {"a": 22}) == (set(), set())
+
+
+def test_catalogue_pages_for_everyone(catalogue_city, client):
+    """The public pages: no login, open packages only, hidden cells shown as <11."""
+    from django.urls import reverse
+
+    index = client.get(reverse("catalogue:index"))
+    assert index.status_code == 200
+    text = index.content.decode()
+    assert "Penduduk terbuka" in text and "Statistik penduduk" in text
+    assert "DTKS rahasia" not in text and "Kasus tertutup" not in text
+    detail = client.get(reverse("catalogue:detail", kwargs={"name": OPEN}))
+    page = detail.content.decode()
+    assert "Triwulanan" in page and "36.71.01" in page and "&lt;11" in page
+    assert "Baris data" in page  # a variable's concept heads its column
+    assert not sorted(s for s in _secrets(catalogue_city) if s.upper() in page.upper())
+    for hidden in ("dinsos-dtks-rahasia", "dinkes-kasus-tertutup", "tidak-ada"):
+        assert client.get(reverse("catalogue:detail", kwargs={"name": hidden})).status_code == 404
