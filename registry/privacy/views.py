@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models import Dataset
 from registry.privacy import services
+from registry.privacy.dpia import dpia_draft
 from registry.privacy.models import DEADLINE, Breach, Clock, CorrectionRequest
 from registry.privacy.ropa import record_of_processing
 from registry.roles import PRIVACY_ROLES
@@ -174,6 +175,17 @@ def ropa_view(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(PRIVACY_ROLES)
+def dpia_view(request: HttpRequest) -> HttpResponse:
+    from registry.web.purpose import PURPOSE_TTL
+
+    return render(
+        request,
+        "privacy/dpia.html",
+        {"sections": dpia_draft(purpose_ttl=PURPOSE_TTL), "generated_at": timezone.now()},
+    )
+
+
+@role_required(PRIVACY_ROLES)
 def breach_list_view(request: HttpRequest) -> HttpResponse:
     form = BreachForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -279,6 +291,7 @@ def correction_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 urlpatterns = [
     path("", index_view, name="index"),
     path("pemrosesan/", ropa_view, name="ropa"),
+    path("dpia/", dpia_view, name="dpia"),
     path("insiden/", breach_list_view, name="breaches"),
     path("insiden/<int:pk>/", breach_detail_view, name="breach_detail"),
     path("koreksi/", correction_list_view, name="corrections"),

@@ -424,6 +424,7 @@ POLICY: dict[str, Route] = {
     # web: UU PDP pack (data protection officer and walidata; no person data)
     "privacy:index": R(W, DPO),
     "privacy:ropa": R(W, DPO, cases=lambda c, v: [Case("-", expect=("KASUS", "STATISTIK"))]),
+    "privacy:dpia": R(W, DPO),
     "privacy:breaches": R(W, DPO),
     "privacy:breach_detail": R(W, DPO, cases=breach_cases),
     "privacy:corrections": R(W, DPO),

@@ -83,6 +83,10 @@ def test_dpo_walk(browser, pdp_web, live_server):  # noqa: F811
     assert page.get_by_role("heading", name="Pasien puskesmas").is_visible()
     assert page.get_by_text("Data kesehatan").first.is_visible()
     shot(page, "pdp-06-record-of-processing")
+    page.get_by_role("link", name="Penilaian dampak (DPIA)").click()
+    page.wait_for_url("**/privasi/dpia/")
+    assert page.get_by_role("heading", name="4. Risiko terhadap subjek data").is_visible()
+    shot(page, "pdp-07-dpia")
 
     # The DPO may not open a person: 404, audited.
     response = page.goto(f"{base}/orang/{pdp_web.father.public_id}/")

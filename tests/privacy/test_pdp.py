@@ -17,7 +17,9 @@ from registry.privacy.models import Breach, Clock, CorrectionRequest
 from registry.privacy.ropa import record_of_processing
 from registry.selectors import viewer_for
 
-PRIVACY_PAGES = ("privacy:index", "privacy:ropa", "privacy:breaches", "privacy:corrections")
+PRIVACY_PAGES = (
+    "privacy:index", "privacy:ropa", "privacy:dpia", "privacy:breaches", "privacy:corrections"
+)  # fmt: skip
 OTHER_ROLES = ("operator", "analyst", "planner", "auditor", "public")
 
 
@@ -284,3 +286,30 @@ def test_forms_write_through_services(pdp, client):
         .values_list("action", flat=True)
     )
     assert actions == ["breach.record", "breach.notify", "correction.record", "correction.update"]
+
+
+def test_dpia_is_prefilled_from_configuration_and_data(pdp, client):
+    from registry.privacy.dpia import TO_FILL, dpia_draft
+
+    _breach(pdp, hours_ago=80)  # overdue
+    sections = dpia_draft()
+    text = {label: value for s in sections for label, value in s.items}
+    assert "36.71" in text["Pengendali"]
+    assert "3 dataset" in text["Skala"] and "Terbatas: 2" in text["Tingkat akses dataset"]
+    assert "model terakhir dilatih" in text["Pencocokan dan penggabungan"]
+    assert "Data kesehatan" in text["Kategori data spesifik"]
+    assert "Data anak" in text["Kategori data spesifik"]
+    assert "1 lewat tenggat" in text["Insiden tercatat"]
+    assert "1-10" in text["Statistik terbuka"]
+    assert "Perencana" in text["Penyamaran"]
+    assert text["Tingkat risiko"] == TO_FILL
+    roles = {row[0]: row for s in sections for row in s.rows}
+    assert roles["Pejabat Pelindungan Data Pribadi"][1:] == ["tidak", "—", "tidak", "tidak", "ya"]
+    assert roles["Perencana"][2] == "disamarkan"
+
+    client.force_login(pdp.users["dpo"])
+    page = client.get(reverse("privacy:dpia")).content.decode()
+    assert "Penilaian dampak pelindungan data pribadi (DPIA)" in page
+    assert "berlaku 30 menit" in page
+    client.force_login(pdp.users["auditor"])
+    assert client.get(reverse("privacy:dpia")).status_code == 404
