@@ -131,3 +131,28 @@ class CorrectionRequest(models.Model):
 
     def clock(self, now: dt.datetime | None = None) -> str:
         return clock_state(self.received_at, self.resolved_at, now or timezone.now())
+
+
+class RetentionPolicy(models.Model):
+    """How long a dataset's personal data are kept (UU PDP art. 43-44: destroyed when the
+    retention period ends). Superseded record versions are destroyed `retention_days` after
+    the version that replaced them arrived; a dataset that has ended (`ended_at`, no longer
+    collected) loses all its records `retention_days` after it ended."""
+
+    dataset = models.OneToOneField(Dataset, on_delete=models.CASCADE, related_name="retention")
+    retention_days = models.PositiveIntegerField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(retention_days__gte=1), name="retention_at_least_a_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"retention:{self.dataset_id}"

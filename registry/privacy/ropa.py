@@ -25,6 +25,7 @@ from registry.models import (
     ImportBatch,
     SourceRecord,
 )
+from registry.privacy.models import RetentionPolicy
 from registry.selectors import PURPOSE_CODES
 
 CHILD_AGE = 18
@@ -124,6 +125,16 @@ def _categories(facts: dict, kind: str) -> tuple[list[str], list[str]]:
     return general, specific
 
 
+def retention_text(policy: RetentionPolicy | None) -> str:
+    if policy is None:
+        return "Belum ditetapkan"
+    text = f"Versi lama dimusnahkan {policy.retention_days} hari setelah diganti"
+    if policy.ended_at:
+        ended = timezone.localdate(policy.ended_at)
+        text += f"; dataset berakhir {ended:%d-%m-%Y}, seluruhnya dimusnahkan setelah masa itu"
+    return text
+
+
 def record_of_processing(now: dt.datetime | None = None) -> list[Activity]:
     now = now or timezone.now()
     facts = _facts_by_dataset(timezone.localdate(now))
@@ -133,6 +144,7 @@ def record_of_processing(now: dt.datetime | None = None) -> list[Activity]:
     )
     activities = []
     datasets = list(Dataset.objects.select_related("agency").order_by("agency__code", "name"))
+    policies = {p.dataset_id: p for p in RetentionPolicy.objects.all()}
     for dataset in datasets:
         f = facts.get(dataset.pk, {})
         general, specific = _categories(f, dataset.agency.kind)
@@ -162,6 +174,7 @@ def record_of_processing(now: dt.datetime | None = None) -> list[Activity]:
                 recipients=recipients,
                 records=f.get("records", 0),
                 last_import=last_imports.get(dataset.pk),
+                retention=retention_text(policies.get(dataset.pk)),
             )
         )
     specific_all = sorted({c for a in activities for c in a.specific_categories})

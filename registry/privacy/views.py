@@ -89,6 +89,20 @@ class CorrectionForm(forms.Form):
     )
 
 
+class RetentionForm(forms.Form):
+    dataset = forms.ModelChoiceField(
+        label=_("Dataset"),
+        queryset=Dataset.objects.select_related("agency").order_by("agency__code", "name"),
+    )
+    retention_days = forms.IntegerField(label=_("Masa retensi (hari)"), min_value=1)
+    ended_at = forms.DateTimeField(
+        label=_("Dataset berakhir pada (kosongkan bila masih berjalan)"),
+        widget=_DT,
+        input_formats=["%Y-%m-%dT%H:%M"],
+        required=False,
+    )
+
+
 class CorrectionUpdateForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status baru"),
@@ -182,6 +196,40 @@ def dpia_view(request: HttpRequest) -> HttpResponse:
         request,
         "privacy/dpia.html",
         {"sections": dpia_draft(purpose_ttl=PURPOSE_TTL), "generated_at": timezone.now()},
+    )
+
+
+@role_required(PRIVACY_ROLES)
+def retention_view(request: HttpRequest) -> HttpResponse:
+    from audit.models import AuditEvent
+    from registry.privacy.models import RetentionPolicy
+    from registry.privacy.retention import retention_set
+    from registry.privacy.ropa import retention_text
+
+    form = RetentionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            retention_set(
+                viewer=viewer_from_request(request),
+                dataset=d["dataset"],
+                retention_days=d["retention_days"],
+                ended_at=d["ended_at"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            return redirect("privacy:retention")
+    policies = {p.dataset_id: p for p in RetentionPolicy.objects.all()}
+    datasets = [
+        (d, retention_text(policies.get(d.pk)))
+        for d in Dataset.objects.select_related("agency").order_by("agency__code", "name")
+    ]
+    purges = AuditEvent.objects.filter(action="retention.purge").order_by("-id")[:20]
+    return render(
+        request,
+        "privacy/retention.html",
+        {"form": form, "datasets": datasets, "purges": purges},
     )
 
 
@@ -292,6 +340,7 @@ urlpatterns = [
     path("", index_view, name="index"),
     path("pemrosesan/", ropa_view, name="ropa"),
     path("dpia/", dpia_view, name="dpia"),
+    path("retensi/", retention_view, name="retention"),
     path("insiden/", breach_list_view, name="breaches"),
     path("insiden/<int:pk>/", breach_detail_view, name="breach_detail"),
     path("koreksi/", correction_list_view, name="corrections"),

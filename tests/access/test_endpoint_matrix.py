@@ -425,6 +425,7 @@ POLICY: dict[str, Route] = {
     "privacy:index": R(W, DPO),
     "privacy:ropa": R(W, DPO, cases=lambda c, v: [Case("-", expect=("KASUS", "STATISTIK"))]),
     "privacy:dpia": R(W, DPO),
+    "privacy:retention": R(W, DPO),
     "privacy:breaches": R(W, DPO),
     "privacy:breach_detail": R(W, DPO, cases=breach_cases),
     "privacy:corrections": R(W, DPO),

@@ -18,7 +18,8 @@ from registry.privacy.ropa import record_of_processing
 from registry.selectors import viewer_for
 
 PRIVACY_PAGES = (
-    "privacy:index", "privacy:ropa", "privacy:dpia", "privacy:breaches", "privacy:corrections"
+    "privacy:index", "privacy:ropa", "privacy:dpia", "privacy:retention", "privacy:breaches",
+    "privacy:corrections",
 )  # fmt: skip
 OTHER_ROLES = ("operator", "analyst", "planner", "auditor", "public")
 
