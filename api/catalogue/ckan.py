@@ -19,6 +19,7 @@ import json
 import re
 from collections.abc import Callable
 
+from django.db import OperationalError
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +27,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from api.catalogue import metadata as md
+from api.limits import bounded
 
 DEFAULT_ROWS = 10
 MAX_ROWS = 1000
@@ -486,11 +488,18 @@ def action_view(request: HttpRequest, action: str) -> JsonResponse:
         function = ACTIONS.get(action)
         if function is None:
             raise CkanError(400, "Bad Request", f"Bad request - Action name not known: {action}")
-        result = function(request, _params(request))
+        params = _params(request)
+        # Anonymous callers: every action runs under the API's statement timeout.
+        result = bounded(lambda: function(request, params))
     except CkanError as exc:
         return JsonResponse(
             {"help": help_url, "success": False, "error": exc.body()}, status=exc.status
         )
+    except OperationalError as exc:
+        if type(exc.__cause__).__name__ != "QueryCanceled":
+            raise
+        error = {"__type": "Timeout Error", "message": "the query took too long"}
+        return JsonResponse({"help": help_url, "success": False, "error": error}, status=503)
     return JsonResponse({"help": help_url, "success": True, "result": result})
 
 
