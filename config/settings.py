@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "guardian",
     "audit",
     "registry",
+    "registry.privacy",
     "api",
     "ninja",
     "procrastinate.contrib.django",
