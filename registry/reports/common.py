@@ -70,6 +70,19 @@ def period_start(period: str) -> dt.date | None:
     return None
 
 
+def period_quarter(period: str) -> str:
+    """The quarter an aid period falls in: '2026-03' -> '2026-Q1', '2026-Q1' unchanged.
+
+    Agencies report some programs monthly and others quarterly; totals and comparisons by
+    period meet in the quarter, so a March payment and a Q1 payment count as one period.
+    A period that is neither (e.g. a whole year) is returned as it is.
+    """
+    start = period_start(period)
+    if start is None or len(period) != 7:
+        return period
+    return f"{start.year:04d}-Q{(start.month - 1) // 3 + 1}"
+
+
 def quarter_start(today: dt.date) -> dt.date:
     return dt.date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
 

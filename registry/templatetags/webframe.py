@@ -81,3 +81,18 @@ def access_label(level):
 
     label = ACCESS_LABELS.get(level)
     return label if label is not None else level
+
+
+@register.filter
+def period_label(period):
+    from registry.web.labels import period_label as _period_label
+
+    return _period_label(period)
+
+
+@register.filter
+def day(value):
+    """A date in the one display format of the pages (30 Agu 1974)."""
+    from registry.web.labels import date_label
+
+    return date_label(value)

@@ -94,3 +94,42 @@ RELATIONSHIP_LABELS = {
 def relationship_label(code: str) -> str:
     label = RELATIONSHIP_LABELS.get(code)
     return str(label) if label is not None else code
+
+
+# --- aid periods: one format on every page -------------------------------------------------
+
+_ROMAN_QUARTERS = {"1": "I", "2": "II", "3": "III", "4": "IV"}
+_QUARTER_RE = re.compile(r"^(?P<year>\d{4})-Q(?P<q>[1-4])$")
+_MONTH_RE = re.compile(r"^(?P<year>\d{4})-(?P<month>0[1-9]|1[0-2])$")
+
+
+def period_label(period: str) -> str:
+    """'2026-Q1' -> 'Triwulan I 2026', '2026-03' -> 'Maret 2026' (English: 'Quarter I 2026',
+    'March 2026'); anything else as stored."""
+    from datetime import date
+
+    from django.utils.formats import date_format
+
+    period = str(period or "")
+    if m := _QUARTER_RE.match(period):
+        return str(_("Quarter %(roman)s %(year)s")) % {
+            "roman": _ROMAN_QUARTERS[m["q"]],
+            "year": m["year"],
+        }
+    if m := _MONTH_RE.match(period):
+        return date_format(date(int(m["year"]), int(m["month"]), 1), "F Y")
+    return period
+
+
+# --- dates: one format on every page (templates use the `day` filter) ----------------------
+
+DATE_FORMAT = "j M Y"  # 30 Agu 1974
+DATETIME_FORMAT = "j M Y H:i"
+
+
+def date_label(value) -> str:
+    from django.utils.formats import date_format
+
+    if value is None or value == "":
+        return ""
+    return date_format(value, DATE_FORMAT)
