@@ -96,3 +96,32 @@ def day(value):
     from registry.web.labels import date_label
 
     return date_label(value)
+
+
+@register.filter
+def action_label(code):
+    from registry.web.labels import action_label as _action_label
+
+    return _action_label(str(code or ""))
+
+
+@register.filter
+def role_label(code):
+    from registry.web.labels import role_label as _role_label
+
+    return _role_label(str(code or ""))
+
+
+@register.filter
+def denial_reason_label(code):
+    from registry.web.labels import denial_reason_label as _label
+
+    return _label(str(code or ""))
+
+
+@register.filter
+def purpose_code_label(code):
+    from registry.selectors import PURPOSE_CODES
+
+    label = PURPOSE_CODES.get(str(code or ""))
+    return str(label) if label is not None else (code or "")
