@@ -14,7 +14,9 @@
 
   function query() {
     var params = new URLSearchParams(new FormData(form));
-    params.forEach(function (value, key) { if (!value) { params.delete(key); } });
+    var empty = [];
+    params.forEach(function (value, key) { if (!value) { empty.push(key); } });
+    empty.forEach(function (key) { params.delete(key); });
     return params;
   }
 
