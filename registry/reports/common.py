@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
-from django.db.models import DateField, Func
+from django.db.models import CharField, DateField, Func
 
 from audit.services import audit_record
 
@@ -53,6 +53,25 @@ class PeriodStart(Func):
         # anything with params would need them repeated, so refuse it.
         if params:
             raise ValueError("PeriodStart takes a plain column")
+        return sql, params
+
+
+class PeriodQuarter(Func):
+    """The quarter of an aid period in SQL: '2026-03' -> '2026-Q1', anything else unchanged.
+    SQL twin of `period_quarter`: monthly and quarterly receipts are compared in the quarter."""
+
+    output_field = CharField()
+    template = (
+        "(CASE WHEN %(expressions)s ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'"
+        " THEN left(%(expressions)s, 4) || '-Q'"
+        " || ((right(%(expressions)s, 2)::int + 2) / 3)::text"
+        " ELSE %(expressions)s END)"
+    )
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = super().as_sql(compiler, connection, **extra_context)
+        if params:
+            raise ValueError("PeriodQuarter takes a plain column")
         return sql, params
 
 

@@ -125,3 +125,17 @@ def purpose_code_label(code):
 
     label = PURPOSE_CODES.get(str(code or ""))
     return str(label) if label is not None else (code or "")
+
+
+@register.filter
+def rule_label(code):
+    from registry.web.labels import rule_label as _rule_label
+
+    return _rule_label(str(code or ""))
+
+
+@register.filter
+def rule_level_label(level):
+    from registry.web.labels import rule_level_label as _label
+
+    return _label(str(level or ""))

@@ -208,3 +208,22 @@ def role_label(code: str) -> str:
 def denial_reason_label(code: str) -> str:
     label = DENIAL_REASON_LABELS.get(code)
     return str(label) if label is not None else code
+
+
+# --- aid-targeting rules: codes in words ----------------------------------------------------
+
+RULE_LABELS = {
+    "household_cash_stack": _("Cash programs stacked in one household"),
+    "person_cash_stack": _("Cash programs stacked on one person"),
+}
+RULE_LEVEL_LABELS = {"household": _("household (KK)"), "person": _("person")}
+
+
+def rule_label(code: str) -> str:
+    label = RULE_LABELS.get(code)
+    return str(label) if label is not None else code
+
+
+def rule_level_label(level: str) -> str:
+    label = RULE_LEVEL_LABELS.get(level)
+    return str(label) if label is not None else level
