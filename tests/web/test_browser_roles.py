@@ -104,6 +104,8 @@ def test_dinsos_finds_a_households_aid_from_a_nik_in_two_page_loads(
     assert top < page.viewport_size["height"], "the aid summary starts below the first screen"
     shot(page, f"60-dinsos-nik-to-household-aid-{viewport}")
     assert_no_horizontal_overflow(page)
+    if viewport == "desktop":
+        assert_no_clipped_table(page)
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
@@ -124,6 +126,8 @@ def test_dinsos_opens_the_household_from_a_kk_number(browser, web, live_server, 
     assert aid.get_by_role("rowheader", name="Triwulan II 2024").is_visible()
     shot(page, f"61-dinsos-kk-to-household-{viewport}")
     assert_no_horizontal_overflow(page)
+    if viewport == "desktop":
+        assert_no_clipped_table(page)
 
 
 def test_search_as_you_type_and_not_found(browser, web, live_server):
@@ -174,3 +178,49 @@ def test_auditor_finds_who_viewed_a_person_from_a_nik(browser, web, live_server,
     assert FATHER_NIK not in body and "SANTOSO" not in body
     shot(page, f"64-auditor-nik-who-viewed-{viewport}")
     assert_no_horizontal_overflow(page)
+    if viewport == "desktop":
+        assert_no_clipped_table(page)
+
+
+def assert_no_clipped_table(page):
+    """Every table fits its scroll box: no column hidden behind a horizontal scrollbar."""
+    clipped = page.evaluate(
+        """[...document.querySelectorAll('.table-wrap')]
+        .filter(w => w.scrollWidth > w.clientWidth + 1)
+        .map(w => [w.scrollWidth, w.clientWidth, w.querySelector('th') &&
+                   w.querySelector('th').textContent])"""
+    )
+    assert not clipped, clipped
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_targeting_household_stack_by_quarter_without_clipped_columns(
+    browser, web, live_server, viewport
+):
+    household_aid(web)
+    # BLT for March: with PKH (January) and BPNT (February, March) three cash programs in
+    # the first quarter of 2024, though no two rows share a period string.
+    _import(
+        web.dtks,
+        [["DTKS-5", FATHER_NIK, KK, "INMAM SANTOSO", "L", "Pandeglang", "1974-08-30",
+          "Jl. Ki Samaun No. 80", "11", "12", "Sukarasa", "Tangerang", "KEPALA KELUARGA", "",
+          "2", "BLT", "2024-03", "600000"]],
+    )  # fmt: skip
+    link(full=True)
+    base = live_server.url
+    page = new_page(browser, phone=VIEWPORTS[viewport])
+    log_in(page, base, "analyst")
+    set_purpose(page, base)
+    page.goto(f"{base}/sasaran-bansos/")
+    assert page.get_by_role("cell", name="Program tunai bertumpuk dalam satu keluarga").is_visible()
+    shot(page, f"65-targeting-index-{viewport}")
+    assert_no_horizontal_overflow(page)
+    page.goto(f"{base}/sasaran-bansos/overlap/?rule=household_cash_stack")
+    row = page.get_by_role("row").filter(has=page.get_by_role("link", name=web.household.public_id))
+    assert row.get_by_role("cell", name="Triwulan I 2024").is_visible()
+    assert row.get_by_role("cell", name="BLT, BPNT, PKH").is_visible()
+    assert page.get_by_text("Menampilkan 1–1 dari 1").is_visible()
+    shot(page, f"66-targeting-stack-list-{viewport}")
+    assert_no_horizontal_overflow(page)
+    if viewport == "desktop":
+        assert_no_clipped_table(page)
