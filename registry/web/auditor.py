@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from audit.models import AuditEvent, Outcome
+from audit.models import Outcome
 from audit.services import audit_record, chain_head, verify_chain
 from registry import audit_reports
 from registry.roles import AUDIT_ROLES, Role
@@ -46,7 +46,8 @@ class TrailForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = action_choices()
+        requested = self.data.get("action", "") if self.is_bound else ""
+        self.fields["action"].choices = action_choices(str(requested))
 
     def filters(self) -> dict:
         d = {k: v for k, v in self.cleaned_data.items() if v}
@@ -57,11 +58,13 @@ class TrailForm(forms.Form):
         return d
 
 
-def action_choices() -> list[tuple[str, str]]:
-    """Every catalogued action, in words, plus any other code already in the trail (so
-    nothing recorded is unfilterable)."""
-    recorded = set(AuditEvent.objects.order_by().values_list("action", flat=True).distinct()[:500])
-    codes = set(ACTION_LABELS) | recorded
+def action_choices(requested: str = "") -> list[tuple[str, str]]:
+    """Every catalogued action, in words, plus the requested code when it is not catalogued
+    (a link from an older trail row still filters). No DISTINCT over the trail: it would scan
+    an index of every event on each page load."""
+    codes = set(ACTION_LABELS)
+    if requested and len(requested) <= 64:
+        codes.add(requested)
     labelled = sorted(((code, action_label(code)) for code in codes), key=lambda c: c[1])
     return [("", _("Any")), *labelled]
 
