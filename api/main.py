@@ -7,7 +7,7 @@ from ninja import NinjaAPI
 
 from api import errors
 from api.auth import AUTH
-from api.routers import persons, stats, submissions, tokens, verifications
+from api.routers import datasets, persons, stats, submissions, tokens, verifications
 
 DESCRIPTION = """
 Agencies (OPD) submit records in the exchange format; city systems query linked persons,
@@ -33,6 +33,7 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("", submissions.router)
+api.add_router("", datasets.router)
 api.add_router("", persons.router)
 api.add_router("", verifications.router)
 api.add_router("", stats.router)

@@ -487,3 +487,126 @@ def _subject_report(viewer: Viewer, person: Person, redirected_from: str | None)
         link_events=links,
         accesses=accesses,
     )
+
+
+# --- "who viewed whom" from a NIK or a name (issue 16) ---------------------------------------
+# A citizen's complaint names a NIK, not an internal person id. The auditor may find the
+# subject without seeing the profile: a lookup shows only the person id, a masked name, the
+# birth year and the kelurahan, and itself leaves an 'audit.lookup' event. Searches typed with
+# that NIK are found through the keyed fingerprint the search events store (query.nik_hmac /
+# kk_hmac), so the trail never holds the NIK and a search that found nobody is found too.
+
+LOOKUP_CANDIDATES_MAX = 50
+
+
+@dataclass(frozen=True)
+class SubjectCandidate:
+    public_id: str
+    masked_name: str
+    birth_year: int | None
+    kelurahan_name: str
+
+
+@dataclass(frozen=True)
+class SubjectLookup:
+    candidates: list[SubjectCandidate]
+    rows: list[AccessRow] | None  # the accesses, when the NIK names exactly one subject
+    searches_by_number: int  # searches typed with this NIK (fingerprint), found or not
+
+
+def mask_name(name: str) -> str:
+    """'Siti Aminah' -> 'S*** A*****': enough to tell candidates apart, not to read a name."""
+    return " ".join(w[0] + "*" * (len(w) - 1) for w in (name or "").split() if w)
+
+
+def _active_person_ids(person_ids) -> list[int]:
+    """Persons as they stand now (a merged id resolves to its survivor)."""
+    out = []
+    for pk, status, merged_into in Person.objects.filter(pk__in=list(person_ids)).values_list(
+        "pk", "status", "merged_into_id"
+    ):
+        out.append(merged_into if status == Person.Status.MERGED and merged_into else pk)
+    return sorted(set(out))
+
+
+def _candidates(person_pks: list[int]) -> list[SubjectCandidate]:
+    from registry.models import Region
+
+    persons = list(
+        Person.objects.filter(pk__in=person_pks).values(
+            "public_id", "full_name", "birth_date", "kelurahan_code"
+        )[:LOOKUP_CANDIDATES_MAX]
+    )
+    codes = {p["kelurahan_code"] for p in persons if p["kelurahan_code"]}
+    names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+    return sorted(
+        (
+            SubjectCandidate(
+                public_id=p["public_id"],
+                masked_name=mask_name(p["full_name"]),
+                birth_year=p["birth_date"].year if p["birth_date"] else None,
+                kelurahan_name=names.get(p["kelurahan_code"], ""),
+            )
+            for p in persons
+        ),
+        key=lambda c: (c.masked_name, c.public_id),
+    )
+
+
+def subject_lookup(*, viewer: Viewer, nik: str = "", name: str = "") -> SubjectLookup:
+    """Find a data subject for the audit by NIK (exact, any record version) or by name. With a
+    NIK that names one person, also every access to that person and every search typed with
+    the NIK; the auditor never sees the profile itself."""
+    from linkage.normalize.names import normalize_name
+    from registry.selectors import mask_number, name_candidate_condition, nik_fingerprint
+
+    nik = "".join(ch for ch in (nik or "") if ch.isdigit())
+    name = (name or "").strip()
+    fingerprint = nik_fingerprint(nik) if nik else ""
+    query: dict[str, Any] = {}
+    if nik:
+        query.update(nik_masked=mask_number(nik), nik_hmac=fingerprint)
+    if name:
+        query["name"] = name
+    target = {"action": "audit.lookup", "object_type": "person", "query": query}
+    _require(viewer, AUDIT_ROLES, **target)
+    with transaction.atomic():
+        if nik:
+            person_pks = SourceRecord.objects.filter(nik=nik, link__isnull=False).values_list(
+                "link__person", flat=True
+            )
+        else:
+            parts = normalize_name(name)
+            person_pks = (
+                SourceRecord.objects.filter(name_candidate_condition(parts), link__isnull=False)
+                .values_list("link__person", flat=True)
+                .distinct()[: LOOKUP_CANDIDATES_MAX * 4]
+                if parts.key
+                else []
+            )
+        candidates = _candidates(_active_person_ids(person_pks))
+        rows = None
+        searches = 0
+        if nik:
+            by_number = AuditEvent.objects.filter(
+                Q(query__nik_hmac=fingerprint) | Q(query__kk_hmac=fingerprint)
+            )
+            searches = by_number.exclude(action__startswith="audit.").count()
+            if len(candidates) <= 1:
+                ids: list[str] = []
+                if candidates:
+                    person, _redirect = _resolve(candidates[0].public_id)
+                    ids = _known_ids(person) if person else [candidates[0].public_id]
+                events = by_number | AuditEvent.objects.filter(persons__overlap=ids)
+                rows = [_row(e) for e in events.order_by("-id")[:EVENTS_LIMIT_MAX]]
+        _audit(
+            viewer,
+            persons=[c.public_id for c in candidates],
+            detail={
+                "report": "subject_lookup",
+                "candidates": len(candidates),
+                "rows": len(rows) if rows is not None else None,
+            },
+            **target,
+        )
+    return SubjectLookup(candidates=candidates, rows=rows, searches_by_number=searches)

@@ -778,10 +778,9 @@ def _search_query_for_audit(
     return query
 
 
-def _name_candidates(base: QuerySet[SourceRecord], name: str) -> list[dict[str, Any]]:
-    parts = normalize_name(name)
-    if not parts.key:
-        return []
+def name_candidate_condition(parts) -> Q:
+    """Which records a name search considers (the one definition, shared by the API search
+    and the paged web search)."""
     # Index-backed prefixes only (varchar_pattern_ops indexes, migration 0006): full key,
     # phonetic key, sorted tokens, and "first phonetic token + start of the second" so that
     # split or joined second names (Nur Haliza / Nurhaliza) still meet.
@@ -793,6 +792,14 @@ def _name_candidates(base: QuerySet[SourceRecord], name: str) -> list[dict[str, 
     phonetic_tokens = parts.phonetic.split()
     if len(phonetic_tokens) >= 2 and phonetic_tokens[1]:
         condition |= Q(name_phonetic__startswith=f"{phonetic_tokens[0]} {phonetic_tokens[1][0]}")
+    return condition
+
+
+def _name_candidates(base: QuerySet[SourceRecord], name: str) -> list[dict[str, Any]]:
+    parts = normalize_name(name)
+    if not parts.key:
+        return []
+    condition = name_candidate_condition(parts)
     rows = list(
         base.filter(condition).values(
             "person_id",

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from api.errors import ApiError, error_body
@@ -45,16 +46,21 @@ def body_sha256(*parts: bytes) -> str:
     return digest.hexdigest()
 
 
+def datasets_writable_by(viewer: Viewer) -> QuerySet[Dataset]:
+    """The datasets the viewer may submit records to (the one rule, used by the submission
+    endpoints and by GET /api/datasets): its own agency's; the walidata's: any."""
+    datasets = Dataset.objects.select_related("agency")
+    if viewer.role == Role.WALIDATA:
+        return datasets
+    if viewer.role == Role.OPERATOR and viewer.agency is not None:
+        return datasets.filter(agency=viewer.agency)
+    return datasets.none()
+
+
 def dataset_for_writer(viewer: Viewer, dataset_id: int, *, action: str) -> Dataset:
     """The dataset the viewer may write to: its own agency's (walidata: any). Otherwise
     NotFound, exactly as for a missing dataset, and the refusal is audited."""
-    datasets = Dataset.objects.select_related("agency")
-    if viewer.role == Role.WALIDATA:
-        dataset = datasets.filter(pk=dataset_id).first()
-    elif viewer.role == Role.OPERATOR and viewer.agency is not None:
-        dataset = datasets.filter(pk=dataset_id, agency=viewer.agency).first()
-    else:
-        dataset = None
+    dataset = datasets_writable_by(viewer).filter(pk=dataset_id).first()
     if dataset is None:
         with transaction.atomic():
             audit_record(

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
-from django.db.models import DateField, Func
+from django.db.models import CharField, DateField, Func
 
 from audit.services import audit_record
 
@@ -56,6 +56,25 @@ class PeriodStart(Func):
         return sql, params
 
 
+class PeriodQuarter(Func):
+    """The quarter of an aid period in SQL: '2026-03' -> '2026-Q1', anything else unchanged.
+    SQL twin of `period_quarter`: monthly and quarterly receipts are compared in the quarter."""
+
+    output_field = CharField()
+    template = (
+        "(CASE WHEN %(expressions)s ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'"
+        " THEN left(%(expressions)s, 4) || '-Q'"
+        " || ((right(%(expressions)s, 2)::int + 2) / 3)::text"
+        " ELSE %(expressions)s END)"
+    )
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = super().as_sql(compiler, connection, **extra_context)
+        if params:
+            raise ValueError("PeriodQuarter takes a plain column")
+        return sql, params
+
+
 def period_start(period: str) -> dt.date | None:
     """Python twin of PeriodStart, for labels and tests."""
     try:
@@ -68,6 +87,19 @@ def period_start(period: str) -> dt.date | None:
     except ValueError:
         return None
     return None
+
+
+def period_quarter(period: str) -> str:
+    """The quarter an aid period falls in: '2026-03' -> '2026-Q1', '2026-Q1' unchanged.
+
+    Agencies report some programs monthly and others quarterly; totals and comparisons by
+    period meet in the quarter, so a March payment and a Q1 payment count as one period.
+    A period that is neither (e.g. a whole year) is returned as it is.
+    """
+    start = period_start(period)
+    if start is None or len(period) != 7:
+        return period
+    return f"{start.year:04d}-Q{(start.month - 1) // 3 + 1}"
 
 
 def quarter_start(today: dt.date) -> dt.date:

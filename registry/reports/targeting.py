@@ -26,12 +26,23 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import AgencyKind, AidReceipt, Household, Membership, Region, SourceRecord
+from registry.models import (
+    AgencyKind,
+    AidReceipt,
+    Dataset,
+    Household,
+    Membership,
+    Region,
+    SourceRecord,
+)
 from registry.reports.common import (
     PAGE_SIZE,
+    PeriodQuarter,
     PeriodStart,
     audit_report,
     households_for,
+    period_quarter,
+    readable_dataset_ids,
     records_for,
 )
 from registry.selectors import mask_number
@@ -155,15 +166,19 @@ def _double(viewer, filters):
 
 
 def _overlap(viewer, filters, rule: OverlapRule):
-    qs = _receipts(viewer, Filters(period=filters.period, kecamatan_code=filters.kecamatan_code))
-    qs = qs.filter(program__in=sorted(rule.programs))
+    # Stacking is judged per quarter: PKH paid for 2026-Q1 and BPNT for 2026-02 are in one
+    # period (agencies report some programs monthly, others quarterly).
+    qs = _receipts(viewer, Filters(kecamatan_code=filters.kecamatan_code))
+    qs = qs.filter(program__in=sorted(rule.programs)).annotate(quarter=PeriodQuarter("period"))
+    if filters.period:
+        qs = qs.filter(quarter=period_quarter(filters.period))
     if rule.level == "household":
         qs = qs.filter(person__memberships__isnull=False)
         unit = "person__memberships__household_id"
     else:
         unit = "person_id"
     return (
-        qs.values(unit_id=F(unit), period_value=F("period"))
+        qs.values(unit_id=F(unit), period_value=F("quarter"))
         .annotate(
             n_programs=Count("program", distinct=True),
             programs=ArrayAgg("program", distinct=True, order_by="program"),
@@ -477,3 +492,31 @@ def death_before(period: str, death: dt.date | None) -> bool:
 
     start = period_start(period)
     return bool(start and death and start > death)
+
+
+@dataclass(frozen=True)
+class DecileCoverage:
+    """How many of the viewer's households carry a welfare decile, and which readable datasets
+    supply deciles at all: the decile checks can only see households with one (issue 16)."""
+
+    households: int
+    without_decile: int
+    datasets_with_deciles: list[str]
+    datasets_without_deciles: list[str]
+
+
+def decile_coverage(viewer) -> DecileCoverage:
+    """Counts only (no person listed, not audited)."""
+    households = households_for(viewer)
+    with_, without = [], []
+    for dataset in Dataset.objects.filter(pk__in=readable_dataset_ids(viewer)).order_by("title"):
+        carries = SourceRecord.objects.filter(
+            dataset=dataset, is_current=True, welfare_decile__isnull=False
+        ).exists()
+        (with_ if carries else without).append(dataset.title)
+    return DecileCoverage(
+        households=households.count(),
+        without_decile=households.filter(welfare_decile__isnull=True).count(),
+        datasets_with_deciles=with_,
+        datasets_without_deciles=without,
+    )

@@ -81,3 +81,61 @@ def access_label(level):
 
     label = ACCESS_LABELS.get(level)
     return label if label is not None else level
+
+
+@register.filter
+def period_label(period):
+    from registry.web.labels import period_label as _period_label
+
+    return _period_label(period)
+
+
+@register.filter
+def day(value):
+    """A date in the one display format of the pages (30 Agu 1974)."""
+    from registry.web.labels import date_label
+
+    return date_label(value)
+
+
+@register.filter
+def action_label(code):
+    from registry.web.labels import action_label as _action_label
+
+    return _action_label(str(code or ""))
+
+
+@register.filter
+def role_label(code):
+    from registry.web.labels import role_label as _role_label
+
+    return _role_label(str(code or ""))
+
+
+@register.filter
+def denial_reason_label(code):
+    from registry.web.labels import denial_reason_label as _label
+
+    return _label(str(code or ""))
+
+
+@register.filter
+def purpose_code_label(code):
+    from registry.selectors import PURPOSE_CODES
+
+    label = PURPOSE_CODES.get(str(code or ""))
+    return str(label) if label is not None else (code or "")
+
+
+@register.filter
+def rule_label(code):
+    from registry.web.labels import rule_label as _rule_label
+
+    return _rule_label(str(code or ""))
+
+
+@register.filter
+def rule_level_label(level):
+    from registry.web.labels import rule_level_label as _label
+
+    return _label(str(level or ""))

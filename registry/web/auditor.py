@@ -11,15 +11,17 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from audit.models import Outcome
 from audit.services import audit_record, chain_head, verify_chain
 from registry import audit_reports
 from registry.roles import AUDIT_ROLES, Role
-from registry.selectors import NotFound, viewer_from_request
+from registry.selectors import NotFound, mask_number, viewer_from_request
 from registry.web.auth import role_required
+from registry.web.labels import ACTION_LABELS, action_label
 
 TRAIL_LIMIT = 500
 UNUSUAL_DAYS = 30
@@ -28,7 +30,7 @@ UNUSUAL_DAYS = 30
 class TrailForm(forms.Form):
     actor_username = forms.CharField(label=_("User"), required=False, max_length=150)
     agency_code = forms.CharField(label=_("Agency"), required=False, max_length=40)
-    action = forms.CharField(label=_("Action"), required=False, max_length=64)
+    action = forms.ChoiceField(label=_("Action"), required=False, choices=())
     outcome = forms.ChoiceField(
         label=_("Outcome"),
         required=False,
@@ -42,6 +44,11 @@ class TrailForm(forms.Form):
         label=_("Until (inclusive)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        requested = self.data.get("action", "") if self.is_bound else ""
+        self.fields["action"].choices = action_choices(str(requested))
+
     def filters(self) -> dict:
         d = {k: v for k, v in self.cleaned_data.items() if v}
         if "since" in d:
@@ -49,6 +56,17 @@ class TrailForm(forms.Form):
         if "until" in d:
             d["until"] = _start_of(d["until"] + dt.timedelta(days=1))
         return d
+
+
+def action_choices(requested: str = "") -> list[tuple[str, str]]:
+    """Every catalogued action, in words, plus the requested code when it is not catalogued
+    (a link from an older trail row still filters). No DISTINCT over the trail: it would scan
+    an index of every event on each page load."""
+    codes = set(ACTION_LABELS)
+    if requested and len(requested) <= 64:
+        codes.add(requested)
+    labelled = sorted(((code, action_label(code)) for code in codes), key=lambda c: c[1])
+    return [("", _("Any")), *labelled]
 
 
 def _start_of(day: dt.date) -> dt.datetime:
@@ -91,13 +109,28 @@ def trail_csv_view(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(AUDIT_ROLES)
+@require_http_methods(["GET", "POST"])
 def access_view(request: HttpRequest) -> HttpResponse:
-    """Who viewed a person (?person=) or what a user viewed (?user=)."""
+    """Who viewed a person (?person=, or ?nik= / ?name= to find the subject first) or what a
+    user viewed (?user=). A NIK or name lookup shows candidates (id, masked name, birth
+    year, kelurahan), never the profile."""
     viewer = viewer_from_request(request)
     person = request.GET.get("person", "").strip()[:32]
     username = request.GET.get("user", "").strip()[:150]
+    # NIK and name come by POST: they stay out of URLs, browser history and access logs.
+    form = request.POST if request.method == "POST" else {}
+    nik_raw = form.get("nik", "").strip()[:30]
+    nik = "".join(ch for ch in nik_raw if ch.isdigit())
+    name = form.get("name", "").strip()[:200]
     rows = None
-    if person:
+    lookup = None
+    error = ""
+    if nik_raw and len(nik) != 16:
+        error = gettext("A NIK has 16 digits.")
+    elif nik or name:
+        lookup = audit_reports.subject_lookup(viewer=viewer, nik=nik, name="" if nik else name)
+        rows = lookup.rows
+    elif person:
         rows = audit_reports.who_viewed_person(viewer=viewer, public_id=person)
     elif username:
         rows = audit_reports.what_user_viewed(viewer=viewer, username=username)
@@ -107,6 +140,10 @@ def access_view(request: HttpRequest) -> HttpResponse:
         {
             "person": person,
             "username": username,
+            "nik_masked": mask_number(nik) if nik else "",
+            "name": name,
+            "lookup": lookup,
+            "error": error,
             "rows": rows,
             "is_walidata": viewer.role == Role.WALIDATA,
         },
@@ -130,10 +167,17 @@ def unusual_view(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(AUDIT_ROLES)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def verify_view(request: HttpRequest) -> HttpResponse:
-    """Recompute the whole hash chain now (can take a while on a long trail)."""
+    """Recompute the whole hash chain now (can take a while on a long trail). A GET (a
+    bookmark, a reload) shows the page with its button instead of a blank 405."""
     viewer = viewer_from_request(request)
+    if request.method == "GET":
+        return render(
+            request,
+            "auditor/verify.html",
+            {"result": None, "head": chain_head(), "is_walidata": viewer.role == Role.WALIDATA},
+        )
     result = verify_chain()
     audit_record(
         actor=viewer.user,

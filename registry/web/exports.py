@@ -19,12 +19,17 @@ def xlsx_response(stem: str, sheets: Sequence[Sheet]) -> HttpResponse:
     return response
 
 
-def table_cells(rows: Sequence[dict], columns: Sequence[tuple[str, object]], links=None):
+def table_cells(
+    rows: Sequence[dict], columns: Sequence[tuple[str, object]], links=None, formats=None
+):
     """Rows as lists of {"value", "url"} cells in column order, for the generic list table.
 
-    `links` maps a column key to a function(value) -> url.
+    `links` maps a column key to a function(value) -> url; `formats` a column key to a
+    function(value) -> the text shown (periods and dates in the pages' one format; exports
+    pass none and keep the stored values).
     """
     links = links or {}
+    formats = formats or {}
     out = []
     for row in rows:
         cells = []
@@ -34,6 +39,8 @@ def table_cells(rows: Sequence[dict], columns: Sequence[tuple[str, object]], lin
                 value = ", ".join(str(v) for v in value)
             url = links[key](value) if key in links and value else None
             number = isinstance(value, int) and not isinstance(value, bool)
+            if key in formats and value not in (None, ""):
+                value = formats[key](value)
             cells.append({"value": value, "url": url, "num": number})
         out.append(cells)
     return out

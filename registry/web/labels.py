@@ -94,3 +94,136 @@ RELATIONSHIP_LABELS = {
 def relationship_label(code: str) -> str:
     label = RELATIONSHIP_LABELS.get(code)
     return str(label) if label is not None else code
+
+
+# --- aid periods: one format on every page -------------------------------------------------
+
+_ROMAN_QUARTERS = {"1": "I", "2": "II", "3": "III", "4": "IV"}
+_QUARTER_RE = re.compile(r"^(?P<year>\d{4})-Q(?P<q>[1-4])$")
+_MONTH_RE = re.compile(r"^(?P<year>\d{4})-(?P<month>0[1-9]|1[0-2])$")
+
+
+def period_label(period: str) -> str:
+    """'2026-Q1' -> 'Triwulan I 2026', '2026-03' -> 'Maret 2026' (English: 'Quarter I 2026',
+    'March 2026'); anything else as stored."""
+    from datetime import date
+
+    from django.utils.formats import date_format
+
+    period = str(period or "")
+    if m := _QUARTER_RE.match(period):
+        return str(_("Quarter %(roman)s %(year)s")) % {
+            "roman": _ROMAN_QUARTERS[m["q"]],
+            "year": m["year"],
+        }
+    if m := _MONTH_RE.match(period):
+        return date_format(date(int(m["year"]), int(m["month"]), 1), "F Y")
+    return period
+
+
+# --- dates: one format on every page (templates use the `day` filter) ----------------------
+
+DATE_FORMAT = "j M Y"  # 30 Agu 1974
+DATETIME_FORMAT = "j M Y H:i"
+
+
+def date_label(value) -> str:
+    from django.utils.formats import date_format
+
+    if value is None or value == "":
+        return ""
+    return date_format(value, DATE_FORMAT)
+
+
+# --- audit trail: action codes, roles and denial reasons in words ---------------------------
+# One mapping for the auditor pages (and the action filter's dropdown). When an audit action
+# catalogue (audit/actions.py) lands, these labels move there; codes stay as they are.
+
+ACTION_LABELS = {
+    "person.view": _("Opened a person profile"),
+    "person.search": _("Searched persons"),
+    "household.view": _("Opened a household"),
+    "person.merge": _("Merged two persons"),
+    "person.unmerge": _("Split a person"),
+    "persons.link": _("Linked records to persons"),
+    "persons.verify": _("Verified persons (API)"),
+    "records.import": _("Imported records"),
+    "records.submit": _("Submitted records (API)"),
+    "records.upload": _("Uploaded a file (API)"),
+    "links.export": _("Exported record links"),
+    "job.view": _("Looked at a submission job"),
+    "page.view": _("Opened a page"),
+    "review.queue": _("Opened the review queue"),
+    "review.view": _("Opened a review pair"),
+    "review.decide": _("Decided a review pair"),
+    "report.targeting.list": _("Listed an aid-targeting check"),
+    "report.targeting.export": _("Downloaded an aid-targeting check"),
+    "report.recipient_check": _("Checked a recipient list"),
+    "report.recipient_check.export": _("Downloaded a recipient-list check"),
+    "report.household_query": _("Ran a household query"),
+    "report.quality.view": _("Opened the data quality board"),
+    "report.quality.export": _("Downloaded the data quality board"),
+    "audit.view": _("Read the audit trail"),
+    "audit.export": _("Downloaded the audit trail"),
+    "audit.verify": _("Verified the audit chain"),
+    "audit.subject_report": _("Produced a subject access report"),
+    "audit.lookup": _("Looked up a data subject for the audit"),
+    "account.create": _("Created an account"),
+    "account.set_role": _("Changed an account's role"),
+    "grant.create": _("Granted dataset access"),
+    "grant.revoke": _("Revoked dataset access"),
+    "api_token.create": _("Issued an API token"),
+    "api_token.rotate": _("Rotated an API token"),
+    "api_token.revoke": _("Revoked an API token"),
+}
+
+DENIAL_REASON_LABELS = {
+    "role": _("role not allowed"),
+    "not_found": _("not found"),
+    "no_visible_record": _("no record the user may read"),
+    "no_visible_member": _("no member the user may read"),
+    "invalid_purpose": _("no valid purpose"),
+    "empty_query": _("empty search"),
+    "nik_search_masked_role": _("number search refused to a masked role"),
+    "not_found_or_forbidden": _("not found or not allowed"),
+}
+
+OUTCOME_LABELS = {"allowed": _("allowed"), "denied": _("denied")}
+
+
+def action_label(code: str) -> str:
+    label = ACTION_LABELS.get(code)
+    return str(label) if label is not None else code
+
+
+def role_label(code: str) -> str:
+    from registry.roles import Role
+
+    try:
+        return str(Role(code).label)
+    except ValueError:
+        return code
+
+
+def denial_reason_label(code: str) -> str:
+    label = DENIAL_REASON_LABELS.get(code)
+    return str(label) if label is not None else code
+
+
+# --- aid-targeting rules: codes in words ----------------------------------------------------
+
+RULE_LABELS = {
+    "household_cash_stack": _("Cash programs stacked in one household"),
+    "person_cash_stack": _("Cash programs stacked on one person"),
+}
+RULE_LEVEL_LABELS = {"household": _("household (KK)"), "person": _("person")}
+
+
+def rule_label(code: str) -> str:
+    label = RULE_LABELS.get(code)
+    return str(label) if label is not None else code
+
+
+def rule_level_label(level: str) -> str:
+    label = RULE_LEVEL_LABELS.get(level)
+    return str(label) if label is not None else level

@@ -16,15 +16,16 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from registry.household_aid import HouseholdAid, household_aid_get_for_user
 from registry.models import Region
-from registry.roles import PERSON_ROLES, Role
+from registry.reports.common import period_quarter
+from registry.roles import AID_ROLES, PERSON_ROLES, Role
+from registry.search import search_page_for_user
 from registry.selectors import (
     InvalidQuery,
     NotFound,
     PersonProfile,
-    household_get_for_user,
     person_get_for_user,
-    persons_search_for_user,
     viewer_from_request,
 )
 from registry.web.auth import request_role, role_required
@@ -72,6 +73,12 @@ class SearchForm(forms.Form):
         max_length=30,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
+    kk = forms.CharField(
+        label=_("Family card (KK) number"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
     name = forms.CharField(
         label=_("Name"),
         required=False,
@@ -94,38 +101,71 @@ class SearchForm(forms.Form):
             raise forms.ValidationError(_("A NIK has 16 digits."))
         return nik
 
+    def clean_kk(self):
+        kk = "".join(ch for ch in self.cleaned_data["kk"] if ch.isdigit())
+        if self.cleaned_data["kk"].strip() and len(kk) != 16:
+            raise forms.ValidationError(_("A KK number has 16 digits."))
+        return kk
+
     def clean(self):
         cleaned = super().clean()
-        if not self.errors and not cleaned.get("nik") and not cleaned.get("name", "").strip():
-            raise forms.ValidationError(_("Enter a NIK or a name."))
+        if (
+            not self.errors
+            and not cleaned.get("nik")
+            and not cleaned.get("kk")
+            and not cleaned.get("name", "").strip()
+        ):
+            raise forms.ValidationError(_("Enter a NIK, a KK number or a name."))
         return cleaned
+
+
+SEARCH_FIELDS = ("nik", "kk", "name", "birth_date", "kelurahan")
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(int(request.GET.get("page", "1")), 1)
+    except ValueError:
+        return 1
 
 
 @role_required(PERSON_ROLES)
 @purpose_required
 def person_search_view(request: HttpRequest) -> HttpResponse:
-    submitted = any(request.GET.get(k) for k in ("nik", "name", "birth_date", "kelurahan"))
+    """Search by NIK, KK number or name. An exact NIK (or KK) hit opens the person (or the
+    household) directly; a name search shows the real total, a page at a time. With
+    ?partial=1 (search as you type) only the results fragment is rendered, never redirected."""
+    submitted = any(request.GET.get(k) for k in SEARCH_FIELDS)
+    partial = request.GET.get("partial") == "1"
     form = SearchForm(request.GET if submitted else None)
-    hits = None
+    page = None
     names: dict[str, str] = {}
     if submitted and form.is_valid():
         data = form.cleaned_data
         try:
-            hits = persons_search_for_user(
+            page = search_page_for_user(
                 viewer=viewer_from_request(request),
                 purpose=request.purpose,
                 nik=data["nik"],
+                kk=data["kk"],
                 name=data["name"],
                 birth_date=data["birth_date"],
                 kelurahan_code=data["kelurahan"],
+                offset=(_page_number(request) - 1) * SEARCH_LIMIT,
                 limit=SEARCH_LIMIT,
             )
         except InvalidQuery:
-            form.add_error(None, gettext("Enter a NIK or a name."))
+            form.add_error(None, gettext("Enter a NIK, a KK number or a name."))
         except NotFound as exc:
             raise Http404 from exc
         else:
-            names = region_names(h.kelurahan_code for h in hits)
+            if not partial and page.exact_person:
+                return redirect("person_detail", public_id=page.exact_person)
+            if not partial and page.exact_household:
+                return redirect("household_detail", public_id=page.exact_household)
+            names = region_names(
+                [h.kelurahan_code for h in page.hits] + [h.kelurahan_code for h in page.households]
+            )
     rows = [
         {
             "hit": h,
@@ -134,19 +174,37 @@ def person_search_view(request: HttpRequest) -> HttpResponse:
             "score": round(h.score * 100),
             "matched_on": [field_label(_matched_field(m)) for m in h.matched_on],
         }
-        for h in hits or []
+        for h in (page.hits if page else [])
     ]
-    return render(
-        request,
-        "people/search.html",
-        {"form": form, "submitted": submitted, "rows": rows, "searched": hits is not None},
-    )
+    households = [
+        {"hit": h, "kelurahan": names.get(h.kelurahan_code, h.kelurahan_code)}
+        for h in (page.households if page else [])
+    ]
+    params = request.GET.copy()
+    for key in ("page", "partial"):
+        params.pop(key, None)
+    context = {
+        "form": form,
+        "submitted": submitted,
+        "rows": rows,
+        "households": households,
+        "page": page,
+        "searched": page is not None,
+        "base_query": params.urlencode(),
+        "first_shown": (page.offset + 1) if page and page.hits else 0,
+        "last_shown": (page.offset + len(page.hits)) if page else 0,
+    }
+    template = "people/_search_results.html" if partial else "people/search.html"
+    return render(request, template, context)
 
 
 def _matched_field(name: str) -> str:
-    return {"name_phonetic": "full_name", "name": "full_name", "kelurahan": "kelurahan"}.get(
-        name, name
-    )
+    return {
+        "name_phonetic": "full_name",
+        "name": "full_name",
+        "kelurahan": "kelurahan",
+        "kk": "kk_number",
+    }.get(name, name)
 
 
 def _display(name: str, value: Any) -> Any:
@@ -220,12 +278,37 @@ def _comparable(value: Any) -> str:
 
 def _aid_by_program(profile: PersonProfile) -> list[dict[str, Any]]:
     programs: OrderedDict[str, list] = OrderedDict()
-    for aid in sorted(profile.aid, key=lambda a: (a.program, a.period)):
+    for aid in sorted(profile.aid, key=lambda a: (a.program, period_quarter(a.period), a.period)):
         programs.setdefault(aid.program, []).append(aid)
     return [
-        {"program": p, "receipts": r, "total": sum(a.amount or 0 for a in r)}
+        {
+            "program": p,
+            "receipts": r,
+            "total": sum(a.amount or 0 for a in r),
+            "last_period": max((a.period for a in r), key=period_quarter_key),
+        }
         for p, r in programs.items()
     ]
+
+
+def period_quarter_key(period: str) -> tuple[str, str]:
+    # Monthly and quarterly periods ordered together: by quarter, then the month inside it.
+    return (period_quarter(period), period)
+
+
+def _household_aid(request: HttpRequest, profile: PersonProfile) -> HouseholdAid | None:
+    """The person's household with its members' aid (a household read of its own, audited),
+    for roles that see aid; None when there is no visible household."""
+    if profile.household is None or request_role(request) not in AID_ROLES:
+        return None
+    try:
+        return household_aid_get_for_user(
+            viewer=viewer_from_request(request),
+            public_id=profile.household.public_id,
+            purpose=request.purpose,
+        )
+    except NotFound:
+        return None
 
 
 @role_required(PERSON_ROLES)
@@ -262,7 +345,9 @@ def person_detail_view(request: HttpRequest, public_id: str) -> HttpResponse:
             "golden": _golden_rows(profile),
             "records": records,
             "aid_programs": _aid_by_program(profile),
+            "aid_total": sum(a.amount or 0 for a in profile.aid),
             "household": profile.household,
+            "household_aid": _household_aid(request, profile),
             "can_manage_identity": request_role(request) == Role.WALIDATA,
         },
     )
@@ -272,10 +357,15 @@ def person_detail_view(request: HttpRequest, public_id: str) -> HttpResponse:
 @purpose_required
 def household_detail_view(request: HttpRequest, public_id: str) -> HttpResponse:
     try:
-        household = household_get_for_user(
+        aid = household_aid_get_for_user(
             viewer=viewer_from_request(request), public_id=public_id, purpose=request.purpose
         )
     except NotFound as exc:
         raise Http404 from exc
+    household = aid.household
     members = [{"m": m, "sex": SEX_LABELS.get(m.sex, m.sex)} for m in household.members]
-    return render(request, "people/household.html", {"household": household, "members": members})
+    return render(
+        request,
+        "people/household.html",
+        {"household": household, "members": members, "aid": aid},
+    )

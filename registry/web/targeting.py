@@ -19,6 +19,7 @@ from registry.roles import Role
 from registry.selectors import viewer_from_request
 from registry.web.auth import role_required
 from registry.web.exports import table_cells, xlsx_response
+from registry.web.labels import date_label, period_label
 from registry.web.purpose import purpose_required
 
 TARGETING_ROLES = (Role.WALIDATA, Role.ANALYST)
@@ -84,6 +85,8 @@ COLUMNS = {
         ("members", _("Members")),
     ],
 }
+# Shown in the pages' one period and date format (exports keep the stored values).
+FORMATS = {"period": period_label, "civil_death": date_label}
 LINKS = {
     "person_public_id": lambda v: reverse("person_detail", args=[v]),
     "household_public_id": lambda v: reverse("household_detail", args=[v]),
@@ -99,7 +102,7 @@ class FilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         everything = [("", _("All"))]
         self.fields["program"].choices = everything + [(p, p) for p in programs]
-        self.fields["period"].choices = everything + [(p, p) for p in periods]
+        self.fields["period"].choices = everything + [(p, period_label(p)) for p in periods]
         self.fields["kecamatan"].choices = everything + kecamatan_choices()
 
     def filters(self) -> report.Filters:
@@ -144,6 +147,7 @@ def index_view(request: HttpRequest) -> HttpResponse:
         "targeting/index.html",
         {
             "form": form,
+            "coverage": report.decile_coverage(viewer),
             "checks": checks,
             "rules": report.OVERLAP_RULES,
             "query": request.GET.urlencode(),
@@ -186,8 +190,11 @@ def list_view(request: HttpRequest, check: str) -> HttpResponse:
             "rules": report.OVERLAP_RULES,
             "page": page,
             "columns": [label for _, label in columns],
-            "rows": table_cells(page.rows, columns, LINKS),
+            "rows": table_cells(page.rows, columns, LINKS, FORMATS),
             "page_number": page_number,
+            "pages": max(1, -(-page.total // PAGE_SIZE)),
+            "first_shown": page.offset + 1 if page.rows else 0,
+            "last_shown": page.offset + len(page.rows),
             "has_next": page.offset + len(page.rows) < page.total,
             "base_query": params.urlencode(),
         },
@@ -261,7 +268,7 @@ def _issue_text(row) -> list[str]:
     for issue in row.issues:
         label = str(ISSUE_LABELS[issue])
         if issue == "deceased" and row.death_date:
-            label += f" ({row.death_date:%d-%m-%Y})"
+            label += f" ({date_label(row.death_date)})"
         elif issue == "nik_differs" and row.nik_digits_apart is not None:
             label += " " + gettext("(%(n)s digits apart)") % {"n": row.nik_digits_apart}
         elif issue == "listed_twice" and row.duplicate_of_lines:

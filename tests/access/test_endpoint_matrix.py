@@ -420,6 +420,7 @@ POLICY: dict[str, Route] = {
     "api:submission_create": R(OP, W, cases=submission_cases, method="POST"),
     "api:upload_create": R(OP, W, cases=upload_cases, method="POST"),
     "api:job_get": R(OP, W, cases=job_cases),
+    "api:datasets_list": R(*AUTHENTICATED),  # an empty list for roles without datasets
     "api:stats_areas": R(*AUTHENTICATED, ANON),
     # web: UU PDP pack (data protection officer and walidata; no person data)
     "privacy:index": R(W, DPO),

@@ -226,7 +226,7 @@ def test_auditor_finds_the_profile_view_just_made(browser, web, live_server):
     menu_link(page, "Jejak audit").click()
     page.wait_for_url("**/audit/")
     page.get_by_label("ID orang").fill(father)
-    page.get_by_label("Tindakan").fill("person.view")
+    page.get_by_label("Tindakan").select_option("person.view")
     page.get_by_role("button", name="Saring").click()
     page.wait_for_url("**/audit/?*")
     rows = page.locator("tbody tr")
@@ -234,7 +234,7 @@ def test_auditor_finds_the_profile_view_just_made(browser, web, live_server):
     event = rows.first
     assert event.get_by_role("link", name="walidata").is_visible()
     assert event.get_by_role("cell", name="person.view").is_visible()
-    assert event.get_by_text("penanganan-kasus").is_visible()
+    assert event.get_by_text("Penanganan kasus").is_visible()
     assert event.get_by_text(purpose_text).is_visible()
     shot(page, "40-audit-trail-filtered")
 
@@ -243,7 +243,7 @@ def test_auditor_finds_the_profile_view_just_made(browser, web, live_server):
     ).click()
     page.wait_for_url("**/audit/akses/")
     page.get_by_label("ID orang").fill(father)
-    page.get_by_role("button", name="Siapa yang melihat orang ini").click()
+    page.get_by_role("button", name="Siapa yang melihat orang ini", exact=True).click()
     page.get_by_role("heading", name=re.compile(f"Akses ke {father}")).wait_for()
     viewed = page.locator("tbody tr").filter(has_text="person.view")
     assert viewed.count() == 1

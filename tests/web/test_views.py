@@ -161,10 +161,12 @@ def test_search_by_misspelled_name_finds_the_person(client, cast, login):
 def test_search_by_nik_and_empty_search(client, cast, login):
     login(cast, "analyst")
     give_purpose(client)
-    page = client.get(reverse("person_search"), {"nik": "3671013008740001"}).content.decode()
-    assert cast.father.public_id in page
+    # An exact NIK hit opens the profile directly.
+    response = client.get(reverse("person_search"), {"nik": "3671013008740001"})
+    assert response.status_code == 302
+    assert response.url == reverse("person_detail", args=[cast.father.public_id])
     empty = client.get(reverse("person_search"), {"birth_date": "1974-08-30"}).content.decode()
-    assert "Isikan NIK atau nama." in empty
+    assert "Isikan NIK, nomor KK atau nama." in empty
 
 
 def test_person_page_shows_sources_versions_household_and_aid(client, cast, login):
