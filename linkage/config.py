@@ -22,10 +22,15 @@ DEFAULT_BLOCKING_KEYS: tuple[str, ...] = (
     "given_dob_kecamatan",
     "dob_kelurahan",
     "monthday_address",
+    # no identifier and no region: agencies outside Dukcapil (and FEBRL-like data sets) often
+    # hold only a name, a birth date and an address
+    "token_dob",
+    "phonetic_address",
 )
 
 DEFAULT_COMPARISONS: tuple[str, ...] = (
     "name",
+    "given",
     "nik",
     "birth_date",
     "sex",

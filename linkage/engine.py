@@ -20,7 +20,18 @@ import pandas as pd
 
 from linkage.blocking import block
 from linkage.clustering import cluster
-from linkage.compare import Columns, Comparison, compare_pairs, resolve, str_array
+from linkage.compare import (
+    GIVEN_AGREE,
+    GIVEN_DIFFERENT,
+    Columns,
+    Comparison,
+    civil_registered_nik,
+    compare_pairs,
+    given_levels,
+    resolve,
+    serial_only_differs,
+    str_array,
+)
 from linkage.config import LinkConfig
 from linkage.scoring import FSModel, TermFrequencies, explain_row, fit_em
 
@@ -101,6 +112,40 @@ def _nik_date_matches(nik: pd.Series, birth: pd.Series | None) -> pd.Series:
         & (pd.to_numeric(nik.str[8:10], errors="coerce") == b.dt.month)
         & (pd.to_numeric(nik.str[10:12], errors="coerce") == b.dt.year % 100)
     ).fillna(False)
+
+
+def multiple_birth_pairs(
+    cols: Columns, i: np.ndarray, j: np.ndarray, *, workers: int = 1
+) -> list[tuple[int, int]]:
+    """Candidate pairs that are a multiple birth, never one person: the same KK and the same
+    birth date with given names that fully disagree (twins "aldi saputra" / "alif saputra",
+    whose NIKs often differ only in the serial). About one birth in a hundred is a multiple
+    birth; each merged one is a wrong profile. Returned as cannot-link constraints, so that no
+    chain of other records joins the twins either."""
+    if len(i) == 0:
+        return []
+    kk_valid = cols.valid_nik("kk_number")  # 16 digits, the same test as for a NIK
+    same_kk, _ = cols.eq("kk_number", i, j)
+    same_dob, _ = cols.eq("birth_date", i, j)
+    # one NIK on both sides says one person whose name has two slips ("surynai" /
+    # "suvyani"); twins' NIKs differ (in the serial at least)
+    same_nik, _ = cols.eq("nik", i, j)
+    sel = np.flatnonzero(same_kk & same_dob & kk_valid[i] & ~same_nik)
+    if len(sel) == 0:
+        return []
+    given = given_levels(cols, i[sel], j[sel], workers)
+    # similar given names ("aldi" / "alif") are twins only when both NIKs are reliable and
+    # differ in the serial alone, as twins' NIKs do; otherwise they may be one child's name
+    # with two slips (and a NIK typo besides)
+    reliable = cols.bools("nik_reliable") & cols.valid_nik("nik")
+    a, b = i[sel], j[sel]
+    serial_only = reliable[a] & reliable[b] & serial_only_differs(cols, a, b)
+    registered = civil_registered_nik(cols, "nik")
+    twins = (given == GIVEN_DIFFERENT) | (
+        serial_only & (((given >= 0) & (given < GIVEN_AGREE)) | (registered[a] & registered[b]))
+    )
+    differ = sel[twins]
+    return list(zip(i[differ].tolist(), j[differ].tolist(), strict=True))
 
 
 def _decision_pairs(
@@ -302,6 +347,7 @@ def link_records(
     reliable = df["nik_reliable"].fillna(False).to_numpy(dtype=bool)
     reliable_nik = np.where(reliable & cols.valid_nik("nik"), cols.s("nik"), "")
     civil = (pd.to_numeric(df["agency_priority"], errors="coerce") == 0).to_numpy()
+    births = multiple_birth_pairs(cols, i, j, workers=cfg.workers)
     labels, cstats = cluster(
         len(df),
         i[accept],
@@ -310,8 +356,9 @@ def link_records(
         reliable_nik=reliable_nik,
         civil=civil,
         must_link=must,
-        cannot_link=cannot,
+        cannot_link=cannot + births,
     )
+    cstats["multiple_birth_pairs"] = len(births)
     accepted = int(accept.sum())
     del accept, reliable_nik, civil
     timings["cluster"] = time.perf_counter() - t
