@@ -277,10 +277,39 @@ def key_token_dob(c: ColumnCodes) -> KeyCodes:
     return rows, np.r_[a[a >= 0], b[b >= 0]]
 
 
+def key_phonetic_house(c: ColumnCodes) -> KeyCodes:
+    """Name sound + house number, no date, street or region: a wrong birth date plus a typo
+    in the name and one in the street still meet."""
+    return _single(combine_codes(c("name_phonetic"), c("house_number")))
+
+
 def key_phonetic_address(c: ColumnCodes) -> KeyCodes:
     """Name sound + street + house number, no date and no region: a wrong birth date plus a
     name typo still meets at the address."""
     return _single(combine_codes(c("name_phonetic"), c("address_key"), c("house_number")))
+
+
+def key_name_house(c: ColumnCodes) -> KeyCodes:
+    """Name (either order) + house number: a wrong or missing birth date plus a typo in the
+    street ("bambridg estreet")."""
+    return _single(combine_codes(c("name_sorted"), c("house_number")))
+
+
+def key_dob_house(c: ColumnCodes) -> KeyCodes:
+    """Birth date + house number: both name tokens mistyped ("amelia struck" / "amelis
+    sturck") and no identifier."""
+    return _single(combine_codes(c("birth_date"), c("house_number")))
+
+
+def key_token_address(c: ColumnCodes) -> KeyCodes:
+    """First or last name token + street + house number: a wrong birth date plus a typo in
+    the other token ("nathab priest" / "nathsan priest")."""
+    first, last = _name_tokens(c)
+    place = combine_codes(c("address_key"), c("house_number"))
+    a = combine_codes(first, place)
+    b = np.where(first == last, -1, combine_codes(last, place))
+    rows = np.r_[np.flatnonzero(a >= 0), np.flatnonzero(b >= 0)]
+    return rows, np.r_[a[a >= 0], b[b >= 0]]
 
 
 @dataclass(frozen=True)
@@ -329,6 +358,15 @@ BLOCKING_KEYS: tuple[BlockingKey, ...] = (
         "phonetic_address",
         ("name_phonetic", "address_key", "house_number"),
         key_phonetic_address,
+    ),
+    BlockingKey("phonetic_house", ("name_phonetic", "house_number"), key_phonetic_house),
+    BlockingKey("name_house", ("name_sorted", "house_number"), key_name_house),
+    BlockingKey("dob_house", ("birth_date", "house_number"), key_dob_house),
+    BlockingKey(
+        "token_address",
+        ("name_key", "address_key", "house_number"),
+        key_token_address,
+        multi=True,
     ),
 )
 KEYS_BY_NAME: dict[str, BlockingKey] = {k.name: k for k in BLOCKING_KEYS}

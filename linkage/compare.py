@@ -256,8 +256,16 @@ def pair_sim(
     workers: int,
 ) -> np.ndarray:
     """Symmetric ``scorer`` of the pairs' values (codes ``c`` into ``uniques``, both sides
-    present), computed once per distinct pair of values."""
+    present), computed once per distinct pair of values; NaN where a side is missing (a
+    column the frame lacks), so that no threshold test passes on it."""
     a, b = c[i], c[j]
+    absent = (a < 0) | (b < 0)
+    if absent.any():
+        out = np.full(len(a), np.nan, dtype=np.float64)
+        sel = np.flatnonzero(~absent)
+        if len(sel):
+            out[sel] = pair_sim(c, uniques, i[sel], j[sel], scorer, workers)
+        return out
     width = np.int64(len(uniques) + 1)
     enc = np.minimum(a, b) * width + np.maximum(a, b)
     order = np.argsort(enc, kind="stable")

@@ -26,6 +26,8 @@ DEFAULT_BLOCKING_KEYS: tuple[str, ...] = (
     # hold only a name, a birth date and an address
     "token_dob",
     "phonetic_address",
+    "name_house",
+    "dob_house",
 )
 
 DEFAULT_COMPARISONS: tuple[str, ...] = (

@@ -33,7 +33,7 @@ from linkage.compare import (
     str_array,
 )
 from linkage.config import LinkConfig
-from linkage.scoring import FSModel, TermFrequencies, explain_row, fit_em
+from linkage.scoring import U_FLOOR, FSModel, TermFrequencies, explain_row, fit_em
 
 
 @dataclass
@@ -112,6 +112,40 @@ def _nik_date_matches(nik: pd.Series, birth: pd.Series | None) -> pd.Series:
         & (pd.to_numeric(nik.str[8:10], errors="coerce") == b.dt.month)
         & (pd.to_numeric(nik.str[10:12], errors="coerce") == b.dt.year % 100)
     ).fillna(False)
+
+
+def _inverted(model: FSModel, levels: np.ndarray) -> bool:
+    """A field with observed levels whose top (exact) level weighs below its level 0."""
+    for f, fp in enumerate(model.fields):
+        col = levels[:, f]
+        if not (col >= 0).any():
+            continue
+        w = fp.weights
+        if w[-1] < w[0] or w[-1] < 0:
+            return True
+    return False
+
+
+RANDOM_PAIRS = 50_000
+
+
+def random_pair_u(
+    df: pd.DataFrame, comps: list[Comparison], cols: Columns, *, workers: int = 1, seed: int = 0
+) -> dict[str, list[float]]:
+    """u of each field from the levels of random record pairs (level shares, floored)."""
+    n = len(df)
+    rng = np.random.default_rng(seed)
+    k = min(RANDOM_PAIRS, n * (n - 1) // 2)
+    a = rng.integers(0, n, k)
+    b = rng.integers(0, n, k)
+    keep = a != b
+    lv = compare_pairs(df, a[keep], b[keep], comps, workers=workers, columns=cols)
+    out = {}
+    for f, c in enumerate(comps):
+        counts = np.bincount(lv[:, f][lv[:, f] >= 0], minlength=len(c.labels)).astype(float)
+        u = np.maximum(counts / max(counts.sum(), 1.0), U_FLOOR)
+        out[c.name] = (u / u.sum()).tolist()
+    return out
 
 
 def multiple_birth_pairs(
@@ -332,6 +366,19 @@ def link_records(
         model = fit_em(
             levels, comps, max_iterations=cfg.em_max_iterations, tolerance=cfg.em_tolerance
         )
+        if _inverted(model, levels):
+            # EM swapped a field's roles (exact agreement weighing against a match: seen on
+            # data sets with few fields, FEBRL through the default configuration). Refit
+            # with u pinned to the levels of random record pairs (nearly all non-matches,
+            # as Splink estimates u), so only m and the prior are left to EM.
+            model = fit_em(
+                levels,
+                comps,
+                max_iterations=cfg.em_max_iterations,
+                tolerance=cfg.em_tolerance,
+                initial_u=random_pair_u(df, comps, cols, workers=cfg.workers),
+            )
+            timings["u_from_random_pairs"] = 1.0
         model.tf_tables = build_tf_tables(df, comps)
         model.tf_adjustment_weight = cfg.tf_adjustment_weight
         model.tf_adjustment_cap = cfg.tf_adjustment_cap
