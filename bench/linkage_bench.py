@@ -81,6 +81,9 @@ def run_engine(engine: str, city: Path) -> dict[str, Any]:
     wall = time.perf_counter() - t
     peak = peak_rss_mib()
     scores = scores_against_truth(df, labels, truth)
+    from linkage.diagnostics import cluster_diagnostics
+
+    diagnostics = cluster_diagnostics(df, labels.reindex(df["record_id"].to_numpy()).to_numpy())
     return {
         "engine": engine,
         "records": len(df),
@@ -89,6 +92,9 @@ def run_engine(engine: str, city: Path) -> dict[str, Any]:
         "rss_before_link_mb": rss_before,
         **extra,
         "scores": scores.as_dict(),
+        # persons holding two civil-registry records with different NIKs (goal: none)
+        "civil_conflicts": diagnostics.civil_conflict_count,
+        "nik_conflicts": diagnostics.nik_conflict_count,
     }
 
 
@@ -109,6 +115,8 @@ def _print_report(results: dict[str, dict[str, Any]]) -> None:
         ("peak RSS, linking (MB)", "peak_rss_mb", "{:.0f}"),
         ("RSS before link (MB)", "rss_before_link_mb", "{:.0f}"),
         ("pairs compared", "pairs_compared", "{:,}"),
+        ("civil NIK conflicts", "civil_conflicts", "{:,}"),
+        ("NIK conflicts", "nik_conflicts", "{:,}"),
     ]
     score_rows = [
         ("precision", "precision", "{:.5f}"),

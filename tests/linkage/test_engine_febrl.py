@@ -176,8 +176,8 @@ def febrl_normalised(frame: pd.DataFrame) -> pd.DataFrame:
 
 def test_febrl_through_normalize_record_with_the_default_configuration() -> None:
     """Without NIK, KK and region, 7 of 9 former default keys found nothing (recall 0.53 on
-    FEBRL1, 0.57 on FEBRL4). The region-free keys (name token + date, name + house, date +
-    house, name sound + address), the leading house number and the EM fallback (u from random
+    FEBRL1, 0.57 on FEBRL4). The region-free keys (first or last name token + date, date +
+    house number), the leading house number and the EM fallback (u from random
     pairs when a field's weights come out inverted) lift it; FEBRL's duplicates that change
     the given name wholesale at the same date and address are, by this engine's rule for
     twins and siblings, different people, which bounds the recall here."""
@@ -189,4 +189,4 @@ def test_febrl_through_normalize_record_with_the_default_configuration() -> None
         result.clusters, pd.Series(df["person"].to_numpy(), index=df.record_id)
     )
     assert scores.precision >= 0.999, scores
-    assert scores.recall >= 0.84, scores
+    assert scores.recall >= 0.8, scores
