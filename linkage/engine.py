@@ -5,7 +5,9 @@ record_id (int64), agency (str), agency_priority (int, 0 = civil registry), nik 
 none), nik_reliable (bool), kk_number, name_key, name_sorted, name_phonetic, given_name_key
 (str), sex ('L'/'P'/''), birth_date (datetime64[ns] / NaT), address_key, house_number (str),
 rt, rw (nullable Int), kelurahan_code, kecamatan_code, relationship (str).
-Columns a configured comparison or key does not use may be absent (FEBRL-like data sets).
+Any of them but record_id may be absent (FEBRL-like data sets, an agency with name, birth date
+and address only): a blocking key whose columns are missing is skipped (reported with no
+records), and a comparison reads a missing column as missing values (no evidence).
 """
 
 from __future__ import annotations
