@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from linkage.clustering import niks_compatible
+from linkage.engine import prepare_records
 
 
 @dataclass
@@ -52,6 +53,7 @@ def cluster_diagnostics(
     registry); ``labels``: the cluster (person) of each row, aligned with ``records``. Rows
     without a label (NaN / negative) are left out. ``top`` largest clusters are listed, and
     up to ``listed`` clusters of each conflict kind (all are counted)."""
+    records = prepare_records(records)  # the NIKs as the engine saw them
     lab = pd.to_numeric(pd.Series(np.asarray(labels)), errors="coerce").to_numpy()
     keep = ~np.isnan(lab) & (lab >= 0)
     lab = lab[keep].astype(np.int64)

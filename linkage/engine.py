@@ -90,6 +90,9 @@ def _prepare(records: pd.DataFrame) -> pd.DataFrame:
         kk = df["kk_number"].fillna("").astype(str)
         nik = df["nik"].fillna("").astype(str)
         suspect = nik.isin(kk[kk != ""]) & (nik != "")  # a Series: hashed in C, not a set
+        # the civil registry issues the NIKs: its NIK field holds a NIK, never a KK typed in
+        civil = pd.to_numeric(df["agency_priority"], errors="coerce") == 0
+        suspect &= ~civil.to_numpy()
         if suspect.any():
             idx = suspect[suspect].index
             birth = df["birth_date"].loc[idx] if "birth_date" in df.columns else None
@@ -100,6 +103,12 @@ def _prepare(records: pd.DataFrame) -> pd.DataFrame:
             df["nik_reliable"] = df["nik_reliable"].fillna(False).astype(bool) & ~suspect
             df["nik"] = nik.where(~suspect, "")
     return df
+
+
+def prepare_records(records: pd.DataFrame) -> pd.DataFrame:
+    """The frame as the engine reads it (defaults filled, a KK typed into the NIK field
+    treated as no NIK): what diagnostics of a run's clusters must look at too."""
+    return _prepare(records)
 
 
 def _nik_date_matches(nik: pd.Series, birth: pd.Series | None) -> pd.Series:
