@@ -439,6 +439,25 @@ GIVEN_DIFFERENT, GIVEN_SIMILAR, GIVEN_AGREE = 0, 1, 2
 
 
 def given_levels(t: Columns, i: np.ndarray, j: np.ndarray, w: int, col: str = "name_key"):
+    """_given_levels once per distinct (unordered) pair of names: one person's records repeat
+    their name, so a city's candidate pairs hold several times fewer distinct name pairs."""
+    if len(i) < 1_000:
+        return _given_levels(t, i, j, w, col)
+    c = t.code(col)
+    a, b = c[i], c[j]
+    width = np.int64(len(t.uniques(col)) + 2)
+    enc = (np.minimum(a, b) + 1) * width + (np.maximum(a, b) + 1)  # -1 (no name) -> 0
+    order = np.argsort(enc, kind="stable")
+    se = enc[order]
+    first = np.r_[True, se[1:] != se[:-1]]
+    reps = order[first]
+    levels = _given_levels(t, i[reps], j[reps], w, col)
+    out = np.empty(len(i), dtype=np.int8)
+    out[order] = levels[np.cumsum(first) - 1]
+    return out
+
+
+def _given_levels(t: Columns, i: np.ndarray, j: np.ndarray, w: int, col: str = "name_key"):
     """Level of the pairs' core given names (Columns.given_core): GIVEN_AGREE for the same
     name, one typo, the same sound, Jaro-Winkler >= .9, an old spelling (tj/ty -> c), an
     initial, or a name the other side holds among its tokens (a dropped or moved token: "a

@@ -160,7 +160,12 @@ def random_pair_u(
 
 
 def multiple_birth_pairs(
-    cols: Columns, i: np.ndarray, j: np.ndarray, *, workers: int = 1
+    cols: Columns,
+    i: np.ndarray,
+    j: np.ndarray,
+    *,
+    workers: int = 1,
+    given: np.ndarray | None = None,
 ) -> list[tuple[int, int]]:
     """Candidate pairs that are a multiple birth, never one person: the same KK and the same
     birth date with given names that fully disagree (twins "aldi saputra" / "alif saputra",
@@ -178,7 +183,8 @@ def multiple_birth_pairs(
     sel = np.flatnonzero(same_kk & same_dob & kk_valid[i] & ~same_nik)
     if len(sel) == 0:
         return []
-    given = given_levels(cols, i[sel], j[sel], workers)
+    # the run's own given-name levels when it compares them (the same numbers)
+    given = given[sel] if given is not None else given_levels(cols, i[sel], j[sel], workers)
     # similar given names ("aldi" / "alif") are twins only when both NIKs are reliable and
     # differ in the serial alone, as twins' NIKs do; otherwise they may be one child's name
     # with two slips (and a NIK typo besides)
@@ -405,7 +411,10 @@ def link_records(
     reliable = df["nik_reliable"].fillna(False).to_numpy(dtype=bool)
     reliable_nik = np.where(reliable & cols.valid_nik("nik"), cols.s("nik"), "")
     civil = (pd.to_numeric(df["agency_priority"], errors="coerce") == 0).to_numpy()
-    births = multiple_birth_pairs(cols, i, j, workers=cfg.workers)
+    given_col = next((f for f, c in enumerate(comps) if c.kind == "given"), None)
+    births = multiple_birth_pairs(
+        cols, i, j, workers=cfg.workers, given=None if given_col is None else levels[:, given_col]
+    )
     labels, cstats = cluster(
         len(df),
         i[accept],
