@@ -185,13 +185,14 @@ def cluster(
         roots = np.array([groups.find(int(x)) for x in members], dtype=np.int64)
         labels[members] = base + roots
     stats["refused_links"] = refused
-    # The civil-registry rule once more on the result, must-links included: a reviewer's
-    # "same" cannot make two Dukcapil NIKs one person either. Each such cluster is rebuilt
-    # from its edges with every union checked (the count is logged, never the NIKs).
+    # The civil-registry rule once more on the result, a safety net behind the fast path:
+    # a cluster holding two Dukcapil records with different NIKs is rebuilt from its edges
+    # with every union checked, except a reviewer's "same" (a person Dukcapil registered
+    # twice is one person: human decisions are constraints every rerun honours). The count
+    # is logged, never the NIKs.
     bad = civil_conflict_clusters(labels, nik_arr, np.asarray(civil, dtype=bool))
-    stats["civil_splits"] = int(len(bad))
+    stats["civil_splits"] = 0
     if len(bad):
-        logger.warning("clustering: %d clusters split on civil-registry NIKs", len(bad))
         members = np.flatnonzero(np.isin(labels, bad))
         groups = _Groups(members, nik_arr, np.asarray(civil, dtype=bool), cannot)
         in_bad = np.zeros(n, dtype=bool)
@@ -199,10 +200,20 @@ def cluster(
         edge_sel = np.flatnonzero(in_bad[el] & in_bad[er] & (labels[el] == labels[er]))
         for k in edge_sel[np.argsort(-es[edge_sel], kind="stable")]:
             ra, rb = groups.find(int(el[k])), groups.find(int(er[k]))
-            if ra != rb and not groups.conflict(ra, rb):
+            if ra != rb and (not np.isfinite(es[k]) or not groups.conflict(ra, rb)):
                 groups.union(ra, rb)
-        base = int(labels.max()) + 1
-        labels[members] = base + np.array([groups.find(int(x)) for x in members], dtype=np.int64)
+        roots = np.array([groups.find(int(x)) for x in members], dtype=np.int64)
+        before = len(bad)
+        after = len(np.unique(roots))
+        stats["civil_splits"] = after - before
+        if after > before:
+            logger.warning(
+                "clustering: %d clusters held civil-registry records with different NIKs; "
+                "split into %d",
+                before,
+                after,
+            )
+        labels[members] = int(labels.max()) + 1 + roots
     dense, _ = pd.factorize(labels, sort=True)
     return dense.astype(np.int64), stats
 

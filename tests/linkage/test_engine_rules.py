@@ -175,9 +175,14 @@ def test_serial_only_nik_difference_with_other_given_name_is_different() -> None
     ]
 
 
-def test_civil_registry_rule_holds_after_clustering_even_against_a_must_link(caplog) -> None:
-    """A reviewer's "same" joining two civil records with different NIKs is undone, and the
-    split is logged by count, without the NIKs."""
+def test_civil_registry_rule_is_checked_again_after_clustering(caplog, monkeypatch) -> None:
+    """With the fast path's check switched off (as a bug would), the check after clustering
+    still splits two civil records with different NIKs, and logs the count without NIKs."""
+    import linkage.clustering
+
+    monkeypatch.setattr(
+        linkage.clustering, "_nik_suspects", lambda comp, *a: np.zeros(comp.max() + 1, bool)
+    )
     niks = np.array([TWIN_1, TWIN_2, ""], dtype=object)
     with caplog.at_level(logging.WARNING, logger="linkage.clustering"):
         labels, stats = cluster(
@@ -187,13 +192,28 @@ def test_civil_registry_rule_holds_after_clustering_even_against_a_must_link(cap
             np.array([9.0, 4.0]),
             reliable_nik=niks,
             civil=np.array([True, True, False]),
-            must_link=[(0, 1)],
         )
     assert labels[0] != labels[1]
     assert labels[2] == labels[0]  # the stronger edge wins the record without NIK
     assert stats["civil_splits"] == 1
-    assert "1 clusters split" in caplog.text
+    assert "1 clusters held civil-registry records" in caplog.text
     assert TWIN_1 not in caplog.text and TWIN_2 not in caplog.text
+
+
+def test_a_reviewers_same_on_two_civil_records_is_honoured() -> None:
+    """A person Dukcapil registered twice: the reviewer's decision stands on every rerun."""
+    niks = np.array([TWIN_1, TWIN_2], dtype=object)
+    labels, stats = cluster(
+        2,
+        np.array([], dtype=np.int64),
+        np.array([], dtype=np.int64),
+        np.array([]),
+        reliable_nik=niks,
+        civil=np.array([True, True]),
+        must_link=[(0, 1)],
+    )
+    assert labels[0] == labels[1]
+    assert stats["civil_splits"] == 0
 
 
 def test_default_configuration_runs_on_a_name_and_date_only_frame() -> None:
