@@ -27,15 +27,17 @@ import pandas as pd
 from registry.memory import peak_rss_mib, reset_peak_rss, rss_mib
 
 
-def prepare_city(persons: int, seed: int, workdir: Path, workers: int) -> Path:
-    """Generated files + the normalised engine frame, cached per (persons, seed)."""
+def prepare_city(
+    persons: int, seed: int, workdir: Path, workers: int, adversarial: bool = False
+) -> Path:
+    """Generated files + the normalised engine frame, cached per (persons, seed, kind)."""
     from linkage.frames import build_frame, city_agency_files
     from registry.citygen import CityConfig, generate_city
 
-    city = workdir / f"city-{persons}-{seed}"
+    city = workdir / f"city-{persons}-{seed}{'-adversarial' if adversarial else ''}"
     if not (city / "truth.csv").exists():
         t = time.perf_counter()
-        generate_city(city, CityConfig(persons=persons, seed=seed))
+        generate_city(city, CityConfig(persons=persons, seed=seed, adversarial=adversarial))
         print(f"generated {persons} persons in {time.perf_counter() - t:.1f}s -> {city}")
     frame = city / "frame.pkl"
     if not frame.exists():
@@ -79,6 +81,9 @@ def run_engine(engine: str, city: Path) -> dict[str, Any]:
     wall = time.perf_counter() - t
     peak = peak_rss_mib()
     scores = scores_against_truth(df, labels, truth)
+    from linkage.diagnostics import cluster_diagnostics
+
+    diagnostics = cluster_diagnostics(df, labels.reindex(df["record_id"].to_numpy()).to_numpy())
     return {
         "engine": engine,
         "records": len(df),
@@ -87,6 +92,9 @@ def run_engine(engine: str, city: Path) -> dict[str, Any]:
         "rss_before_link_mb": rss_before,
         **extra,
         "scores": scores.as_dict(),
+        # persons holding two civil-registry records with different NIKs (goal: none)
+        "civil_conflicts": diagnostics.civil_conflict_count,
+        "nik_conflicts": diagnostics.nik_conflict_count,
     }
 
 
@@ -107,6 +115,8 @@ def _print_report(results: dict[str, dict[str, Any]]) -> None:
         ("peak RSS, linking (MB)", "peak_rss_mb", "{:.0f}"),
         ("RSS before link (MB)", "rss_before_link_mb", "{:.0f}"),
         ("pairs compared", "pairs_compared", "{:,}"),
+        ("civil NIK conflicts", "civil_conflicts", "{:,}"),
+        ("NIK conflicts", "nik_conflicts", "{:,}"),
     ]
     score_rows = [
         ("precision", "precision", "{:.5f}"),
@@ -146,6 +156,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "linkage-bench")
     p.add_argument("--engines", default="ours,splink")
+    p.add_argument(
+        "--adversarial",
+        action="store_true",
+        help="the adversarial city (twins, juniors, remarried widows, mononyms, movers)",
+    )
     p.add_argument("--workers", type=int, default=2, help="processes for normalisation")
     p.add_argument("--json", type=Path, help="also write the results here")
     p.add_argument("--run-engine", help=argparse.SUPPRESS)
@@ -158,7 +173,7 @@ def main(argv: list[str] | None = None) -> None:
         return
 
     a.workdir.mkdir(parents=True, exist_ok=True)
-    city = prepare_city(a.persons, a.seed, a.workdir, a.workers)
+    city = prepare_city(a.persons, a.seed, a.workdir, a.workers, a.adversarial)
     results = {}
     for engine in a.engines.split(","):
         print(f"linking with {engine} ...", flush=True)

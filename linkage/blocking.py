@@ -242,29 +242,158 @@ def key_monthday_address(c: ColumnCodes) -> KeyCodes:
     return _single(combine_codes(_codes(md), c("address_key"), c("house_number")))
 
 
-NAMED_KEYS: dict[str, Callable[[ColumnCodes], KeyCodes]] = {
-    "nik_exact": key_nik_exact,
-    "name_dob": key_name_dob,
-    "sorted_name_dob": key_sorted_name_dob,
-    "phonetic_dob": key_phonetic_dob,
-    "phonetic_year_kelurahan": key_phonetic_year_kelurahan,
-    "kk_given": key_kk_given,
-    "dob_swapped_phonetic": key_dob_swapped_phonetic,
-    "phonetic_monthday": key_phonetic_monthday,
-    "given_dob_kecamatan": key_given_dob_kecamatan,
-    "name_address": key_name_address,
-    "name_kelurahan": key_name_kelurahan,
-    "dob_kelurahan": key_dob_kelurahan,
-    "monthday_address": key_monthday_address,
-}
+def _name_tokens(c: ColumnCodes) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of each record's first and last name token (equal for a one-token name), built
+    on the distinct names only. A shared code space, so "smith john" meets "john smith"."""
+
+    def make() -> np.ndarray:
+        codes = c("name_key")
+        uniques = c.shared.uniques("name_key")
+        if uniques is None or len(uniques) == 0:
+            return np.full((2, len(codes)), -1, dtype=np.int64)
+        names = pd.Series(uniques, dtype=object)
+        first = names.str.split(" ", n=1).str[0]
+        last = names.str.rsplit(" ", n=1).str[-1]
+        tok, _ = pd.factorize(pd.concat([first, last], ignore_index=True))
+        tok = np.r_[tok.astype(np.int64), -1, -1]  # code -1 (no name) -> -1
+        k = len(uniques)
+        pick = np.where(codes < 0, 2 * k, codes)
+        return np.stack([tok[pick], tok[np.where(codes < 0, 2 * k + 1, codes + k)]])
+
+    out = c.derived("name_tokens", make)
+    return out[0], out[1]
+
+
+def key_token_dob(c: ColumnCodes) -> KeyCodes:
+    """First or last name token + exact birth date, no region: given and family name
+    swapped, and a typo in the other token (FEBRL), or a dropped second name, still meet. A
+    record is keyed twice (once per token); a one-token name once."""
+    first, last = _name_tokens(c)
+    dob = c("birth_date")
+    a = combine_codes(first, dob)
+    b = combine_codes(last, dob)
+    b = np.where(first == last, -1, b)
+    rows = np.r_[np.flatnonzero(a >= 0), np.flatnonzero(b >= 0)]
+    return rows, np.r_[a[a >= 0], b[b >= 0]]
+
+
+def key_phonetic_house(c: ColumnCodes) -> KeyCodes:
+    """Name sound + house number, no date, street or region: a wrong birth date plus a typo
+    in the name and one in the street still meet."""
+    return _single(combine_codes(c("name_phonetic"), c("house_number")))
+
+
+def key_phonetic_address(c: ColumnCodes) -> KeyCodes:
+    """Name sound + street + house number, no date and no region: a wrong birth date plus a
+    name typo still meets at the address."""
+    return _single(combine_codes(c("name_phonetic"), c("address_key"), c("house_number")))
+
+
+def key_name_house(c: ColumnCodes) -> KeyCodes:
+    """Name (either order) + house number: a wrong or missing birth date plus a typo in the
+    street ("bambridg estreet")."""
+    return _single(combine_codes(c("name_sorted"), c("house_number")))
+
+
+def key_dob_house(c: ColumnCodes) -> KeyCodes:
+    """Birth date + house number: both name tokens mistyped ("amelia struck" / "amelis
+    sturck") and no identifier."""
+    return _single(combine_codes(c("birth_date"), c("house_number")))
+
+
+def key_token_address(c: ColumnCodes) -> KeyCodes:
+    """First or last name token + street + house number: a wrong birth date plus a typo in
+    the other token ("nathab priest" / "nathsan priest")."""
+    first, last = _name_tokens(c)
+    place = combine_codes(c("address_key"), c("house_number"))
+    a = combine_codes(first, place)
+    b = np.where(first == last, -1, combine_codes(last, place))
+    rows = np.r_[np.flatnonzero(a >= 0), np.flatnonzero(b >= 0)]
+    return rows, np.r_[a[a >= 0], b[b >= 0]]
+
+
+@dataclass(frozen=True)
+class BlockingKey:
+    """One blocking key as data: its name, the columns it reads (a frame lacking any of them
+    skips the key: no KeyError, no pairs) and the function building its codes. The one
+    definition both the in-memory blocking and registry/linking/incremental.py read."""
+
+    name: str
+    columns: tuple[str, ...]
+    build: Callable[[ColumnCodes], KeyCodes]
+    multi: bool = False  # a record may carry several codes (pairs may repeat within the key)
+
+
+_NAME = ("name_key",)
+BLOCKING_KEYS: tuple[BlockingKey, ...] = (
+    BlockingKey("nik_exact", ("nik",), key_nik_exact),
+    BlockingKey("name_dob", ("name_key", "birth_date"), key_name_dob),
+    BlockingKey("sorted_name_dob", ("name_sorted", "birth_date"), key_sorted_name_dob),
+    BlockingKey("phonetic_dob", ("name_phonetic", "birth_date"), key_phonetic_dob),
+    BlockingKey(
+        "phonetic_year_kelurahan",
+        ("name_phonetic", "birth_date", "kelurahan_code"),
+        key_phonetic_year_kelurahan,
+    ),
+    BlockingKey("kk_given", ("kk_number", "given_name_key"), key_kk_given),
+    BlockingKey("dob_swapped_phonetic", ("name_phonetic", "birth_date"), key_dob_swapped_phonetic),
+    BlockingKey(
+        "phonetic_monthday",
+        ("name_phonetic", "birth_date", "kecamatan_code"),
+        key_phonetic_monthday,
+    ),
+    BlockingKey(
+        "given_dob_kecamatan",
+        ("given_name_key", "birth_date", "kecamatan_code"),
+        key_given_dob_kecamatan,
+    ),
+    BlockingKey("name_address", ("name_phonetic", "address_key"), key_name_address),
+    BlockingKey("name_kelurahan", ("name_key", "kelurahan_code"), key_name_kelurahan),
+    BlockingKey("dob_kelurahan", ("birth_date", "kelurahan_code"), key_dob_kelurahan),
+    BlockingKey(
+        "monthday_address", ("birth_date", "address_key", "house_number"), key_monthday_address
+    ),
+    BlockingKey("token_dob", ("name_key", "birth_date"), key_token_dob, multi=True),
+    BlockingKey(
+        "phonetic_address",
+        ("name_phonetic", "address_key", "house_number"),
+        key_phonetic_address,
+    ),
+    BlockingKey("phonetic_house", ("name_phonetic", "house_number"), key_phonetic_house),
+    BlockingKey("name_house", ("name_sorted", "house_number"), key_name_house),
+    BlockingKey("dob_house", ("birth_date", "house_number"), key_dob_house),
+    BlockingKey(
+        "token_address",
+        ("name_key", "address_key", "house_number"),
+        key_token_address,
+        multi=True,
+    ),
+)
+KEYS_BY_NAME: dict[str, BlockingKey] = {k.name: k for k in BLOCKING_KEYS}
+# name -> builder, for callers that only build codes
+NAMED_KEYS: dict[str, Callable[[ColumnCodes], KeyCodes]] = {k.name: k.build for k in BLOCKING_KEYS}
+NIK_ONE_OFF_COLUMNS = ("nik", "given_name_key")
 
 BlockingKeySpec = str | tuple[str, ...]
+
+
+def key_columns(spec: BlockingKeySpec) -> tuple[str, ...]:
+    """The columns a key reads."""
+    if spec == "nik_one_off":
+        return NIK_ONE_OFF_COLUMNS
+    if isinstance(spec, str):
+        return KEYS_BY_NAME[spec].columns
+    return tuple(spec)
+
+
+def key_name(spec: BlockingKeySpec) -> str:
+    return spec if isinstance(spec, str) else "+".join(spec)
 
 
 def key_codes(c: ColumnCodes, spec: BlockingKeySpec) -> tuple[str, KeyCodes]:
     """A named key, or a tuple of column names compared exactly (generic data sets)."""
     if isinstance(spec, str):
-        return spec, NAMED_KEYS[spec](c)
+        return spec, KEYS_BY_NAME[spec].build(c)
     return "+".join(spec), _single(combine_codes(*(c(col) for col in spec)))
 
 
@@ -349,9 +478,16 @@ def block(
     cache = ColumnCodes(df, columns)
     # Block codes first, on this thread: factorising strings holds the GIL, and the column
     # cache is then only read by the threads.
-    coded = [None if spec == "nik_one_off" else key_codes(cache, spec) for spec in keys]
+    absent = [not set(key_columns(spec)) <= set(df.columns) for spec in keys]
+    coded = [
+        None if (spec == "nik_one_off" or absent[k]) else key_codes(cache, spec)
+        for k, spec in enumerate(keys)
+    ]
+    multi = [isinstance(s, str) and s in KEYS_BY_NAME and KEYS_BY_NAME[s].multi for s in keys]
 
     def key_pairs(k: int) -> tuple[np.ndarray, BlockingReport]:
+        if absent[k]:  # a frame without this key's columns: the key is skipped, reported
+            return np.empty(0, dtype=np.int64), BlockingReport(key_name(keys[k]), 0, 0, 0, 0, 0, 0)
         if coded[k] is None:
             i, j, stats, rows = pairs_nik_one_off(cache, max_block_size)
             enc = sorted_unique(i * n + j)  # two NIKs can share several variants
@@ -362,7 +498,9 @@ def block(
             i, j, stats = pairs_within_blocks(rows, codes, max_block_size)
             i *= n
             i += j
-            enc = i
+            enc = sorted_unique(i) if multi[k] else i
+            if multi[k]:
+                rows = np.unique(rows)
         del j
         report = BlockingReport(
             key=name,

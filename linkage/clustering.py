@@ -19,6 +19,7 @@ union, which drops the weakest contradicting links first.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 import numpy as np
@@ -27,6 +28,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+
+logger = logging.getLogger(__name__)
 
 
 def one_typo_apart(a: str, b: str) -> bool:
@@ -182,5 +185,47 @@ def cluster(
         roots = np.array([groups.find(int(x)) for x in members], dtype=np.int64)
         labels[members] = base + roots
     stats["refused_links"] = refused
+    # The civil-registry rule once more on the result, a safety net behind the fast path:
+    # a cluster holding two Dukcapil records with different NIKs is rebuilt from its edges
+    # with every union checked, except a reviewer's "same" (a person Dukcapil registered
+    # twice is one person: human decisions are constraints every rerun honours). The count
+    # is logged, never the NIKs.
+    bad = civil_conflict_clusters(labels, nik_arr, np.asarray(civil, dtype=bool))
+    stats["civil_splits"] = 0
+    if len(bad):
+        members = np.flatnonzero(np.isin(labels, bad))
+        groups = _Groups(members, nik_arr, np.asarray(civil, dtype=bool), cannot)
+        in_bad = np.zeros(n, dtype=bool)
+        in_bad[members] = True
+        edge_sel = np.flatnonzero(in_bad[el] & in_bad[er] & (labels[el] == labels[er]))
+        for k in edge_sel[np.argsort(-es[edge_sel], kind="stable")]:
+            ra, rb = groups.find(int(el[k])), groups.find(int(er[k]))
+            if ra != rb and (not np.isfinite(es[k]) or not groups.conflict(ra, rb)):
+                groups.union(ra, rb)
+        roots = np.array([groups.find(int(x)) for x in members], dtype=np.int64)
+        before = len(bad)
+        after = len(np.unique(roots))
+        stats["civil_splits"] = after - before
+        if after > before:
+            logger.warning(
+                "clustering: %d clusters held civil-registry records with different NIKs; "
+                "split into %d",
+                before,
+                after,
+            )
+        labels[members] = int(labels.max()) + 1 + roots
     dense, _ = pd.factorize(labels, sort=True)
     return dense.astype(np.int64), stats
+
+
+def civil_conflict_clusters(
+    labels: np.ndarray, reliable_nik: np.ndarray, civil: np.ndarray
+) -> np.ndarray:
+    """Labels of clusters holding civil-registry records with two or more different
+    reliable NIKs (Disdukcapil is the NIK reference: such a cluster is two people)."""
+    sel = civil & (reliable_nik != "")
+    if not sel.any():
+        return np.empty(0, dtype=np.int64)
+    pairs = pd.DataFrame({"c": labels[sel], "n": reliable_nik[sel]}).drop_duplicates()
+    counts = pairs["c"].value_counts()
+    return np.sort(counts[counts > 1].index.to_numpy(dtype=np.int64))

@@ -18,6 +18,8 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, JaroWinkler
 
+from linkage.normalize.names import phonetic_code
+
 NULL = np.int8(-1)
 
 
@@ -47,6 +49,10 @@ LEVEL_LABELS = {
     "region": lambda c: ["different", "kecamatan", "kelurahan"],
     "string": lambda c: ["else", *[f"jw{round(t * 100)}" for t in c.thresholds], "exact"],
     "id": lambda c: ["different", "one_off", "exact"],
+    # "agree": the same given name, a typo or spelling variant of it, an initial, or a token
+    # the other name holds; "similar": two slips apart or Jaro-Winkler >= .8 (twins' "aldi" /
+    # "alif", a name with two typos); "different": nothing in common (see given_levels)
+    "given": lambda c: ["different", "similar", "agree"],
     "location": lambda c: [
         "different",
         "kecamatan",
@@ -69,6 +75,11 @@ NAMED_COMPARISONS: dict[str, Comparison] = {
     "address": Comparison("address", "address", ("address_key", "house_number")),
     "rt_rw": Comparison("rt_rw", "rt_rw", ("rt", "rw")),
     "region": Comparison("region", "region", ("kelurahan_code", "kecamatan_code")),
+    # The given name on its own: siblings (twins) and a father and his same-surnamed son
+    # share family name, KK, address and often much of the whole name ("muhammad rizki
+    # santoso" / "muhammad fajar santoso"); a full disagreement of the given name is what
+    # tells them apart, and it must not be averaged away inside the whole-name similarity.
+    "given": Comparison("given", "given", ("name_key",)),
     # KK, address, RT/RW and region as ONE comparison: family members share all of them, so
     # as separate fields their weights would add up four times for the same fact ("same
     # household") and outvote a different name and birth date.
@@ -114,14 +125,22 @@ class Columns:
             self._cache[key] = make()
         return self._cache[key]
 
+    def column(self, col: str) -> pd.Series:
+        """The frame's column; a column the frame lacks reads as all missing, so every key
+        and comparison runs on any subset of the columns (a data set without NIK, KK or
+        region) and simply finds no evidence in what is absent."""
+        if col in self.df.columns:
+            return self.df[col]
+        return pd.Series([None] * len(self.df), index=self.df.index, dtype=object)
+
     def s(self, col: str) -> np.ndarray:
-        return self._get("s", col, lambda: str_array(self.df[col]))
+        return self._get("s", col, lambda: str_array(self.column(col)))
 
     def code(self, col: str) -> np.ndarray:
         """Dense codes, -1 for missing ('' / NaN)."""
 
         def make() -> np.ndarray:
-            series = self.df[col]
+            series = self.column(col)
             codes, uniques = pd.factorize(series, use_na_sentinel=True)
             codes = codes.astype(np.int64)
             if series.dtype == object or pd.api.types.is_string_dtype(series):
@@ -150,6 +169,26 @@ class Columns:
 
         return self._get("valid", col, make)
 
+    def given_core(self, col: str = "name_key") -> tuple[np.ndarray, np.ndarray]:
+        """(code of each record's core given name, the distinct core names). The core given
+        name is the first token that is neither a patronym word (bin/binti) nor a prefix such
+        as Muhammad/Ahmad/Siti followed by another token: "muhammad rizki santoso" -> "rizki",
+        so a father and his son "muhammad fajar santoso" disagree."""
+
+        def make() -> np.ndarray:
+            codes = self.code(col)
+            uniques = self.uniques(col)
+            if uniques is None or len(uniques) == 0:
+                self._cache[("given_uniques", col)] = np.empty(0, dtype=object)
+                return np.full(len(codes), -1, dtype=np.int64)
+            core = [_core_given(str(u)) for u in uniques.tolist()]
+            gcodes, guniques = pd.factorize(pd.Series(core, dtype=object))
+            self._cache[("given_uniques", col)] = np.asarray(guniques, dtype=object)
+            return np.r_[gcodes.astype(np.int64), -1][codes]
+
+        out = self._get("given_core", col, make)
+        return out, self._cache[("given_uniques", col)]
+
     def sim(
         self, col: str, i: np.ndarray, j: np.ndarray, scorer: object, workers: int
     ) -> np.ndarray:
@@ -158,26 +197,18 @@ class Columns:
         cuts the rapidfuzz work several-fold. Both sides must be present."""
         if len(i) == 0:
             return np.empty(0, dtype=np.float64)
-        c = self.code(col)
-        uniques = self._cache[("uniques", col)]
-        a, b = c[i], c[j]
-        width = np.int64(len(uniques) + 1)
-        enc = np.minimum(a, b) * width + np.maximum(a, b)
-        order = np.argsort(enc, kind="stable")
-        se = enc[order]
-        first = np.r_[True, se[1:] != se[:-1]]
-        distinct = se[first]
-        scores = _sim(uniques[distinct // width], uniques[distinct % width], scorer, workers)
-        out = np.empty(len(enc), dtype=np.float64)
-        out[order] = scores[np.cumsum(first) - 1]
-        return out
+        return pair_sim(self.code(col), self._cache[("uniques", col)], i, j, scorer, workers)
 
     def ints(self, col: str) -> np.ndarray:
+
         return self._get(
             "int",
             col,
             lambda: (
-                pd.to_numeric(self.df[col], errors="coerce").fillna(-1).astype(np.int64).to_numpy()
+                pd.to_numeric(self.column(col), errors="coerce")
+                .fillna(-1)
+                .astype(np.int64)
+                .to_numpy()
             ),
         )
 
@@ -186,7 +217,7 @@ class Columns:
         instead of pandas' .dt accessors (several times faster on a city's dates)."""
 
         def make() -> np.ndarray:
-            days = pd.to_datetime(self.df[col]).to_numpy().astype("datetime64[D]")
+            days = pd.to_datetime(self.column(col)).to_numpy().astype("datetime64[D]")
             missing = np.isnat(days)
             years = days.astype("datetime64[Y]")
             months = days.astype("datetime64[M]")
@@ -203,7 +234,7 @@ class Columns:
         return self._get("ymd", col, make)
 
     def bools(self, col: str) -> np.ndarray:
-        return self._get("bool", col, lambda: self.df[col].fillna(False).to_numpy(dtype=bool))
+        return self._get("bool", col, lambda: self.column(col).fillna(False).to_numpy(dtype=bool))
 
     def derived(self, name: str, make) -> np.ndarray:  # noqa: ANN001
         return self._get("derived", name, make)
@@ -214,6 +245,54 @@ class Columns:
         ci, cj = c[i], c[j]
         missing = (ci < 0) | (cj < 0)
         return (ci == cj) & ~missing, missing
+
+
+def pair_sim(
+    c: np.ndarray,
+    uniques: np.ndarray,
+    i: np.ndarray,
+    j: np.ndarray,
+    scorer: object,
+    workers: int,
+) -> np.ndarray:
+    """Symmetric ``scorer`` of the pairs' values (codes ``c`` into ``uniques``, both sides
+    present), computed once per distinct pair of values; NaN where a side is missing (a
+    column the frame lacks), so that no threshold test passes on it."""
+    a, b = c[i], c[j]
+    absent = (a < 0) | (b < 0)
+    if absent.any():
+        out = np.full(len(a), np.nan, dtype=np.float64)
+        sel = np.flatnonzero(~absent)
+        if len(sel):
+            out[sel] = pair_sim(c, uniques, i[sel], j[sel], scorer, workers)
+        return out
+    width = np.int64(len(uniques) + 1)
+    enc = np.minimum(a, b) * width + np.maximum(a, b)
+    order = np.argsort(enc, kind="stable")
+    se = enc[order]
+    first = np.r_[True, se[1:] != se[:-1]]
+    distinct = se[first]
+    scores = _sim(uniques[distinct // width], uniques[distinct % width], scorer, workers)
+    out = np.empty(len(enc), dtype=np.float64)
+    out[order] = scores[np.cumsum(first) - 1]
+    return out
+
+
+# Words before the given name proper: "muhammad rizki" is called Rizki, and "siti" starts
+# half the women's names. Alone they are the given name ("muhammad").
+GIVEN_PREFIXES = frozenset({"muhammad", "ahmad", "abdul", "siti", "nur", "bin", "binti"})
+
+
+def _core_given(name: str) -> str:
+    tokens = name.split(" ")
+    for k, t in enumerate(tokens):
+        if t in ("bin", "binti"):
+            continue
+        more = k + 1 < len(tokens) and tokens[k + 1] not in ("bin", "binti")
+        if more and (t in GIVEN_PREFIXES or len(t) == 1):  # a prefix word or an initial
+            continue
+        return t
+    return tokens[0] if tokens else ""
 
 
 def _sim(a: np.ndarray, b: np.ndarray, scorer: object, workers: int) -> np.ndarray:
@@ -290,7 +369,170 @@ def _nik_levels(t: Columns, c: Comparison, i: np.ndarray, j: np.ndarray, w: int)
 
         dates = t.derived(col + ":date", nik_dates)
         out[one] = np.where(dates[i[one]] == dates[j[one]], 2, 1)
+        # Region and birth-date digits shared, only the 4-digit serial differs: that is how
+        # twins' and same-day neighbours' NIKs look (...0001 / ...0002), so it is a typo only
+        # when the given names agree too; otherwise the NIKs say "different people".
+        # (reliable NIKs only: Excel's lost last digit is a serial-only difference too)
+        rel = t.bools(rel_col)
+        serial = np.flatnonzero((out == 2) & rel[i] & rel[j])
+        if len(serial):
+            only_serial = serial[serial_only_differs(t, i[serial], j[serial], col)]
+            if len(only_serial):
+                a, b = i[only_serial], j[only_serial]
+                registered = civil_registered_nik(t, col)
+                given = given_levels(t, a, b, w)
+                # two NIKs the civil registry holds are two people, whatever the names
+                # (rhyming twins "rina" / "rini"); otherwise the given names decide
+                other = (registered[a] & registered[b]) | ((given >= 0) & (given < GIVEN_AGREE))
+                out[only_serial[other]] = 0
     return out
+
+
+def civil_registered_nik(t: Columns, col: str = "nik") -> np.ndarray:
+    """Per record: its NIK is the reliable NIK of some civil-registry record (agency_priority
+    0). Two such NIKs are two registered people; a NIK Dukcapil does not hold, one digit from
+    one it does, is most likely a typo of it."""
+
+    def make() -> np.ndarray:
+        codes = t.code(col)
+        civil = pd.to_numeric(t.column("agency_priority"), errors="coerce").to_numpy() == 0
+        held = civil & t.bools("nik_reliable") & t.valid_nik(col)
+        registered = np.zeros(len(t.uniques(col)) + 1, dtype=bool)  # last: code -1
+        registered[codes[held]] = True
+        registered[-1] = False
+        return registered[codes]
+
+    return t.derived(col + ":civil_registered", make)
+
+
+def serial_only_differs(t: Columns, i: np.ndarray, j: np.ndarray, col: str = "nik") -> np.ndarray:
+    """The pairs' NIKs share region and birth-date digits and differ in the serial, and not
+    as Excel's lost last digit does (15 digits kept, the 16th a 0: "...0012" / "...0010")."""
+    prefix = nik_prefixes(t, col)
+    last = t.derived(col + ":last", lambda: _nik_ends(t, col))
+    ri, rj = prefix[i], prefix[j]
+    lo_i, lo_j = last[i] // 10, last[j] // 10  # serial without its last digit
+    excel = (lo_i == lo_j) & ((last[i] % 10 == 0) | (last[j] % 10 == 0))
+    return (ri == rj) & (ri >= 0) & (last[i] != last[j]) & ~excel
+
+
+def _nik_ends(t: Columns, col: str) -> np.ndarray:
+    t.code(col)
+    u = t._cache[("uniques", col)]
+    per_value = [int(x[12:]) if len(x) == 16 and x.isdigit() else -1 for x in u]
+    return np.r_[np.array(per_value, dtype=np.int64), -1][t.code(col)]
+
+
+def nik_prefixes(t: Columns, col: str = "nik") -> np.ndarray:
+    """The first 12 digits (region + birth date) of each record's NIK as an int, -1 if none."""
+
+    def make() -> np.ndarray:
+        t.code(col)
+        u = t._cache[("uniques", col)]
+        per_value = [int(x[:12]) if len(x) == 16 and x.isdigit() else -1 for x in u]
+        return np.r_[np.array(per_value, dtype=np.int64), -1][t.code(col)]
+
+    return t.derived(col + ":prefix", make)
+
+
+GIVEN_DIFFERENT, GIVEN_SIMILAR, GIVEN_AGREE = 0, 1, 2
+
+
+def given_levels(t: Columns, i: np.ndarray, j: np.ndarray, w: int, col: str = "name_key"):
+    """_given_levels once per distinct (unordered) pair of names: one person's records repeat
+    their name, so a city's candidate pairs hold several times fewer distinct name pairs."""
+    if len(i) < 1_000:
+        return _given_levels(t, i, j, w, col)
+    c = t.code(col)
+    a, b = c[i], c[j]
+    width = np.int64(len(t.uniques(col)) + 2)
+    enc = (np.minimum(a, b) + 1) * width + (np.maximum(a, b) + 1)  # -1 (no name) -> 0
+    order = np.argsort(enc, kind="stable")
+    se = enc[order]
+    first = np.r_[True, se[1:] != se[:-1]]
+    reps = order[first]
+    levels = _given_levels(t, i[reps], j[reps], w, col)
+    out = np.empty(len(i), dtype=np.int8)
+    out[order] = levels[np.cumsum(first) - 1]
+    return out
+
+
+def _given_levels(t: Columns, i: np.ndarray, j: np.ndarray, w: int, col: str = "name_key"):
+    """Level of the pairs' core given names (Columns.given_core): GIVEN_AGREE for the same
+    name, one typo, the same sound, Jaro-Winkler >= .9, an old spelling (tj/ty -> c), an
+    initial, or a name the other side holds among its tokens (a dropped or moved token: "a
+    ceceng rohman" / "ahmad ceceng rohman"); GIVEN_SIMILAR for two slips or Jaro-Winkler >=
+    .8; GIVEN_DIFFERENT otherwise; -1 when a side has no name."""
+    core, guniques = t.given_core(col)
+    ga, gb = core[i], core[j]
+    missing = (ga < 0) | (gb < 0)
+    lv = np.zeros(len(i), dtype=np.int8)
+    same = (ga == gb) & ~missing
+    lv[same] = GIVEN_AGREE
+    cand = np.flatnonzero(~same & ~missing)
+    if len(cand):
+        ci, cj = i[cand], j[cand]
+        osa = pair_sim(core, guniques, ci, cj, OSA.distance, w)
+        jw = pair_sim(core, guniques, ci, cj, JaroWinkler.normalized_similarity, w)
+        sound = t.derived(col + ":given_sound", lambda: _given_sounds(t, col))
+        ok = (osa <= 1) | (sound[ci] == sound[cj]) | (jw >= 0.9)
+        rest = np.flatnonzero(~ok)
+        if len(rest):
+            # a space typed one letter off ("muhamadr afi" / "muhammad rafi") moves the core:
+            # the whole names without spaces, two slips apart, agree
+            bare, buniques = t.derived(col + ":bare", lambda: _bare_names(t, col)), None
+            buniques = t._cache[("bare_uniques", col)]
+            d = pair_sim(bare, buniques, ci[rest], cj[rest], OSA.distance, w)
+            ok[rest[d <= 2]] = True
+        rest = np.flatnonzero(~ok)
+        if len(rest):
+            names = t.s(col)
+            a_core, b_core = guniques[ga[cand[rest]]], guniques[gb[cand[rest]]]
+            a_name, b_name = names[ci[rest]], names[cj[rest]]
+            ok[rest] = [
+                _given_compatible(x, y, nx, ny)
+                for x, y, nx, ny in zip(
+                    a_core.tolist(), b_core.tolist(), a_name.tolist(), b_name.tolist(), strict=True
+                )
+            ]
+        fl = np.where((osa <= 2) | (jw >= 0.8), GIVEN_SIMILAR, GIVEN_DIFFERENT).astype(np.int8)
+        fl[ok] = GIVEN_AGREE
+        lv[cand] = fl
+    lv[missing] = NULL
+    return lv
+
+
+def _given_sounds(t: Columns, col: str) -> np.ndarray:
+    core, guniques = t.given_core(col)
+    codes, _ = pd.factorize(pd.Series([phonetic_code(g) for g in guniques.tolist()], dtype=object))
+    return np.r_[codes.astype(np.int64), -2][core]  # no name: -2, never equal to a code
+
+
+def _bare_names(t: Columns, col: str) -> np.ndarray:
+    uniques = t.uniques(col)
+    if uniques is None or len(uniques) == 0:
+        t._cache[("bare_uniques", col)] = np.empty(0, dtype=object)
+        return np.full(len(t.code(col)), -1, dtype=np.int64)
+    codes, bu = pd.factorize(pd.Series(uniques, dtype=object).str.replace(" ", "", regex=False))
+    t._cache[("bare_uniques", col)] = np.asarray(bu, dtype=object)
+    return np.r_[codes.astype(np.int64), -1][t.code(col)]
+
+
+def _eyd(name: str) -> str:
+    # old "tj" became "c" but also reads "ty" ("aditja" = "aditya" / "adica"), "dj" -> "j"
+    return name.replace("ty", "c").replace("dy", "j")
+
+
+def _given_compatible(a: str, b: str, name_a: str, name_b: str) -> bool:
+    if a.startswith(b) or b.startswith(a):  # an initial or a shortened name
+        return True
+    if _eyd(a) == _eyd(b):
+        return True
+    return f" {a} " in f" {name_b} " or f" {b} " in f" {name_a} "
+
+
+def _given_kind_levels(t: Columns, c: Comparison, i: np.ndarray, j: np.ndarray, w: int):
+    return given_levels(t, i, j, w, c.columns[0])
 
 
 def _id_levels_core(
@@ -443,6 +685,7 @@ KIND_FUNCS = {
     "rt_rw": _rt_rw_levels,
     "region": _region_levels,
     "id": _id_levels,
+    "given": _given_kind_levels,
 }
 
 

@@ -22,10 +22,16 @@ DEFAULT_BLOCKING_KEYS: tuple[str, ...] = (
     "given_dob_kecamatan",
     "dob_kelurahan",
     "monthday_address",
+    # no identifier and no region: agencies outside Dukcapil (and FEBRL-like data sets) often
+    # hold only a name, a birth date and an address. (phonetic_address and name_house find a
+    # few more FEBRL pairs but, with these, shift EM on a city enough to lose recall there.)
+    "token_dob",
+    "dob_house",
 )
 
 DEFAULT_COMPARISONS: tuple[str, ...] = (
     "name",
+    "given",
     "nik",
     "birth_date",
     "sex",

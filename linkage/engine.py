@@ -5,7 +5,9 @@ record_id (int64), agency (str), agency_priority (int, 0 = civil registry), nik 
 none), nik_reliable (bool), kk_number, name_key, name_sorted, name_phonetic, given_name_key
 (str), sex ('L'/'P'/''), birth_date (datetime64[ns] / NaT), address_key, house_number (str),
 rt, rw (nullable Int), kelurahan_code, kecamatan_code, relationship (str).
-Columns a configured comparison or key does not use may be absent (FEBRL-like data sets).
+Any of them but record_id may be absent (FEBRL-like data sets, an agency with name, birth date
+and address only): a blocking key whose columns are missing is skipped (reported with no
+records), and a comparison reads a missing column as missing values (no evidence).
 """
 
 from __future__ import annotations
@@ -20,9 +22,20 @@ import pandas as pd
 
 from linkage.blocking import block
 from linkage.clustering import cluster
-from linkage.compare import Columns, Comparison, compare_pairs, resolve, str_array
+from linkage.compare import (
+    GIVEN_AGREE,
+    GIVEN_DIFFERENT,
+    Columns,
+    Comparison,
+    civil_registered_nik,
+    compare_pairs,
+    given_levels,
+    resolve,
+    serial_only_differs,
+    str_array,
+)
 from linkage.config import LinkConfig
-from linkage.scoring import FSModel, TermFrequencies, explain_row, fit_em
+from linkage.scoring import U_FLOOR, FSModel, TermFrequencies, explain_row, fit_em
 
 
 @dataclass
@@ -77,6 +90,9 @@ def _prepare(records: pd.DataFrame) -> pd.DataFrame:
         kk = df["kk_number"].fillna("").astype(str)
         nik = df["nik"].fillna("").astype(str)
         suspect = nik.isin(kk[kk != ""]) & (nik != "")  # a Series: hashed in C, not a set
+        # the civil registry issues the NIKs: its NIK field holds a NIK, never a KK typed in
+        civil = pd.to_numeric(df["agency_priority"], errors="coerce") == 0
+        suspect &= ~civil.to_numpy()
         if suspect.any():
             idx = suspect[suspect].index
             birth = df["birth_date"].loc[idx] if "birth_date" in df.columns else None
@@ -87,6 +103,12 @@ def _prepare(records: pd.DataFrame) -> pd.DataFrame:
             df["nik_reliable"] = df["nik_reliable"].fillna(False).astype(bool) & ~suspect
             df["nik"] = nik.where(~suspect, "")
     return df
+
+
+def prepare_records(records: pd.DataFrame) -> pd.DataFrame:
+    """The frame as the engine reads it (defaults filled, a KK typed into the NIK field
+    treated as no NIK): what diagnostics of a run's clusters must look at too."""
+    return _prepare(records)
 
 
 def _nik_date_matches(nik: pd.Series, birth: pd.Series | None) -> pd.Series:
@@ -101,6 +123,80 @@ def _nik_date_matches(nik: pd.Series, birth: pd.Series | None) -> pd.Series:
         & (pd.to_numeric(nik.str[8:10], errors="coerce") == b.dt.month)
         & (pd.to_numeric(nik.str[10:12], errors="coerce") == b.dt.year % 100)
     ).fillna(False)
+
+
+def _inverted(model: FSModel, levels: np.ndarray) -> bool:
+    """A field with observed levels whose top (exact) level weighs below its level 0."""
+    for f, fp in enumerate(model.fields):
+        col = levels[:, f]
+        if not (col >= 0).any():
+            continue
+        w = fp.weights
+        if w[-1] < w[0] or w[-1] < 0:
+            return True
+    return False
+
+
+RANDOM_PAIRS = 50_000
+
+
+def random_pair_u(
+    df: pd.DataFrame, comps: list[Comparison], cols: Columns, *, workers: int = 1, seed: int = 0
+) -> dict[str, list[float]]:
+    """u of each field from the levels of random record pairs (level shares, floored)."""
+    n = len(df)
+    rng = np.random.default_rng(seed)
+    k = min(RANDOM_PAIRS, n * (n - 1) // 2)
+    a = rng.integers(0, n, k)
+    b = rng.integers(0, n, k)
+    keep = a != b
+    lv = compare_pairs(df, a[keep], b[keep], comps, workers=workers, columns=cols)
+    out = {}
+    for f, c in enumerate(comps):
+        counts = np.bincount(lv[:, f][lv[:, f] >= 0], minlength=len(c.labels)).astype(float)
+        u = np.maximum(counts / max(counts.sum(), 1.0), U_FLOOR)
+        out[c.name] = (u / u.sum()).tolist()
+    return out
+
+
+def multiple_birth_pairs(
+    cols: Columns,
+    i: np.ndarray,
+    j: np.ndarray,
+    *,
+    workers: int = 1,
+    given: np.ndarray | None = None,
+) -> list[tuple[int, int]]:
+    """Candidate pairs that are a multiple birth, never one person: the same KK and the same
+    birth date with given names that fully disagree (twins "aldi saputra" / "alif saputra",
+    whose NIKs often differ only in the serial). About one birth in a hundred is a multiple
+    birth; each merged one is a wrong profile. Returned as cannot-link constraints, so that no
+    chain of other records joins the twins either."""
+    if len(i) == 0:
+        return []
+    kk_valid = cols.valid_nik("kk_number")  # 16 digits, the same test as for a NIK
+    same_kk, _ = cols.eq("kk_number", i, j)
+    same_dob, _ = cols.eq("birth_date", i, j)
+    # one NIK on both sides says one person whose name has two slips ("surynai" /
+    # "suvyani"); twins' NIKs differ (in the serial at least)
+    same_nik, _ = cols.eq("nik", i, j)
+    sel = np.flatnonzero(same_kk & same_dob & kk_valid[i] & ~same_nik)
+    if len(sel) == 0:
+        return []
+    # the run's own given-name levels when it compares them (the same numbers)
+    given = given[sel] if given is not None else given_levels(cols, i[sel], j[sel], workers)
+    # similar given names ("aldi" / "alif") are twins only when both NIKs are reliable and
+    # differ in the serial alone, as twins' NIKs do; otherwise they may be one child's name
+    # with two slips (and a NIK typo besides)
+    reliable = cols.bools("nik_reliable") & cols.valid_nik("nik")
+    a, b = i[sel], j[sel]
+    serial_only = reliable[a] & reliable[b] & serial_only_differs(cols, a, b)
+    registered = civil_registered_nik(cols, "nik")
+    twins = (given == GIVEN_DIFFERENT) | (
+        serial_only & (((given >= 0) & (given < GIVEN_AGREE)) | (registered[a] & registered[b]))
+    )
+    differ = sel[twins]
+    return list(zip(i[differ].tolist(), j[differ].tolist(), strict=True))
 
 
 def _decision_pairs(
@@ -287,6 +383,19 @@ def link_records(
         model = fit_em(
             levels, comps, max_iterations=cfg.em_max_iterations, tolerance=cfg.em_tolerance
         )
+        if _inverted(model, levels):
+            # EM swapped a field's roles (exact agreement weighing against a match: seen on
+            # data sets with few fields, FEBRL through the default configuration). Refit
+            # with u pinned to the levels of random record pairs (nearly all non-matches,
+            # as Splink estimates u), so only m and the prior are left to EM.
+            model = fit_em(
+                levels,
+                comps,
+                max_iterations=cfg.em_max_iterations,
+                tolerance=cfg.em_tolerance,
+                initial_u=random_pair_u(df, comps, cols, workers=cfg.workers),
+            )
+            timings["u_from_random_pairs"] = 1.0
         model.tf_tables = build_tf_tables(df, comps)
         model.tf_adjustment_weight = cfg.tf_adjustment_weight
         model.tf_adjustment_cap = cfg.tf_adjustment_cap
@@ -302,6 +411,10 @@ def link_records(
     reliable = df["nik_reliable"].fillna(False).to_numpy(dtype=bool)
     reliable_nik = np.where(reliable & cols.valid_nik("nik"), cols.s("nik"), "")
     civil = (pd.to_numeric(df["agency_priority"], errors="coerce") == 0).to_numpy()
+    given_col = next((f for f, c in enumerate(comps) if c.kind == "given"), None)
+    births = multiple_birth_pairs(
+        cols, i, j, workers=cfg.workers, given=None if given_col is None else levels[:, given_col]
+    )
     labels, cstats = cluster(
         len(df),
         i[accept],
@@ -310,8 +423,9 @@ def link_records(
         reliable_nik=reliable_nik,
         civil=civil,
         must_link=must,
-        cannot_link=cannot,
+        cannot_link=cannot + births,
     )
+    cstats["multiple_birth_pairs"] = len(births)
     accepted = int(accept.sum())
     del accept, reliable_nik, civil
     timings["cluster"] = time.perf_counter() - t

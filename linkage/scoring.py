@@ -250,6 +250,7 @@ def fit_em(
     tolerance: float = 1e-6,
     initial_prior: float = 0.3,
     fixed_u: dict[str, list[float]] | None = None,
+    initial_u: dict[str, list[float]] | None = None,
 ) -> FSModel:
     """Two-class latent model over (pairs x fields) levels, conditional independence.
 
@@ -269,6 +270,9 @@ def fit_em(
     patterns, counts = distinct_patterns(levels)
     m = [a.copy() for a in m_list]
     u = [a.copy() for a in u_list]
+    for f, c in enumerate(comparisons):
+        if initial_u and c.name in initial_u:
+            u[f] = np.asarray(initial_u[c.name], dtype=np.float64)
     if fixed_u:
         for f, c in enumerate(comparisons):
             if c.name in fixed_u:

@@ -21,6 +21,13 @@ _HOUSE_NUMBER_RE = re.compile(
     r"\b(?:no|nomor|nomer|nmr|nr)\b\.?\s*:?\s*(\d+[a-z]?(?:\s*[-/]\s*\d+[a-z]?)?)\b", re.IGNORECASE
 )
 # RT/RW written inside the address; the RT/RW columns hold them, so the key ignores them.
+# A number leading the address ("194 sturt avenue", Australian/European style), when no
+# "No." gives the house number; not a date that names a street ("17 Agustus").
+_LEADING_NUMBER_RE = re.compile(
+    r"^(\d+[a-z]?(?:\s*[-/]\s*\d+[a-z]?)?)\s+(?!(?:januari|februari|maret|april|mei|juni|"
+    r"juli|agustus|september|oktober|november|desember)\b)(?=[a-z])",
+    re.IGNORECASE,
+)
 _RT_RW_IN_ADDRESS_RE = re.compile(
     r"\b(?:rt|rw)\b\.?\s*:?\s*\d{1,3}(?:\s*/\s*(?:rw\.?\s*)?\d{1,3})?", re.IGNORECASE
 )
@@ -54,6 +61,9 @@ def normalize_address(raw: object) -> AddressParts:
     if m := _HOUSE_NUMBER_RE.search(text):
         house_number = _SPACES_RE.sub("", m[1]).upper()
         rest = text[: m.start()] + " " + text[m.end() :]
+    elif m := _LEADING_NUMBER_RE.match(text):
+        house_number = _SPACES_RE.sub("", m[1]).upper()
+        rest = text[m.end() :]
     rest = _RT_RW_IN_ADDRESS_RE.sub(" ", rest)
     words = [_STREET_WORDS.get(w, w.upper()).lower() for w in _WORD_RE.findall(rest.lower())]
     return AddressParts(display=display, key=" ".join(words), house_number=house_number)

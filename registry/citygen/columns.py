@@ -18,6 +18,7 @@ from registry.citygen.addresses import (
     canonical_address,
     drop_house_number,
 )
+from registry.citygen.adversarial import ADVERSARIAL
 from registry.citygen.agencies import PERIODS, PROGRAMS, AgencySpec, Rows
 from registry.citygen.noise import NoiseRates
 from registry.citygen.population import RELATIONSHIPS, PopulationChunk
@@ -94,6 +95,11 @@ def build_columns(
     p = rows.person
     n = len(p)
     h = persons.household[p]
+    if persons.former_household is not None and spec.kind != "civil_registry":
+        # adversarial city: a remarried widow still listed in her former household
+        former = persons.former_household[p]
+        seen = rng.random(persons.count)[p] < ADVERSARIAL.former_household_seen
+        h = np.where((former >= 0) & seen, former, h)
     flags = NoiseFlags(n)
     flags.mark("duplicate", np.flatnonzero(duplicate))
     flags.mark("deceased_aid", np.flatnonzero(rows.deceased_aid))

@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from registry.citygen.adversarial import ADVERSARIAL, make_adversarial
 from registry.citygen.agencies import AGENCIES, AgencySpec, select_rows
 from registry.citygen.columns import build_columns
 from registry.citygen.noise import NoiseRates
@@ -33,9 +34,18 @@ class CityConfig:
     )  # per agency code, replaces its rates
     noise_log: bool = False  # also write noise.csv: agency, source_record_id, noise kinds
     chunk_persons: int = DEFAULT_CHUNK_PERSONS
+    # twins, juniors, remarried widows, mononyms, movers (registry.citygen.adversarial)
+    adversarial: bool = False
 
     def rates_for(self, spec: AgencySpec) -> NoiseRates:
-        return self.rates.get(spec.code, spec.rates).scaled(self.noise_scale)
+        rates = self.rates.get(spec.code, spec.rates).scaled(self.noise_scale)
+        if self.adversarial and spec.kind != "civil_registry":
+            rates = replace(
+                rates,
+                moved=max(rates.moved, ADVERSARIAL.moved),
+                nik_missing=max(rates.nik_missing, ADVERSARIAL.nik_missing),
+            )
+        return rates
 
 
 @dataclass
@@ -81,6 +91,13 @@ def generate_city(out_dir: Path, config: CityConfig) -> CitySummary:
                 np.random.default_rng([config.seed, index, 0]),
                 random.Random(config.seed * 1_000_003 + index),
             )
+            if config.adversarial:
+                make_adversarial(
+                    chunk,
+                    counters,
+                    np.random.default_rng([config.seed, index, 99]),
+                    random.Random(config.seed * 1_000_003 + index + 7_777),
+                )
             households += chunk.households.count
             for agency_index, spec in enumerate(AGENCIES, start=1):
                 _emit_agency(

@@ -68,6 +68,8 @@ class Persons:
     nik_date_differs: np.ndarray  # bool: the NIK encodes another date than the birth date
     name: np.ndarray  # object array, canonical title case
     birth_place: np.ndarray  # object array
+    # adversarial city: a household other agencies may still list the person in (-1: none)
+    former_household: np.ndarray | None = None
 
     @property
     def age(self) -> np.ndarray:

@@ -11,6 +11,7 @@ import pandas as pd
 from django.db import connection, transaction
 
 from audit.services import audit_record
+from linkage.diagnostics import cluster_diagnostics
 from linkage.engine import explain_pair_row, link_records
 from linkage.scoring import FSModel
 from linkage.stable_ids import assign_stable_ids
@@ -75,6 +76,8 @@ def link(*, full: bool = False, actor=None) -> LinkSummary:
         )
         records["person_id"] = person_of
         lap("person_map")
+        summary.diagnostics = cluster_diagnostics(records, person_of)
+        lap("diagnostics")
         _write_links(records, summary)
         lap("links")
         _write_golden(golden[~golden["person_id"].isin(created)])

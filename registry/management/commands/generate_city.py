@@ -23,6 +23,11 @@ class Command(BaseCommand):
             "--noise-scale", type=float, default=1.0, help="multiply every noise rate (0 = clean)"
         )
         parser.add_argument(
+            "--adversarial",
+            action="store_true",
+            help="add twins, triplets, juniors, remarried widows, mononyms and movers",
+        )
+        parser.add_argument(
             "--noise-log", action="store_true", help="also write noise.csv (noise kinds per row)"
         )
 
@@ -36,6 +41,7 @@ class Command(BaseCommand):
             seed=options["seed"],
             noise_scale=options["noise_scale"],
             noise_log=options["noise_log"],
+            adversarial=options["adversarial"],
         )
         summary = generate_city(options["out"], config)
         self.stdout.write(

@@ -24,6 +24,9 @@ class Command(BaseCommand):
             f"{summary.records_relinked} record links changed, {summary.households} households "
             f"({timings})"
         )
+        if summary.diagnostics is not None:
+            for line in summary.diagnostics.lines(label="person"):
+                self.stdout.write(line)
         engine = summary.engine
         if engine:
             self.stdout.write(

@@ -1,0 +1,75 @@
+"""The incremental linker's probes are built from the engine's blocking keys (one list,
+linkage.config.DEFAULT_BLOCKING_KEYS): every key has a probe or a stated reason, and a record
+arriving on its own is pooled with every linked record those keys pair it with in a full
+link's blocking."""
+
+import random
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from linkage.blocking import block
+from linkage.config import DEFAULT_BLOCKING_KEYS
+from registry.citygen import CityConfig, generate_city
+from registry.citygen.variants import row_variant
+from registry.ingest.reading import ParsedFile, read_file
+from registry.linking.incremental import (
+    APPROXIMATE_PROBES,
+    CANDIDATE,
+    POOL_SQL,
+    PROBES,
+    UNPROBED,
+)
+from registry.linking.records import load_records
+from registry.models import Dataset, SourceRecord
+from registry.services.imports import records_import
+from tests.registry.conftest import import_generated_city
+
+
+def test_every_default_key_has_a_probe_or_a_reason():
+    for key in DEFAULT_BLOCKING_KEYS:
+        assert (key in PROBES) + (key in APPROXIMATE_PROBES) + (key in UNPROBED) == 1, key
+    for key in ("token_dob", "dob_house"):  # the keys that need no identifier and no region
+        assert PROBES[key].format(t=SourceRecord._meta.db_table) in POOL_SQL
+
+
+@pytest.mark.django_db
+def test_arriving_record_is_pooled_with_its_full_link_candidates(tmp_path):
+    out = tmp_path / "city"
+    generate_city(out, CityConfig(persons=800, seed=5))
+    import_generated_city(out)
+    call_command("link", "--full", verbosity=0)
+    dataset = Dataset.objects.get(agency__code="dinsos")
+    rows = [
+        (line, row) for line, row in read_file(out / "dinsos.csv").rows if row.get("birth_date")
+    ]
+    rng = random.Random(5)
+    new_ids = []
+    for index, (line, row) in enumerate(rng.sample(rows, 12)):
+        kinds = [{"no_nik", "no_kk", "name_typo"}, {"no_nik", "name_typo"}, {"no_kk"}][index % 3]
+        record = dict(row_variant(row, kinds, rng), source_record_id=f"PROBE-{index}")
+        outcome = records_import(
+            dataset=dataset, parsed=ParsedFile(rows=[(line, record)]), channel="api"
+        )
+        new_ids += outcome.new_record_ids
+    assert len(new_ids) >= 10
+
+    frame = load_records()
+    probed_keys = [k for k in DEFAULT_BLOCKING_KEYS if k in PROBES]
+    cand = block(frame, probed_keys, max_block_size=10**9)
+    rid = frame["record_id"].to_numpy()
+    linked = frame["person_id"].notna().to_numpy()
+    pos = {int(r): k for k, r in enumerate(rid)}
+    with connection.cursor() as cursor:
+        cursor.execute(POOL_SQL, {"ids": new_ids})
+        columns = [c.name for c in cursor.description]
+        role = columns.index("role")
+        pooled = {row[0] for row in cursor.fetchall() if row[role] == CANDIDATE}
+    for new in new_ids:
+        p = pos[new]
+        partners = np.r_[cand.right[cand.left == p], cand.left[cand.right == p]]
+        expected = {int(rid[x]) for x in partners if linked[x]}
+        assert expected, new
+        assert expected <= pooled, (new, sorted(expected - pooled))
