@@ -374,7 +374,7 @@ class GrantForm(forms.Form):
         help_text=_("For example the program, regulation or letter this grant is for."),
     )
     expires_on = forms.DateField(
-        label=_("Valid until"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Valid until"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
     def __init__(self, *args, **kwargs):

@@ -78,6 +78,11 @@ class UploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["dataset"].queryset = Dataset.objects.filter(agency=agency)
         self.fields["dataset"].label_from_instance = lambda d: f"{d.title} ({d.name})"
+        only = list(self.fields["dataset"].queryset[:2])
+        if len(only) == 1:
+            # The agency's only dataset comes preselected, without an empty choice first.
+            self.fields["dataset"].initial = only[0].pk
+            self.fields["dataset"].empty_label = None
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
