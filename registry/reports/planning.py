@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, Sum
 from django.utils import timezone
 
-from registry.models import AgencyKind, AidReceipt, Person, Region
+from registry.models import AgencyKind, AidReceipt, Household, Person, Region
 from registry.reports.common import households_for, records_for
 from registry.reports.suppression import HIDDEN_LABEL, suppress
 
@@ -164,11 +164,21 @@ class CoverageRow:
     amount: int | None
 
 
-def aid_coverage(viewer, *, period: str = "", kecamatan_code: str = "") -> list[CoverageRow]:
-    """Per program: distinct recipients, their households, and the amount paid."""
-    receipts = AidReceipt.objects.filter(
-        source_record_id__in=records_for(viewer).values("id"), person__isnull=False
-    )
+def aid_coverage(
+    viewer, *, period: str = "", kecamatan_code: str = "", all_programs: bool = False
+) -> list[CoverageRow]:
+    """Per program: distinct recipients, their households, and the amount paid.
+
+    `all_programs`: count every agency's receipts, not only those of datasets the viewer may
+    read. Only suppressed aggregates leave this function, as the anonymous open statistics
+    already publish them, so a planner sees every program's coverage while the records stay
+    closed; the share is then of every household of the area."""
+    if all_programs:
+        receipts = AidReceipt.objects.filter(person__isnull=False)
+    else:
+        receipts = AidReceipt.objects.filter(
+            source_record_id__in=records_for(viewer).values("id"), person__isnull=False
+        )
     if period:
         receipts = receipts.filter(period=period)
     if kecamatan_code:
@@ -182,7 +192,7 @@ def aid_coverage(viewer, *, period: str = "", kecamatan_code: str = "") -> list[
         )
         .order_by("program")
     )
-    households = households_for(viewer)
+    households = Household.objects.all() if all_programs else households_for(viewer)
     if kecamatan_code:
         households = households.filter(kecamatan_code=kecamatan_code)
     base = households.count()
@@ -312,6 +322,30 @@ def cross_agency_gaps(
             _suppressed_column(key, [source.get(c, {}).get(key, 0) for c in codes])
         )
     return table
+
+
+def kelurahan_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Kelurahan of the city grouped by kecamatan, for a dropdown (public reference data)."""
+    kecamatan = dict(kecamatan_choices())
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for code, name, parent in (
+        Region.objects.filter(level=4).order_by("name").values_list("code", "name", "parent")
+    ):
+        groups.setdefault(parent or "", []).append((code, name))
+    return [
+        (kecamatan.get(k, k), groups[k]) for k in sorted(groups, key=lambda k: kecamatan.get(k, k))
+    ]
+
+
+def aid_periods() -> list[str]:
+    """Periods that have aid receipts, newest first (values, no persons)."""
+    periods = AidReceipt.objects.order_by().values_list("period", flat=True).distinct()
+    return sorted((p for p in periods if p), reverse=True)
+
+
+def aid_programs() -> list[str]:
+    programs = AidReceipt.objects.order_by().values_list("program", flat=True).distinct()
+    return sorted(p for p in programs if p)
 
 
 def kecamatan_choices() -> list[tuple[str, str]]:

@@ -74,7 +74,7 @@ def test_planner_household_query_counts_list_saved_and_audited(browser, web, liv
     menu_link(page, "Kueri keluarga").click()
     choose_purpose(page, "perencanaan", "uji peramban: sasaran RTLH 2026")
     page.wait_for_url("**/perencanaan/keluarga/")
-    page.get_by_label("Kode kelurahan").fill(kelurahan)
+    page.get_by_label("Kelurahan", exact=True).select_option(kelurahan)
     page.get_by_label("Desil sampai").fill("4")
     page.get_by_role("button", name="Jumlah", exact=True).click()
 
