@@ -135,9 +135,10 @@ def _legend(x: int, y: int, low: float, high: float, fmt) -> str:
     for i, colour in enumerate(PALETTE):
         lx = x + i * 62
         parts.append(f'<rect x="{lx}" y="{y}" width="60" height="12" fill="{colour}"/>')
-        parts.append(
-            f'<text x="{lx}" y="{y + 26}" font-size="10">{escape(fmt(low + i * step))}</text>'
-        )
+        if high > low or low:  # no visible value: colours without numbers
+            parts.append(
+                f'<text x="{lx}" y="{y + 26}" font-size="10">{escape(fmt(low + i * step))}</text>'
+            )
     hx = x + len(PALETTE) * 62 + 12
     parts.append(f'<rect x="{hx}" y="{y}" width="20" height="12" fill="url(#tilehatch)"/>')
     parts.append(f'<text x="{hx + 24}" y="{y + 10}" font-size="10">{HIDDEN_LABEL}</text>')

@@ -136,3 +136,36 @@ def test_walidata_sets_up_an_agency_from_the_browser_only(browser, web, live_ser
 
     print(f"walidata set-up walk: {walidata_loads} page loads")  # noqa: T201
     assert walidata_loads <= MAX_PAGE_LOADS
+
+
+def test_planner_dashboard_map_sort_and_export(browser, web, live_server):
+    """The planner's dashboard in a browser: the tile map drawn by the app, a table sorted by
+    a click, and a CSV download, at 1280 px and 390 px."""
+    base = live_server.url
+    page = new_page(browser)
+    log_in(page, base, "walidata")
+    page.goto(f"{base}/perencanaan/")
+    svg = page.locator("svg.tile-map")
+    svg.wait_for()
+    assert svg.locator("g.tile").count() > 0
+    shot(page, "65-planner-dashboard")
+    table = page.locator("#comp-h ~ .table-wrap table")
+    header = table.get_by_role("button", name="Rekaman")
+    header.click()
+    assert table.locator("thead th").nth(1).get_attribute("aria-sort") == "ascending"
+    header.click()
+    assert table.locator("thead th").nth(1).get_attribute("aria-sort") == "descending"
+    counts = [
+        int(t.replace(".", ""))
+        for t in table.locator("tbody td.num:nth-child(2)").all_inner_texts()
+    ]
+    assert counts == sorted(counts, reverse=True)
+    with page.expect_download() as download:
+        page.locator("#cov-h ~ .export-links").get_by_role("link", name="CSV").click()
+    assert download.value.suggested_filename.startswith("perencanaan-coverage-")
+    phone = new_page(browser, phone=True)
+    log_in(phone, base, "walidata")
+    phone.goto(f"{base}/perencanaan/")
+    phone.locator("svg.tile-map").wait_for()
+    shot(phone, "66-planner-dashboard-phone")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390

@@ -164,7 +164,8 @@ def test_walidata_decides_same_in_the_review_queue(browser, web, live_server):
     menu_link(page, "Antrean peninjauan").click()
     choose_purpose(page, "pemutakhiran-data", "uji peramban: tinjauan pasangan")
     page.wait_for_url("**/tinjauan/")
-    row = page.get_by_role("row").filter(has_text="capil:CAP-1 ↔ dinsos:DTKS-1")
+    row = page.get_by_role("row").filter(has_text="capil:CAP-1").filter(has_text="dinsos:DTKS-1")
+    assert row.get_by_text("INMAM SANTOSO").first.is_visible()  # names, not only record ids
     assert row.get_by_role("cell", name="0,62").is_visible()
     shot(page, "30-review-queue")
 
