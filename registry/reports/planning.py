@@ -258,7 +258,12 @@ GAP_COLUMNS = (
 
 
 def cross_agency_gaps(
-    viewer, *, kecamatan_code: str = "", period: str = "", today: dt.date | None = None
+    viewer,
+    *,
+    kecamatan_code: str = "",
+    period: str = "",
+    today: dt.date | None = None,
+    level: str = "kelurahan",
 ) -> AreaTable:
     """Per kelurahan: school-age children (7-18) with no education record, persons with no
     health-insurance record, low-decile (1-4) households with no aid receipt.
@@ -267,6 +272,7 @@ def cross_agency_gaps(
     to the education dataset sees every child as a gap, and the page says so.
     """
     today = today or timezone.localdate()
+    area = _area_field(level)
     records = records_for(viewer)
 
     def has_record_of(kind: str):
@@ -278,12 +284,12 @@ def cross_agency_gaps(
     persons = persons.annotate(age=_age(today))
     school = Q(age__gte=SCHOOL_AGE[0], age__lte=SCHOOL_AGE[1])
     person_stats = {
-        r["kelurahan_code"]: r
+        r[area]: r
         for r in persons.annotate(
             in_school=has_record_of(AgencyKind.EDUCATION),
             insured=has_record_of(AgencyKind.HEALTH_INSURANCE),
         )
-        .values("kelurahan_code")
+        .values(area)
         .annotate(
             school_age=Count("id", filter=school),
             school_age_no_school=Count("id", filter=school & Q(in_school=False)),
@@ -304,9 +310,9 @@ def cross_agency_gaps(
     if kecamatan_code:
         households = households.filter(kecamatan_code=kecamatan_code)
     household_stats = {
-        r["kelurahan_code"]: r
+        r[area]: r
         for r in households.annotate(aided=Exists(receipts))
-        .values("kelurahan_code")
+        .values(area)
         .annotate(
             low_decile_households=Count("id"),
             low_decile_no_aid=Count("id", filter=Q(aided=False)),

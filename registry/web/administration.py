@@ -171,7 +171,7 @@ class DatasetForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agency"].choices = _agency_choices(blank=False)
+        self.fields["agency"].choices = [("", _("— choose —"))] + _agency_choices(blank=False)
 
 
 @role_required(ADMIN_ROLES)
@@ -332,6 +332,12 @@ def account_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         "is_active": user.is_active,
     }
     form = AccountEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid() and user.pk == request.user.pk:
+        # The walidata cannot demote or disable themselves (the city could lose its last one).
+        if form.cleaned_data["role"] != initial["role"]:
+            form.add_error("role", _("You cannot change your own role."))
+        if not form.cleaned_data["is_active"]:
+            form.add_error("is_active", _("You cannot disable your own account."))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         agency = Agency.objects.filter(pk=data["agency"]).first() if data["agency"] else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
@@ -64,6 +65,11 @@ class DashboardForm(forms.Form):
     peta = forms.ChoiceField(
         label=_("Map indicator"), required=False, choices=list(MAP_INDICATORS.items())
     )
+    tingkat = forms.ChoiceField(
+        label=_("Map by"),
+        required=False,
+        choices=[("kelurahan", _("Kelurahan")), ("kecamatan", _("Kecamatan"))],
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -77,40 +83,62 @@ def _share(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%".replace(".", ",")
 
 
-def _filters(request: HttpRequest) -> tuple[DashboardForm, str, str, str]:
+@dataclass(frozen=True)
+class DashboardFilters:
+    kecamatan: str = ""
+    period: str = ""
+    indicator: str = "persons"
+    map_level: str = "kelurahan"  # kecamatan only for the whole city
+
+
+def _filters(request: HttpRequest) -> tuple[DashboardForm, DashboardFilters]:
     form = DashboardForm(request.GET or None)
-    kecamatan = period = ""
-    indicator = "persons"
-    if form.is_valid():
-        kecamatan = form.cleaned_data["kecamatan"]
-        period = form.cleaned_data["period"]
-        indicator = form.cleaned_data["peta"] or indicator
-    return form, kecamatan, period, indicator
+    if not form.is_valid():
+        return form, DashboardFilters()
+    data = form.cleaned_data
+    kecamatan = data["kecamatan"]
+    return form, DashboardFilters(
+        kecamatan=kecamatan,
+        period=data["period"],
+        indicator=data["peta"] or "persons",
+        map_level="kecamatan" if data["tingkat"] == "kecamatan" and not kecamatan else "kelurahan",
+    )
 
 
-def _map_values(viewer, indicator: str, kecamatan: str, period: str) -> dict[str, int | None]:
-    """kelurahan code -> suppressed value. Suppressed within each kecamatan, exactly as the
-    dashboard shows that kecamatan's kelurahan, so the city map reveals nothing the kelurahan
-    tables of each kecamatan (with their totals) do not."""
-    codes = [kecamatan] if kecamatan else [c for c, _n in stats.kecamatan_choices()]
+def _area_table(viewer, f: DashboardFilters, *, level: str, kecamatan: str):
+    if f.indicator in ("persons", "households"):
+        return stats.population_by_area(viewer, level=level, kecamatan_code=kecamatan)
+    return stats.cross_agency_gaps(viewer, kecamatan_code=kecamatan, period=f.period, level=level)
+
+
+def _map_values(viewer, f: DashboardFilters) -> dict[str, int | None]:
+    """area code -> suppressed value. Kecamatan: the city's kecamatan table, as the dashboard
+    shows it. Kelurahan: suppressed within each kecamatan, exactly as the dashboard shows that
+    kecamatan's kelurahan, so the city map reveals nothing the kelurahan tables of each
+    kecamatan (with their totals) do not."""
+    if f.map_level == "kecamatan":
+        tables = [_area_table(viewer, f, level="kecamatan", kecamatan="")]
+    else:
+        codes = [f.kecamatan] if f.kecamatan else [c for c, _n in stats.kecamatan_choices()]
+        tables = [_area_table(viewer, f, level="kelurahan", kecamatan=kec) for kec in codes]
     out: dict[str, int | None] = {}
-    for kec in codes:
-        if indicator in ("persons", "households"):
-            table = stats.population_by_area(viewer, level="kelurahan", kecamatan_code=kec)
-        else:
-            table = stats.cross_agency_gaps(viewer, kecamatan_code=kec, period=period)
-        if not table.rows:
-            continue
-        column = table.column(indicator)
-        out.update({code: column.values[i] for i, (code, _n) in enumerate(table.rows)})
+    for table in tables:
+        if table.rows:
+            column = table.column(f.indicator)
+            out.update({code: column.values[i] for i, (code, _n) in enumerate(table.rows)})
     return out
 
 
-def _tile_map(viewer, indicator: str, kecamatan: str, period: str):
-    values = _map_values(viewer, indicator, kecamatan, period)
-    regions = Region.objects.filter(level=4)
-    if kecamatan:
-        regions = regions.filter(parent_id=kecamatan)
+def _tile_map(viewer, f: DashboardFilters):
+    values = _map_values(viewer, f)
+    if f.map_level == "kecamatan":
+        regions = Region.objects.filter(level=3)
+        groups = dict(Region.objects.filter(level=2).values_list("code", "name"))
+    else:
+        regions = Region.objects.filter(level=4)
+        groups = dict(stats.kecamatan_choices())
+        if f.kecamatan:
+            regions = regions.filter(parent_id=f.kecamatan)
     tiles = [
         Tile(
             code=code,
@@ -123,16 +151,18 @@ def _tile_map(viewer, indicator: str, kecamatan: str, period: str):
     ]
     return tile_map(
         tiles,
-        dict(stats.kecamatan_choices()),
-        title=str(MAP_INDICATORS[indicator]),
+        groups,
+        title=str(MAP_INDICATORS[f.indicator]),
         legend_fmt=lambda v: id_number(round(v)),
+        group_len=5 if f.map_level == "kecamatan" else 8,
     )
 
 
 @role_required(PLANNING_ROLES)
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     viewer = viewer_from_request(request)
-    form, kecamatan, period, indicator = _filters(request)
+    form, f = _filters(request)
+    kecamatan, period = f.kecamatan, f.period
     level = "kelurahan" if kecamatan else "kecamatan"
     population = stats.population_by_area(viewer, level=level, kecamatan_code=kecamatan)
     pyramid = stats.age_sex_pyramid(viewer, kecamatan_code=kecamatan)
@@ -143,7 +173,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     gaps = stats.cross_agency_gaps(viewer, kecamatan_code=kecamatan, period=period)
     persons_col = population.column("persons") if population.rows else None
     charts = {
-        "map": _tile_map(viewer, indicator, kecamatan, period),
+        "map": _tile_map(viewer, f),
         "population": bar_chart(
             [(name, persons_col.values[i]) for i, (_, name) in enumerate(population.rows)],
             title=gettext("Residents by area"),
@@ -200,7 +230,8 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
             "gap_totals": {c.key: c.total for c in gaps.columns},
             "gap_columns": [(k, GAP_LABELS[k]) for k in stats.GAP_COLUMNS],
             "charts": charts,
-            "map_label": MAP_INDICATORS[indicator],
+            "map_label": MAP_INDICATORS[f.indicator],
+            "map_level": f.map_level,
             "hidden_label": HIDDEN_LABEL,
             "export_query": request.GET.urlencode(),
             "export_tables": EXPORT_TABLES,
@@ -220,8 +251,9 @@ def _percent(value: float | None):
     return None if value is None else round(value * 100, 1)
 
 
-def _export_rows(viewer, table: str, kecamatan: str, period: str, indicator: str):
+def _export_rows(viewer, table: str, f: DashboardFilters):
     """(title, headers, rows) of one dashboard table, from the same report calls as the page."""
+    kecamatan, period, indicator = f.kecamatan, f.period, f.indicator
     level = "kelurahan" if kecamatan else "kecamatan"
     if table == "population":
         data = stats.population_by_area(viewer, level=level, kecamatan_code=kecamatan)
@@ -265,10 +297,11 @@ def _export_rows(viewer, table: str, kecamatan: str, period: str, indicator: str
                    *(str(GAP_LABELS[k]) for k in stats.GAP_COLUMNS)]  # fmt: skip
         return gettext("Cross-agency gaps by kelurahan"), headers, rows
     if table == "map":
-        values = _map_values(viewer, indicator, kecamatan, period)
+        values = _map_values(viewer, f)
         names = dict(Region.objects.filter(code__in=values).values_list("code", "name"))
         rows = [[code, names.get(code, ""), _cell(values[code])] for code in sorted(values)]
-        return str(MAP_INDICATORS[indicator]), [gettext("Code"), gettext("Kelurahan"),
+        area = gettext("Kecamatan") if f.map_level == "kecamatan" else gettext("Kelurahan")
+        return str(MAP_INDICATORS[indicator]), [gettext("Code"), area,
                 str(MAP_INDICATORS[indicator])], rows  # fmt: skip
     raise Http404
 
@@ -281,8 +314,8 @@ def export_view(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
     if table not in EXPORT_TABLES or fmt not in ("csv", "xlsx"):
         raise Http404
     viewer = viewer_from_request(request)
-    _form, kecamatan, period, indicator = _filters(request)
-    title, headers, rows = _export_rows(viewer, table, kecamatan, period, indicator)
+    _form, f = _filters(request)
+    title, headers, rows = _export_rows(viewer, table, f)
     stem = f"perencanaan-{table}"
     if fmt == "xlsx":
         return xlsx_response(stem, [Sheet(title=title[:31], headers=headers, rows=rows)])

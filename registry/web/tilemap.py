@@ -67,11 +67,13 @@ def tile_map(
     *,
     title: str,
     legend_fmt=str,
+    group_len: int = 8,
 ) -> SafeString:
-    """One SVG: tiles grouped by kecamatan (the first 8 characters of the code, 36.71.01)."""
+    """One SVG: tiles grouped by the first `group_len` characters of their code: kelurahan by
+    kecamatan (36.71.01), or kecamatan by the city (group_len=5, 36.71)."""
     blocks: dict[str, list[Tile]] = {}
     for tile in sorted(tiles, key=lambda t: t.code):
-        blocks.setdefault(tile.code[:8], []).append(tile)
+        blocks.setdefault(tile.code[:group_len], []).append(tile)
     shown = [float(t.value) for t in tiles if t.value is not None and t.has_data]
     low, high = _classes(shown)
     body: list[str] = []

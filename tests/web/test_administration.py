@@ -198,8 +198,19 @@ def test_walidata_cannot_disable_their_own_account(cast, login):
         {"role": "walidata", "agency": cast.kominfo.pk},
     )
     assert response.status_code == 200
+    assert "Anda tidak dapat menonaktifkan akun Anda sendiri." in response.content.decode()
+    response = login(cast, "walidata").post(
+        reverse("manage:account_edit", args=[walidata.pk]),
+        {"role": "auditor", "agency": "", "is_active": "on"},
+    )
+    assert "Anda tidak dapat mengubah peran Anda sendiri." in response.content.decode()
     walidata.refresh_from_db()
-    assert walidata.is_active
+    assert walidata.is_active and role_of(walidata) == Role.WALIDATA
+    assert (
+        not AuditEvent.objects.filter(object_id=str(walidata.pk), object_type="user")
+        .exclude(action="account.create")
+        .exists()
+    )
 
 
 def test_grant_create_and_revoke(cast, login):
@@ -277,3 +288,14 @@ def test_token_create_shows_the_secret_once_then_rotate_and_revoke(cast, login):
     )
     assert actions == ["api_token.create", "api_token.rotate", "api_token.revoke"]
     assert client.post(reverse("manage:token_action", args=[token.pk, "bogus"])).status_code == 404
+
+
+def test_administration_pages_in_english(cast, login):
+    client = login(cast, "walidata")
+    # Reverse before any request: a request in English leaves English active in this thread.
+    datasets, account_create = reverse("manage:datasets"), reverse("manage:account_create")
+    page = client.get("/en" + datasets).content.decode()
+    assert 'lang="en"' in page
+    assert "Owner agency" in page and "Update frequency" in page
+    page = client.get("/en" + account_create).content.decode()
+    assert "Initial password" in page

@@ -15,7 +15,7 @@ from registry.models import Region
 from registry.reports import planning as stats
 from registry.reports.suppression import HIDDEN_LABEL
 from registry.templatetags.numbers import id_number
-from registry.web.planning import EXPORT_TABLES, _map_values
+from registry.web.planning import EXPORT_TABLES, DashboardFilters, _map_values
 from tests.web_dashboards.conftest import KEC, KEL1
 
 
@@ -104,7 +104,7 @@ def test_tile_map_has_one_tile_per_kelurahan_and_hides_small_counts(client, city
     assert "&lt;11" in tile and "url(#tilehatch)" in tile  # 6 residents: hidden, hatched
     # The whole-city map shows each kelurahan as the drill-down into its kecamatan does.
     walidata = city.viewer("walidata")
-    city_map = _map_values(walidata, "persons", "", "")
+    city_map = _map_values(walidata, DashboardFilters())
     drill = stats.population_by_area(walidata, level="kelurahan", kecamatan_code=KEC)
     assert {c: city_map[c] for c, _n in drill.rows} == dict(
         zip([c for c, _n in drill.rows], drill.column("persons").values, strict=True)
@@ -124,3 +124,23 @@ def test_indonesian_number_formats():
     assert id_number(0) == "0"
     assert id_number(12.5) == "12,5"
     assert id_number(None) == HIDDEN_LABEL
+
+
+def test_tile_map_by_kecamatan_matches_the_kecamatan_table(client, city):
+    client.force_login(city.users["walidata"])
+    page = client.get(
+        reverse("planning:dashboard"), {"peta": "households", "tingkat": "kecamatan"}
+    ).content.decode()
+    svg = page.split('class="chart tile-map"', 1)[1].split("</svg>", 1)[0]
+    assert svg.count('class="tile"') == Region.objects.filter(level=3).count()
+    assert "Peta per kecamatan" in page
+    walidata = city.viewer("walidata")
+    values = _map_values(walidata, DashboardFilters(indicator="households", map_level="kecamatan"))
+    table = stats.population_by_area(walidata, level="kecamatan")
+    assert values == dict(
+        zip([c for c, _n in table.rows], table.column("households").values, strict=True)
+    )
+    gaps = _map_values(
+        walidata, DashboardFilters(indicator="low_decile_no_aid", map_level="kecamatan")
+    )
+    assert set(gaps) == {KEC}
