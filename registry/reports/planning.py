@@ -75,6 +75,26 @@ def _suppressed_column(key: str, values: list[int]) -> Column:
     return Column(key=key, values=[r[0] for r in table.cells], total=table.total)
 
 
+def _suppressed_within_kecamatan(key: str, codes: list[str], values: list[int]) -> Column:
+    """A kelurahan column suppressed kecamatan by kecamatan (each with its own total), exactly
+    as the drill-down into each kecamatan shows it; no city total (None)."""
+    groups: dict[str, list[int]] = {}
+    for i, code in enumerate(codes):
+        groups.setdefault(code[:8], []).append(i)
+    out: list[int | None] = [None] * len(codes)
+    for members in groups.values():
+        column = _suppressed_column(key, [values[i] for i in members])
+        for i, value in zip(members, column.values, strict=True):
+            out[i] = value
+    return Column(key=key, values=out, total=None)
+
+
+def _column(key: str, codes: list[str], values: list[int], within_kecamatan: bool) -> Column:
+    if within_kecamatan:
+        return _suppressed_within_kecamatan(key, codes, values)
+    return _suppressed_column(key, values)
+
+
 def _visible_persons(viewer, *, alive: bool = True):
     qs = Person.objects.filter(
         status=Person.Status.ACTIVE,
@@ -95,8 +115,11 @@ def _area_field(level: str) -> str:
     return f"{level}_code"
 
 
-def population_by_area(viewer, *, level: str = "kecamatan", kecamatan_code: str = "") -> AreaTable:
-    """Households and living persons per kecamatan or kelurahan."""
+def population_by_area(
+    viewer, *, level: str = "kecamatan", kecamatan_code: str = "", within_kecamatan: bool = False
+) -> AreaTable:
+    """Households and living persons per kecamatan or kelurahan. `within_kecamatan`: a city's
+    kelurahan suppressed kecamatan by kecamatan (one query for a whole-city map)."""
     area = _area_field(level)
     persons = _visible_persons(viewer)
     households = households_for(viewer)
@@ -108,9 +131,10 @@ def population_by_area(viewer, *, level: str = "kecamatan", kecamatan_code: str 
     codes = sorted(set(p_counts) | set(h_counts))
     names = _area_names(codes)
     table = AreaTable(rows=[(c, names.get(c, c or "?")) for c in codes])
+    grouped = within_kecamatan and level == "kelurahan"
     table.columns = [
-        _suppressed_column("households", [h_counts.get(c, 0) for c in codes]),
-        _suppressed_column("persons", [p_counts.get(c, 0) for c in codes]),
+        _column("households", codes, [h_counts.get(c, 0) for c in codes], grouped),
+        _column("persons", codes, [p_counts.get(c, 0) for c in codes], grouped),
     ]
     return table
 
@@ -264,6 +288,7 @@ def cross_agency_gaps(
     period: str = "",
     today: dt.date | None = None,
     level: str = "kelurahan",
+    within_kecamatan: bool = False,
 ) -> AreaTable:
     """Per kelurahan: school-age children (7-18) with no education record, persons with no
     health-insurance record, low-decile (1-4) households with no aid receipt.
@@ -324,9 +349,8 @@ def cross_agency_gaps(
     table = AreaTable(rows=[(c, names.get(c, c or "?")) for c in codes])
     for key in GAP_COLUMNS:
         source = household_stats if key.startswith("low_decile") else person_stats
-        table.columns.append(
-            _suppressed_column(key, [source.get(c, {}).get(key, 0) for c in codes])
-        )
+        values = [source.get(c, {}).get(key, 0) for c in codes]
+        table.columns.append(_column(key, codes, values, within_kecamatan and level == "kelurahan"))
     return table
 
 

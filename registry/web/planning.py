@@ -105,28 +105,21 @@ def _filters(request: HttpRequest) -> tuple[DashboardForm, DashboardFilters]:
     )
 
 
-def _area_table(viewer, f: DashboardFilters, *, level: str, kecamatan: str):
-    if f.indicator in ("persons", "households"):
-        return stats.population_by_area(viewer, level=level, kecamatan_code=kecamatan)
-    return stats.cross_agency_gaps(viewer, kecamatan_code=kecamatan, period=f.period, level=level)
-
-
 def _map_values(viewer, f: DashboardFilters) -> dict[str, int | None]:
     """area code -> suppressed value. Kecamatan: the city's kecamatan table, as the dashboard
     shows it. Kelurahan: suppressed within each kecamatan, exactly as the dashboard shows that
     kecamatan's kelurahan, so the city map reveals nothing the kelurahan tables of each
     kecamatan (with their totals) do not."""
-    if f.map_level == "kecamatan":
-        tables = [_area_table(viewer, f, level="kecamatan", kecamatan="")]
+    level = f.map_level
+    options = {"level": level, "kecamatan_code": f.kecamatan, "within_kecamatan": True}
+    if f.indicator in ("persons", "households"):
+        table = stats.population_by_area(viewer, **options)
     else:
-        codes = [f.kecamatan] if f.kecamatan else [c for c, _n in stats.kecamatan_choices()]
-        tables = [_area_table(viewer, f, level="kelurahan", kecamatan=kec) for kec in codes]
-    out: dict[str, int | None] = {}
-    for table in tables:
-        if table.rows:
-            column = table.column(f.indicator)
-            out.update({code: column.values[i] for i, (code, _n) in enumerate(table.rows)})
-    return out
+        table = stats.cross_agency_gaps(viewer, period=f.period, **options)
+    if not table.rows:
+        return {}
+    column = table.column(f.indicator)
+    return {code: column.values[i] for i, (code, _n) in enumerate(table.rows)}
 
 
 def _tile_map(viewer, f: DashboardFilters):
