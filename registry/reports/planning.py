@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, Sum
 from django.utils import timezone
 
-from registry.models import AgencyKind, AidReceipt, Person, Region
+from registry.models import AgencyKind, AidReceipt, Household, Person, Region
 from registry.reports.common import households_for, records_for
 from registry.reports.suppression import HIDDEN_LABEL, suppress
 
@@ -75,6 +75,26 @@ def _suppressed_column(key: str, values: list[int]) -> Column:
     return Column(key=key, values=[r[0] for r in table.cells], total=table.total)
 
 
+def _suppressed_within_kecamatan(key: str, codes: list[str], values: list[int]) -> Column:
+    """A kelurahan column suppressed kecamatan by kecamatan (each with its own total), exactly
+    as the drill-down into each kecamatan shows it; no city total (None)."""
+    groups: dict[str, list[int]] = {}
+    for i, code in enumerate(codes):
+        groups.setdefault(code[:8], []).append(i)
+    out: list[int | None] = [None] * len(codes)
+    for members in groups.values():
+        column = _suppressed_column(key, [values[i] for i in members])
+        for i, value in zip(members, column.values, strict=True):
+            out[i] = value
+    return Column(key=key, values=out, total=None)
+
+
+def _column(key: str, codes: list[str], values: list[int], within_kecamatan: bool) -> Column:
+    if within_kecamatan:
+        return _suppressed_within_kecamatan(key, codes, values)
+    return _suppressed_column(key, values)
+
+
 def _visible_persons(viewer, *, alive: bool = True):
     qs = Person.objects.filter(
         status=Person.Status.ACTIVE,
@@ -95,8 +115,11 @@ def _area_field(level: str) -> str:
     return f"{level}_code"
 
 
-def population_by_area(viewer, *, level: str = "kecamatan", kecamatan_code: str = "") -> AreaTable:
-    """Households and living persons per kecamatan or kelurahan."""
+def population_by_area(
+    viewer, *, level: str = "kecamatan", kecamatan_code: str = "", within_kecamatan: bool = False
+) -> AreaTable:
+    """Households and living persons per kecamatan or kelurahan. `within_kecamatan`: a city's
+    kelurahan suppressed kecamatan by kecamatan (one query for a whole-city map)."""
     area = _area_field(level)
     persons = _visible_persons(viewer)
     households = households_for(viewer)
@@ -108,9 +131,10 @@ def population_by_area(viewer, *, level: str = "kecamatan", kecamatan_code: str 
     codes = sorted(set(p_counts) | set(h_counts))
     names = _area_names(codes)
     table = AreaTable(rows=[(c, names.get(c, c or "?")) for c in codes])
+    grouped = within_kecamatan and level == "kelurahan"
     table.columns = [
-        _suppressed_column("households", [h_counts.get(c, 0) for c in codes]),
-        _suppressed_column("persons", [p_counts.get(c, 0) for c in codes]),
+        _column("households", codes, [h_counts.get(c, 0) for c in codes], grouped),
+        _column("persons", codes, [p_counts.get(c, 0) for c in codes], grouped),
     ]
     return table
 
@@ -164,11 +188,21 @@ class CoverageRow:
     amount: int | None
 
 
-def aid_coverage(viewer, *, period: str = "", kecamatan_code: str = "") -> list[CoverageRow]:
-    """Per program: distinct recipients, their households, and the amount paid."""
-    receipts = AidReceipt.objects.filter(
-        source_record_id__in=records_for(viewer).values("id"), person__isnull=False
-    )
+def aid_coverage(
+    viewer, *, period: str = "", kecamatan_code: str = "", all_programs: bool = False
+) -> list[CoverageRow]:
+    """Per program: distinct recipients, their households, and the amount paid.
+
+    `all_programs`: count every agency's receipts, not only those of datasets the viewer may
+    read. Only suppressed aggregates leave this function, as the anonymous open statistics
+    already publish them, so a planner sees every program's coverage while the records stay
+    closed; the share is then of every household of the area."""
+    if all_programs:
+        receipts = AidReceipt.objects.filter(person__isnull=False)
+    else:
+        receipts = AidReceipt.objects.filter(
+            source_record_id__in=records_for(viewer).values("id"), person__isnull=False
+        )
     if period:
         receipts = receipts.filter(period=period)
     if kecamatan_code:
@@ -182,7 +216,7 @@ def aid_coverage(viewer, *, period: str = "", kecamatan_code: str = "") -> list[
         )
         .order_by("program")
     )
-    households = households_for(viewer)
+    households = Household.objects.all() if all_programs else households_for(viewer)
     if kecamatan_code:
         households = households.filter(kecamatan_code=kecamatan_code)
     base = households.count()
@@ -248,7 +282,13 @@ GAP_COLUMNS = (
 
 
 def cross_agency_gaps(
-    viewer, *, kecamatan_code: str = "", period: str = "", today: dt.date | None = None
+    viewer,
+    *,
+    kecamatan_code: str = "",
+    period: str = "",
+    today: dt.date | None = None,
+    level: str = "kelurahan",
+    within_kecamatan: bool = False,
 ) -> AreaTable:
     """Per kelurahan: school-age children (7-18) with no education record, persons with no
     health-insurance record, low-decile (1-4) households with no aid receipt.
@@ -257,6 +297,7 @@ def cross_agency_gaps(
     to the education dataset sees every child as a gap, and the page says so.
     """
     today = today or timezone.localdate()
+    area = _area_field(level)
     records = records_for(viewer)
 
     def has_record_of(kind: str):
@@ -268,12 +309,12 @@ def cross_agency_gaps(
     persons = persons.annotate(age=_age(today))
     school = Q(age__gte=SCHOOL_AGE[0], age__lte=SCHOOL_AGE[1])
     person_stats = {
-        r["kelurahan_code"]: r
+        r[area]: r
         for r in persons.annotate(
             in_school=has_record_of(AgencyKind.EDUCATION),
             insured=has_record_of(AgencyKind.HEALTH_INSURANCE),
         )
-        .values("kelurahan_code")
+        .values(area)
         .annotate(
             school_age=Count("id", filter=school),
             school_age_no_school=Count("id", filter=school & Q(in_school=False)),
@@ -294,9 +335,9 @@ def cross_agency_gaps(
     if kecamatan_code:
         households = households.filter(kecamatan_code=kecamatan_code)
     household_stats = {
-        r["kelurahan_code"]: r
+        r[area]: r
         for r in households.annotate(aided=Exists(receipts))
-        .values("kelurahan_code")
+        .values(area)
         .annotate(
             low_decile_households=Count("id"),
             low_decile_no_aid=Count("id", filter=Q(aided=False)),
@@ -308,10 +349,33 @@ def cross_agency_gaps(
     table = AreaTable(rows=[(c, names.get(c, c or "?")) for c in codes])
     for key in GAP_COLUMNS:
         source = household_stats if key.startswith("low_decile") else person_stats
-        table.columns.append(
-            _suppressed_column(key, [source.get(c, {}).get(key, 0) for c in codes])
-        )
+        values = [source.get(c, {}).get(key, 0) for c in codes]
+        table.columns.append(_column(key, codes, values, within_kecamatan and level == "kelurahan"))
     return table
+
+
+def kelurahan_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Kelurahan of the city grouped by kecamatan, for a dropdown (public reference data)."""
+    kecamatan = dict(kecamatan_choices())
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for code, name, parent in (
+        Region.objects.filter(level=4).order_by("name").values_list("code", "name", "parent")
+    ):
+        groups.setdefault(parent or "", []).append((code, name))
+    return [
+        (kecamatan.get(k, k), groups[k]) for k in sorted(groups, key=lambda k: kecamatan.get(k, k))
+    ]
+
+
+def aid_periods() -> list[str]:
+    """Periods that have aid receipts, newest first (values, no persons)."""
+    periods = AidReceipt.objects.order_by().values_list("period", flat=True).distinct()
+    return sorted((p for p in periods if p), reverse=True)
+
+
+def aid_programs() -> list[str]:
+    programs = AidReceipt.objects.order_by().values_list("program", flat=True).distinct()
+    return sorted(p for p in programs if p)
 
 
 def kecamatan_choices() -> list[tuple[str, str]]:

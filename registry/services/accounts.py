@@ -192,3 +192,22 @@ def grant_revoke(*, actor, grant: DatasetGrant) -> DatasetGrant:
             detail={"dataset": str(grant.dataset), "grantee": grant.grantee.code},
         )
     return grant
+
+
+def account_set_active(*, actor, user, active: bool) -> None:
+    """Disable (or re-enable) a login without deleting the account its audit events name."""
+    _require_walidata(
+        actor, action="account.set_active", object_type="user", object_id=str(user.pk)
+    )
+    if actor is not None and actor.pk == user.pk and not active:
+        raise ValidationError({"is_active": "you cannot disable your own account"})
+    with transaction.atomic():
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+        _audit_write(
+            actor,
+            action="account.set_active",
+            object_type="user",
+            object_id=str(user.pk),
+            detail={"username": user.get_username(), "active": active},
+        )

@@ -48,6 +48,35 @@ class ReviewTaskRow:
     left_label: str
     right_label: str
     score: float
+    left_name: str = ""
+    right_name: str = ""
+    left_kelurahan: str = ""  # region codes; the page shows their names
+    right_kelurahan: str = ""
+    same_person: bool = False  # both records already linked to one person
+
+
+@dataclass
+class ReviewQueuePage:
+    rows: list[ReviewTaskRow]
+    total: int  # open tasks matching the filters, not only this page's
+
+
+@dataclass(frozen=True)
+class ReviewFilters:
+    agency: str = ""  # agency code of either record
+    score_min: float | None = None
+    score_max: float | None = None  # exclusive
+
+    def apply(self, tasks):
+        if self.agency:
+            tasks = tasks.filter(
+                Q(record_a__agency__code=self.agency) | Q(record_b__agency__code=self.agency)
+            )
+        if self.score_min is not None:
+            tasks = tasks.filter(probability__gte=self.score_min)
+        if self.score_max is not None:
+            tasks = tasks.filter(probability__lt=self.score_max)
+        return tasks
 
 
 @dataclass
@@ -70,28 +99,76 @@ def _require_reviewer(viewer: Viewer, purpose, *, action: str, object_id: str = 
 
 
 def review_queue_for_user(*, viewer: Viewer, purpose, limit: int = 100) -> list[ReviewTaskRow]:
+    return review_queue_page(viewer=viewer, purpose=purpose, limit=limit).rows
+
+
+def _open_tasks(filters: ReviewFilters):
+    return filters.apply(ReviewTask.objects.filter(status=ReviewTask.Status.OPEN))
+
+
+def review_queue_page(
+    *,
+    viewer: Viewer,
+    purpose,
+    limit: int = 50,
+    offset: int = 0,
+    filters: ReviewFilters | None = None,
+) -> ReviewQueuePage:
+    """One page of open tasks (highest score first) with names and kelurahan of both records;
+    the persons behind the shown records are named in the audit event."""
     purpose = _require_reviewer(viewer, purpose, action="review.queue")
-    tasks = (
-        ReviewTask.objects.filter(status=ReviewTask.Status.OPEN)
-        .select_related("record_a__agency", "record_b__agency")
-        .order_by("-probability")[:limit]
+    filters = filters or ReviewFilters()
+    matching = _open_tasks(filters)
+    total = matching.count()
+    tasks = list(
+        matching.select_related("record_a__agency", "record_b__agency").order_by(
+            "-probability", "id"
+        )[offset : offset + limit]
     )
-    rows = [
-        ReviewTaskRow(
-            id=t.pk,
-            left_id=t.record_a_id,
-            right_id=t.record_b_id,
-            left_label=f"{t.record_a.agency.code}:{t.record_a.source_record_id}",
-            right_label=f"{t.record_b.agency.code}:{t.record_b.source_record_id}",
-            score=t.probability,
+    record_ids = [r for t in tasks for r in (t.record_a_id, t.record_b_id)]
+    person_of = dict(
+        RecordLink.objects.filter(record_id__in=record_ids).values_list("record_id", "person_id")
+    )
+    public_ids = dict(
+        Person.objects.filter(pk__in=set(person_of.values())).values_list("pk", "public_id")
+    )
+    rows = []
+    for t in tasks:
+        a, b = person_of.get(t.record_a_id), person_of.get(t.record_b_id)
+        rows.append(
+            ReviewTaskRow(
+                id=t.pk,
+                left_id=t.record_a_id,
+                right_id=t.record_b_id,
+                left_label=f"{t.record_a.agency.code}:{t.record_a.source_record_id}",
+                right_label=f"{t.record_b.agency.code}:{t.record_b.source_record_id}",
+                score=t.probability,
+                left_name=t.record_a.full_name,
+                right_name=t.record_b.full_name,
+                left_kelurahan=t.record_a.kelurahan_code,
+                right_kelurahan=t.record_b.kelurahan_code,
+                same_person=a is not None and a == b,
+            )
         )
-        for t in tasks
-    ]
     _audit(
         viewer, action="review.queue", object_type="review_task", purpose=purpose,
-        detail={"tasks": len(rows)},
+        persons=sorted(set(public_ids.values())),
+        detail={"tasks": len(rows), "total": total, "offset": offset,
+                "filters": {k: v for k, v in vars(filters).items() if v not in ("", None)}},
     )  # fmt: skip
-    return rows
+    return ReviewQueuePage(rows=rows, total=total)
+
+
+def review_next_task_id(*, viewer: Viewer, filters: ReviewFilters | None = None) -> int | None:
+    """The first open task of the queue under the same filters (after a decision)."""
+    if viewer.role not in REVIEW_ROLES:
+        return None
+    return (
+        _open_tasks(filters or ReviewFilters())
+        .order_by("-probability", "id")
+        .values_list("id", flat=True)
+        .first()
+    )
 
 
 def _task(task_id: int, *, lock: bool = False) -> ReviewTask:

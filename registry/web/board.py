@@ -9,7 +9,7 @@ from django.urls import path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import Agency
+from registry.models import Agency, ImportBatch
 from registry.reports import board as report
 from registry.reports.common import EXPORT_LIMIT, PAGE_SIZE
 from registry.reports.xlsx import Sheet
@@ -35,6 +35,7 @@ def index_view(request: HttpRequest) -> HttpResponse:
     datasets = report.submission_board(viewer)
     for d in datasets:
         d.linked_pct = None if d.linked_share is None else round(d.linked_share * 100, 1)
+        d.last_status_label = ImportBatch.Status(d.last_status).label if d.last_status else ""
     return render(
         request,
         "board/index.html",

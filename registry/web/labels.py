@@ -44,6 +44,8 @@ SEX_LABELS = {"L": _("Male"), "P": _("Female")}
 # (pattern, msgid with %(value)s) for the importer's reasons.
 _REASONS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^missing$"), _("missing")),
+    (re.compile(r"^title row above the header$"), _("title row above the header")),
+    (re.compile(r"^total row$"), _("total row")),
     (re.compile(r"^missing for an aid receipt$"), _("missing for an aid receipt")),
     (re.compile(r"^before the birth date$"), _("before the birth date")),
     (re.compile(r"^date in the future$"), _("date in the future")),

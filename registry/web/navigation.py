@@ -38,6 +38,11 @@ NAV_ENTRIES: tuple[NavEntry, ...] = (
         "planning:households", _("Household query"), _("Count and list households by filters.")
     ),
     NavEntry("board:index", _("Walidata board"), _("Submissions, grants and data quality.")),
+    NavEntry(
+        "manage:index",
+        _("Administration"),
+        _("Agencies, datasets, accounts, grants and API tokens."),
+    ),
     NavEntry("auditor:index", _("Audit trail"), _("Who accessed what, and why.")),
     NavEntry(
         "privacy:index",

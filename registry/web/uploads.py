@@ -39,6 +39,7 @@ from linkage.normalize.regions import RegionMatcher
 from registry.ingest.reading import FileFormatError, ParsedFile, read_upload
 from registry.linking import link_new_records
 from registry.models import Dataset, ImportBatch
+from registry.reports.batch_linking import batch_linking
 from registry.roles import Role
 from registry.services.imports import records_import, validate_rows
 from registry.web.auth import page_denied, request_role, role_required
@@ -78,6 +79,11 @@ class UploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["dataset"].queryset = Dataset.objects.filter(agency=agency)
         self.fields["dataset"].label_from_instance = lambda d: f"{d.title} ({d.name})"
+        only = list(self.fields["dataset"].queryset[:2])
+        if len(only) == 1:
+            # The agency's only dataset comes preselected, without an empty choice first.
+            self.fields["dataset"].initial = only[0].pk
+            self.fields["dataset"].empty_label = None
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -400,6 +406,7 @@ def batch_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "uploads/batch_detail.html",
         {
             "batch": batch,
+            "linking": batch_linking(batch),
             "errors": errors[:REPORT_ROWS_SHOWN],
             "errors_hidden": max(0, len(errors) - REPORT_ROWS_SHOWN),
         },

@@ -295,6 +295,23 @@ def agency_code_cases(city: City, viewer: str) -> list[Case]:
     return [Case("agency:dinsos", kwargs={"agency_code": "dinsos"})]
 
 
+def pk_cases(pk_of: Callable[[City], dict], data: dict | None = None) -> Cases:
+    def cases(city: City, viewer: str) -> list[Case]:
+        return [Case("object", kwargs=pk_of(city), data=data)]
+
+    return cases
+
+
+def _grant_pk(city: City) -> dict:
+    from registry.models import DatasetGrant
+
+    return {"pk": DatasetGrant.objects.order_by("pk").values_list("pk", flat=True).first()}
+
+
+def export_cases(city: City, viewer: str) -> list[Case]:
+    return [Case("coverage.csv", kwargs={"table": "coverage", "fmt": "csv"})]
+
+
 def task_cases(data: dict | None = None) -> Cases:
     def cases(city: City, viewer: str) -> list[Case]:
         return [Case("task", kwargs={"task_id": city.task_id}, data=data)]
@@ -397,6 +414,28 @@ POLICY: dict[str, Route] = {
     "planning:saved_delete": R(W, P, A, cases=saved_delete_cases, method="POST"),
     # web: walidata board
     "board:index": R(W),
+    # web: walidata administration (agencies, datasets, accounts, grants, API tokens)
+    "manage:index": R(W),
+    "manage:agencies": R(W),
+    "manage:agency_create": R(W, method="POST", cases=pk_cases(lambda c: {}, data={})),
+    "manage:agency_edit": R(W, cases=pk_cases(lambda c: {"pk": c.agencies["dinsos"].pk})),
+    "manage:datasets": R(W),
+    "manage:dataset_create": R(W),
+    "manage:dataset_edit": R(W, cases=pk_cases(lambda c: {"pk": c.datasets["kasus"].pk})),
+    "manage:accounts": R(W),
+    "manage:account_create": R(W, method="POST", cases=pk_cases(lambda c: {}, data={})),
+    "manage:account_edit": R(W, cases=pk_cases(lambda c: {"pk": next(iter(c.users.values())).pk})),
+    "manage:grants": R(W),
+    "manage:grant_create": R(W),
+    "manage:grant_revoke": R(W, method="POST", cases=pk_cases(_grant_pk, data={})),
+    "manage:tokens": R(W),
+    "manage:token_create": R(W),
+    "manage:token_action": R(
+        W,
+        method="POST",
+        cases=pk_cases(lambda c: {"pk": c.spare_token_id, "action": "revoke"}, data={}),
+    ),
+    "planning:export": R(W, P, A, cases=export_cases),
     "board:quality": R(W, cases=agency_code_cases, purpose=True, person_data=True),
     "board:quality_export": R(W, cases=agency_code_cases, purpose=True, person_data=True),
     # web: auditor

@@ -4,7 +4,7 @@ and `bench_pipeline`, run end to end on a small generated city."""
 import io
 
 import pytest
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 
 from registry.models import AidReceipt, ImportBatch, Person, RecordLink, SourceRecord
@@ -33,9 +33,23 @@ def test_demo_setup_loads_links_and_opens_a_login_per_role(tmp_path, every_load_
     assert RecordLink.objects.count() == current  # every record placed with a person
     assert 250 <= Person.objects.count() <= 400
     assert AidReceipt.objects.exists()
+    lines = out.getvalue().splitlines()
     for username in ("walidata", "auditor", "analis.dinsos", "perencana", "operator.dinsos"):
         assert authenticate(username=username, password="satudata-demo-2026") is not None
-        assert username in out.getvalue()
+        # One line per login, with its password: copy-paste ready.
+        (line,) = [x for x in lines if x.startswith("Login:") and f" {username} " in x]
+        assert "satudata-demo-2026" in line
+    assert "API docs:   http://127.0.0.1:8000/api/docs" in lines
+    (token_line,) = [x for x in lines if x.startswith("API token:")]
+    assert "manage.py api_token create --agency dinsos" in token_line
+    # The demo board shows a late agency: registered, expected to submit, nothing sent.
+    from registry.reports.board import late_agencies
+    from registry.selectors import viewer_for
+
+    walidata = get_user_model().objects.get(username="walidata")
+    late = late_agencies(viewer_for(walidata))
+    assert [a.code for a in late] == ["disnaker"]
+    assert authenticate(username="operator.disnaker", password="satudata-demo-2026")
 
 
 def test_bench_pipeline_prints_every_figure(tmp_path, monkeypatch, every_load_is_bulk):

@@ -74,7 +74,7 @@ def test_planner_household_query_counts_list_saved_and_audited(browser, web, liv
     menu_link(page, "Kueri keluarga").click()
     choose_purpose(page, "perencanaan", "uji peramban: sasaran RTLH 2026")
     page.wait_for_url("**/perencanaan/keluarga/")
-    page.get_by_label("Kode kelurahan").fill(kelurahan)
+    page.get_by_label("Kelurahan", exact=True).select_option(kelurahan)
     page.get_by_label("Desil sampai").fill("4")
     page.get_by_role("button", name="Jumlah", exact=True).click()
 
@@ -164,7 +164,8 @@ def test_walidata_decides_same_in_the_review_queue(browser, web, live_server):
     menu_link(page, "Antrean peninjauan").click()
     choose_purpose(page, "pemutakhiran-data", "uji peramban: tinjauan pasangan")
     page.wait_for_url("**/tinjauan/")
-    row = page.get_by_role("row").filter(has_text="capil:CAP-1 ↔ dinsos:DTKS-1")
+    row = page.get_by_role("row").filter(has_text="capil:CAP-1").filter(has_text="dinsos:DTKS-1")
+    assert row.get_by_text("INMAM SANTOSO").first.is_visible()  # names, not only record ids
     assert row.get_by_role("cell", name="0,62").is_visible()
     shot(page, "30-review-queue")
 
