@@ -7,18 +7,22 @@ becomes a new version and the old one is kept.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import hashlib
 import logging
 import multiprocessing
 import os
+import signal
+import stat
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import orjson
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from audit.services import audit_record
@@ -146,6 +150,63 @@ def _validate_range(start: int, stop: int, regency_code: str) -> list[tuple]:
     return out
 
 
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def worker_process_init(parent_pid: int) -> None:
+    """First thing a forked validation worker does: die with its parent, and let go of every
+    socket inherited through fork.
+
+    A worker that outlived a kill -9 of its parent kept the parent's PostgreSQL socket open,
+    so the server never saw the client go: the backend sat in COPY holding the agency lock,
+    and every later import of that agency waited forever (under gunicorn the orphans also
+    kept the listening socket, so the server could not restart).
+
+    - prctl(PR_SET_PDEATHSIG, SIGKILL): the kernel kills the worker when the thread that
+      forked it ends; if the parent is already gone (the fork raced its death), exit now.
+    - Each inherited socket (database connections of Django and of procrastinate's psycopg
+      pool, gunicorn's listening and client sockets) is replaced by /dev/null with dup2,
+      without any protocol traffic. Closing a libpq connection in the child (Django's
+      close(), or letting the object be freed) would send a Terminate message on the
+      parent's live session; dup2 releases only the child's reference to the socket, the
+      descriptor number stays valid, and whatever later writes to it writes to /dev/null.
+      (Celery's Django fixup does the same for forked pool workers with os.close; dup2
+      keeps the number from being reused by an unrelated file.)
+    - Django's per-thread connection objects are then dropped, so any database use in a
+      worker would open a connection of its own instead of writing into the parent's.
+    """
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent_pid:
+        os._exit(1)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    try:
+        for fd in _inherited_sockets():
+            os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+    from django.db import connections
+
+    # The wrappers hold the libpq objects of the parent's sessions; their sockets are
+    # /dev/null now, so dropping them sends nothing anywhere.
+    for conn in connections.all(initialized_only=True):
+        conn.connection = None
+    connections._connections = type(connections._connections)(connections.thread_critical)
+
+
+def _inherited_sockets() -> list[int]:
+    fds = []
+    for name in os.listdir("/proc/self/fd") if os.path.isdir("/proc/self/fd") else []:
+        fd = int(name)
+        try:
+            if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                fds.append(fd)
+        except OSError:
+            continue  # the descriptor of the listdir itself, already closed
+    return fds
+
+
 PARALLEL_MIN_ROWS = 20_000
 CHUNK_ROWS = 20_000
 
@@ -167,7 +228,12 @@ def _validated(rows, regions: RegionMatcher, progress):
         starts = list(range(0, len(rows), CHUNK_ROWS))
         stops = [start + CHUNK_ROWS for start in starts]
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=worker_process_init,
+            initargs=(os.getpid(),),
+        ) as pool:
             codes = [regions.regency_code] * len(starts)
             for chunk in pool.map(_validate_range, starts, stops, codes):
                 if progress:
@@ -318,7 +384,7 @@ def _stream_versions(batch: ImportBatch, rows, regions, progress, skip_invalid: 
     statement can run on the connection while a COPY is open."""
     agency = batch.agency
     # One import per agency at a time: version numbers and the current flag stay consistent.
-    type(agency).objects.select_for_update().filter(pk=agency.pk).first()
+    _lock_agency(agency)
     lap = _Laps()
     current = _current_versions(agency.pk, rows)
     lap("current_versions")
@@ -385,6 +451,59 @@ def _stream_versions(batch: ImportBatch, rows, regions, progress, skip_invalid: 
     level = logging.INFO if len(rows) >= PARALLEL_MIN_ROWS else logging.DEBUG
     logger.log(level, "import batch=%s seconds=%s", batch.pk, lap.seconds)
     return checker.result, new_ids
+
+
+class ImportBusy(Exception):
+    """Another import of the agency holds its lock (or the server cancelled the import's
+    statement on a timeout): nothing of this import was stored; try again later."""
+
+    def __init__(self, agency_code: str, reason: str) -> None:
+        self.agency_code = agency_code
+        self.reason = reason
+        super().__init__(
+            f"agency {agency_code}: {reason}; nothing was imported, try again in a moment"
+        )
+
+
+def _import_timeouts() -> tuple[int, int, int]:
+    """(lock, statement, idle in transaction) timeouts of an import, in ms."""
+    from django.conf import settings
+
+    return (
+        int(getattr(settings, "IMPORT_LOCK_TIMEOUT_MS", 5_000)),
+        # Backstops, not limits: a city's first file streams one COPY for minutes, so these
+        # only end an import whose client stopped sending (a stuck or stopped process).
+        int(getattr(settings, "IMPORT_STATEMENT_TIMEOUT_MS", 30 * 60_000)),
+        int(getattr(settings, "IMPORT_IDLE_TIMEOUT_MS", 10 * 60_000)),
+    )
+
+
+def _lock_agency(agency) -> None:
+    """Take the agency's import lock, waiting at most IMPORT_LOCK_TIMEOUT_MS: an import that
+    finds the agency busy fails within seconds with a clear message instead of queueing
+    behind a wedged one forever. SET LOCAL: the timeouts end with the import's transaction."""
+    lock_ms, statement_ms, idle_ms = _import_timeouts()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL lock_timeout = {lock_ms:d}")
+        cursor.execute(f"SET LOCAL statement_timeout = {statement_ms:d}")
+        cursor.execute(f"SET LOCAL idle_in_transaction_session_timeout = {idle_ms:d}")
+        try:
+            with transaction.atomic():
+                cursor.execute(
+                    f"SELECT 1 FROM {type(agency)._meta.db_table} WHERE id = %s FOR UPDATE",  # noqa: S608
+                    [agency.pk],
+                )
+        except OperationalError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+                raise
+            raise ImportBusy(
+                agency.code,
+                f"another import of this agency is running (lock not granted in "
+                f"{lock_ms / 1000:g} s)",
+            ) from exc
+
+
+LOCK_NOT_AVAILABLE = "55P03"
 
 
 class _Laps:

@@ -123,7 +123,7 @@ class Command(BaseCommand):
             total=len(parsed.rows),
             desc=f"{path.name}: validating",
             unit="rows",
-            disable=len(parsed.rows) < 5000 or self.verbosity == 0,
+            disable=len(parsed.rows) < 5000 or opts["verbosity"] == 0,
         ) as bar:
             outcome = records_import(
                 dataset=dataset,
