@@ -94,14 +94,22 @@ def records_submit(
     result = SubmitOutcome(outcome, batch, LINKING_NOT_RUN, {}, errors, invalid_lines)
     if result.rejected:
         return result
+    if link == LINK_QUEUE:
+        # A file of a city's size: no id lists, one question (anything of the agency left
+        # without a person?), and the worker's link places them all.
+        if SourceRecord.objects.filter(
+            agency_id=batch.agency_id, is_current=True, link__isnull=True
+        ).exists():
+            link_queue()
+            result.linking = LINKING_PENDING
+        else:
+            result.linking = LINKING_DONE
+        return result
     to_link = records_to_link(batch, parsed)
-    if not to_link:
-        result.linking = LINKING_DONE
-    elif link == LINK_QUEUE:
-        link_queue()
-        result.linking = LINKING_PENDING
-    else:
+    if to_link:
         result.person_of, result.linking = link_or_queue(to_link, actor=actor)
+    else:
+        result.linking = LINKING_DONE
     return result
 
 
