@@ -192,7 +192,7 @@ def worker_process_init(parent_pid: int) -> None:
     # /dev/null now, so dropping them sends nothing anywhere.
     for conn in connections.all(initialized_only=True):
         conn.connection = None
-    connections._connections = type(connections._connections)(connections.thread_critical)
+        del connections[conn.alias]
 
 
 def _inherited_sockets() -> list[int]:
