@@ -278,6 +278,31 @@ def submission_enqueue(submission: Submission, *, parsed: ParsedFile) -> tuple[i
     return 202, body
 
 
+def submission_queue_upload(
+    *, user, dataset: Dataset, key: str, sha256: str, file_name: str, parsed: ParsedFile,
+    skip_invalid: bool,
+) -> Submission:  # fmt: skip
+    """A confirmed large web upload as a queued job (the worker imports it, as an API batch).
+    Confirming the same staged upload twice finds the first job (the key is the upload's)."""
+    try:
+        with transaction.atomic():
+            submission = Submission.objects.create(
+                agency=dataset.agency,
+                dataset=dataset,
+                submitted_by=user,
+                idempotency_key=key,
+                request_sha256=sha256,
+                kind="web",
+                file_name=file_name,
+                records_total=len(parsed.rows),
+                skip_invalid=skip_invalid,
+            )
+    except IntegrityError:
+        return Submission.objects.get(agency=dataset.agency, idempotency_key=key)
+    submission_enqueue(submission, parsed=parsed)
+    return submission
+
+
 def submission_run_job(submission_id: int) -> None:
     """The worker's side: run a queued submission. Idempotent: a retry of the job (after the
     worker died mid-run, procrastinate's stalled-job recovery) finds the submission
