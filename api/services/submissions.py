@@ -335,7 +335,9 @@ def submission_run_job(submission_id: int) -> None:
         try:
             _process(submission, actor=submission.submitted_by, parsed=parsed)
         except ImportBusy:
-            raise  # the agency is busy: the job's retry strategy runs it again later
+            # the agency is busy: nothing was stored; the job's retry runs it again later
+            Submission.objects.filter(pk=submission.pk).update(status=Submission.Status.QUEUED)
+            raise
         except Exception:
             logger.exception("submission %s failed", submission.pk)
             submission.status = Submission.Status.FAILED

@@ -331,6 +331,9 @@ def records_import(
     gc.freeze()
     try:
         with transaction.atomic():
+            # First, before the batch row: its foreign key to the agency would itself wait
+            # (FOR KEY SHARE) behind an import holding the agency, without a timeout.
+            _lock_agency(dataset.agency)
             batch.save()
             # raises _Rejected when a row is invalid and not skip_invalid
             validation, new_ids = _stream_versions(
@@ -383,8 +386,8 @@ def _stream_versions(batch: ImportBatch, rows, regions, progress, skip_invalid: 
     copied as not current and flipped after the COPY (the old version first), because no other
     statement can run on the connection while a COPY is open."""
     agency = batch.agency
-    # One import per agency at a time: version numbers and the current flag stay consistent.
-    _lock_agency(agency)
+    # (records_import holds the agency's lock: one import per agency at a time, so version
+    # numbers and the current flag stay consistent.)
     lap = _Laps()
     current = _current_versions(agency.pk, rows)
     lap("current_versions")
@@ -494,13 +497,18 @@ def _lock_agency(agency) -> None:
                     [agency.pk],
                 )
         except OperationalError as exc:
-            if getattr(exc.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            cause = exc.__cause__
+            code = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+            if code != LOCK_NOT_AVAILABLE:
                 raise
             raise ImportBusy(
                 agency.code,
                 f"another import of this agency is running (lock not granted in "
                 f"{lock_ms / 1000:g} s)",
             ) from exc
+        # Held: later waits of the import (an index rebuild behind a long read) are bounded
+        # by the statement timeout only.
+        cursor.execute("SET LOCAL lock_timeout = 0")
 
 
 LOCK_NOT_AVAILABLE = "55P03"

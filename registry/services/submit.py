@@ -155,7 +155,8 @@ def link_queue() -> None:
     from registry.tasks import link_pending
 
     try:
-        link_pending.defer()
+        with transaction.atomic():  # a savepoint: the queueing lock's refusal aborts no caller
+            link_pending.defer()
     except AlreadyEnqueued:
         pass
     except Exception:

@@ -274,3 +274,29 @@ def test_person_profile_needs_purpose(http, owner):
     assert search.status_code == 200
     assert search.json()["results"][0]["public_id"] == public_id
     assert AuditEvent.objects.filter(action="person.search").count() == 1
+
+
+def test_linking_failure_after_the_import_is_pending_then_done(http, owner, monkeypatch):
+    """Stored but unlinked is never silent: the answer says linking "pending", a link job is
+    queued, and once the worker has run it the job status says "done" with each person."""
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("linking failed")
+
+    monkeypatch.setattr("registry.linking.link_new_records", broken)
+    response = submit(http, owner, FAMILY, key="pending-key")
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["linking"] == "pending"
+    assert body["counts"]["new"] == 3
+    assert [r["person_id"] for r in body["records"]] == [None, None, None]
+    assert SourceRecord.objects.filter(link__isnull=True).count() == 3
+    status = http.get(body["status_url"].removeprefix("/api"), headers=owner.headers).json()
+    assert status["linking"] == "pending"
+
+    monkeypatch.undo()
+    run_jobs()  # the queued registry.link_pending job
+    assert SourceRecord.objects.filter(link__isnull=True).count() == 0
+    status = http.get(body["status_url"].removeprefix("/api"), headers=owner.headers).json()
+    assert status["linking"] == "done"
+    assert all(r["person_id"] for r in status["records"])
