@@ -211,14 +211,15 @@ PARALLEL_MIN_ROWS = 20_000
 CHUNK_ROWS = 20_000
 
 
-def _validated(rows, regions: RegionMatcher, progress):
+def _validated(rows, regions: RegionMatcher, progress, parallel: bool = True):
     """Every row's validation result, in file order. Large files use every core: the work is
-    pure CPU and the database waits anyway until validation is complete (all or nothing)."""
+    pure CPU and the database waits anyway until validation is complete (all or nothing).
+    Not `parallel`: in this process only (a web request never forks)."""
     global _ROWS
     workers = os.cpu_count() or 1
     _ROWS = rows
     try:
-        if len(rows) < PARALLEL_MIN_ROWS or workers < 2:
+        if len(rows) < PARALLEL_MIN_ROWS or workers < 2 or not parallel:
             for start in range(0, len(rows), CHUNK_ROWS):
                 chunk = _validate_range(start, start + CHUNK_ROWS, regions.regency_code)
                 if progress:
@@ -276,10 +277,11 @@ def validate_rows(
     *,
     regions: RegionMatcher,
     progress: Callable[[int], None] | None = None,
+    parallel: bool = True,
 ) -> Validation:
     """Validate and normalise every row once, storing nothing (the upload report's dry run)."""
     checker = _RowChecker()
-    for item in _validated(rows, regions, progress):
+    for item in _validated(rows, regions, progress, parallel):
         row = checker.accept(*item)
         if row is not None:
             checker.result.valid.append(row)

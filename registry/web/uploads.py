@@ -169,7 +169,8 @@ def _regions() -> RegionMatcher:
 
 def build_report(parsed: ParsedFile) -> dict:
     """Dry-run validation: what records_import would accept and reject, nothing written."""
-    validation = validate_rows(parsed.rows, regions=_regions())
+    # in the request's own process: a web server process never forks validation workers
+    validation = validate_rows(parsed.rows, regions=_regions(), parallel=False)
     return {
         "rows_total": len(parsed.rows),
         "rows_valid": len(validation.valid),

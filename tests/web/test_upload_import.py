@@ -81,3 +81,19 @@ def test_linking_failure_after_the_import_says_pending_not_nothing_imported(
     run_jobs()
     assert not SourceRecord.objects.filter(batch=batch, link__isnull=True).exists()
     assert "Penautan tertunda" not in client.get(response.url).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_upload_report_never_forks_in_the_request(client, cast, login, monkeypatch):
+    """Validation workers must not be children of a web server process: the dry run of the
+    upload report validates in the request's own process, whatever the file's size."""
+    monkeypatch.setattr("registry.services.imports.PARALLEL_MIN_ROWS", 1)
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("validation workers forked inside a web request")
+
+    monkeypatch.setattr("registry.services.imports.ProcessPoolExecutor", no_pool)
+    login(cast, "operator")
+    response = _upload(client, cast, [GOOD_ROW, ["CAP-9", *GOOD_ROW[1:]]])
+    assert response.status_code == 302, response.content[:300]
+    assert "/laporan/" in response.url
