@@ -494,8 +494,12 @@ def _lock_agency(agency) -> None:
         cursor.execute(f"SET LOCAL idle_in_transaction_session_timeout = {idle_ms:d}")
         try:
             with transaction.atomic():
+                # NO KEY UPDATE: imports of the agency exclude each other, but rows that only
+                # reference the agency (a submission's claim, a new dataset: their foreign
+                # key checks take KEY SHARE at commit) do not wait for a running import.
                 cursor.execute(
-                    f"SELECT 1 FROM {type(agency)._meta.db_table} WHERE id = %s FOR UPDATE",  # noqa: S608
+                    f"SELECT 1 FROM {type(agency)._meta.db_table} "  # noqa: S608
+                    "WHERE id = %s FOR NO KEY UPDATE",
                     [agency.pk],
                 )
         except OperationalError as exc:

@@ -121,7 +121,9 @@ def agency_lock_seconds(code: str) -> float:
         cursor.execute("BEGIN")
         try:
             cursor.execute("SET LOCAL lock_timeout = 1000")
-            cursor.execute("SELECT 1 FROM registry_agency WHERE id = %s FOR UPDATE", [agency.pk])
+            cursor.execute(
+                "SELECT 1 FROM registry_agency WHERE id = %s FOR NO KEY UPDATE", [agency.pk]
+            )
         finally:
             cursor.execute("ROLLBACK")
     return time.monotonic() - started

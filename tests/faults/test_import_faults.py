@@ -119,7 +119,7 @@ def test_a_held_agency_lock_fails_the_import_within_seconds_with_a_clear_message
     holder = _other_session()
     try:
         holder.execute("BEGIN")
-        holder.execute("SELECT 1 FROM registry_agency WHERE id = %s FOR UPDATE", [agency.pk])
+        holder.execute("SELECT 1 FROM registry_agency WHERE id = %s FOR NO KEY UPDATE", [agency.pk])
         started = time.monotonic()
         with (
             override_settings(IMPORT_LOCK_TIMEOUT_MS=500),
