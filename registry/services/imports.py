@@ -199,6 +199,8 @@ def _inherited_sockets() -> list[int]:
     fds = []
     for name in os.listdir("/proc/self/fd") if os.path.isdir("/proc/self/fd") else []:
         fd = int(name)
+        if fd <= 2:
+            continue  # stdin/out/err stay (a journal socket under systemd carries the logs)
         try:
             if stat.S_ISSOCK(os.fstat(fd).st_mode):
                 fds.append(fd)
@@ -333,8 +335,8 @@ def records_import(
     gc.freeze()
     try:
         with transaction.atomic():
-            # First, before the batch row: its foreign key to the agency would itself wait
-            # (FOR KEY SHARE) behind an import holding the agency, without a timeout.
+            # First, before anything is written: the wait for a running import of the agency
+            # is bounded (lock_timeout) and ends in ImportBusy.
             _lock_agency(dataset.agency)
             batch.save()
             # raises _Rejected when a row is invalid and not skip_invalid
