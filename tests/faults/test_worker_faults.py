@@ -21,6 +21,7 @@ from tests.api.conftest import owner, person_record, run_jobs  # noqa: F401 - fi
 from tests.faults.processes import (
     agency_lock_seconds,
     assert_clean_after,
+    copy_running,
     descendants,
     kill9,
     other_sessions,
@@ -96,7 +97,11 @@ def test_kill9_of_the_worker_mid_job_is_recovered(owner, moment):  # noqa: F811
     worker = start("procrastinate", "worker", "--queues=api", "--concurrency=1")
     try:
         if moment == "validation":
-            wait_for(lambda: descendants(worker.pid), timeout=120, what="validation workers")
+            wait_for(
+                lambda: copy_running() and descendants(worker.pid),
+                timeout=120,
+                what="validation workers",
+            )
         else:  # the import has committed (the submission knows its batch); linking runs
             wait_for(
                 lambda: Submission.objects.filter(pk=submission.pk, batch__isnull=False).exists(),
