@@ -42,6 +42,19 @@ def city(tmp_path_factory):
     return out
 
 
+@pytest.fixture(autouse=True)
+def started():
+    """Processes a test started: killed at teardown whatever happened in the test."""
+    procs = []
+    yield procs
+    for proc in procs:
+        for child in descendants(proc.pid):
+            child.kill()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+
+
 def _rows(path) -> int:
     with path.open(encoding="utf-8") as handle:
         return sum(1 for _ in handle) - 1
@@ -72,10 +85,11 @@ def _agency(code: str, kind: str) -> None:
     Agency.objects.create(code=code, name=code.upper(), kind=kind)
 
 
-def test_kill9_during_parallel_validation_leaves_no_orphan_and_no_lock(city):
+def test_kill9_during_parallel_validation_leaves_no_orphan_and_no_lock(city, started):
     path = city / "disdukcapil.csv"
     _agency("disdukcapil", "civil_registry")
     proc = start(*_import(path, "disdukcapil", "civil_registry"))
+    started.append(proc)
     # the COPY is open while the workers validate (a child seen before it is not a worker:
     # a library may run a helper at start-up)
     wait_for(
@@ -88,10 +102,11 @@ def test_kill9_during_parallel_validation_leaves_no_orphan_and_no_lock(city):
     _recovers(path, "disdukcapil", "civil_registry")
 
 
-def test_kill9_during_copy_of_a_serial_import(city):
+def test_kill9_during_copy_of_a_serial_import(city, started):
     path = city / "dinsos.csv"
     _agency("dinsos", "social_affairs")
     proc = start(*_import(path, "dinsos", "social_affairs"))
+    started.append(proc)
     wait_for(copy_running, timeout=120, what="the import's COPY")
     children = kill9(proc)
     assert_clean_after(children)
@@ -99,10 +114,11 @@ def test_kill9_during_copy_of_a_serial_import(city):
     _recovers(path, "dinsos", "social_affairs")
 
 
-def test_pg_terminate_backend_of_the_import_session(city):
+def test_pg_terminate_backend_of_the_import_session(city, started):
     path = city / "disdukcapil.csv"
     _agency("disdukcapil", "civil_registry")
     proc = start(*_import(path, "disdukcapil", "civil_registry"))
+    started.append(proc)
     wait_for(
         lambda: copy_running() and descendants(proc.pid), timeout=120, what="validation workers"
     )
@@ -125,13 +141,13 @@ def test_a_held_agency_lock_fails_the_import_within_seconds_with_a_clear_message
     try:
         holder.execute("BEGIN")
         holder.execute("SELECT 1 FROM registry_agency WHERE id = %s FOR NO KEY UPDATE", [agency.pk])
-        started = time.monotonic()
+        t0 = time.monotonic()
         with (
             override_settings(IMPORT_LOCK_TIMEOUT_MS=500),
             pytest.raises(CommandError, match="another import of this agency is running"),
         ):
             call_command(*_import(city / "dinsos.csv", "dinsos", "social_affairs"), verbosity=0)
-        assert time.monotonic() - started < 10
+        assert time.monotonic() - t0 < 10
     finally:
         holder.close()
     assert ImportBatch.objects.count() == 0

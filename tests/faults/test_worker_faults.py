@@ -111,6 +111,8 @@ def test_kill9_of_the_worker_mid_job_is_recovered(owner, moment):  # noqa: F811
             )
         children = kill9(worker)
     finally:
+        for child in descendants(worker.pid):
+            child.kill()
         if worker.poll() is None:
             worker.kill()
             worker.wait()
