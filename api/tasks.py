@@ -4,12 +4,22 @@ database, so the embedded set-up keeps working. Run a worker with
 
 from __future__ import annotations
 
+from procrastinate import RetryStrategy
 from procrastinate.contrib.django import app
+
+from registry.services.imports import ImportBusy
 
 QUEUE = "api"
 
 
-@app.task(queue=QUEUE, name="api.process_submission")
+# Idempotent (a run after a worker died resumes the submission), so procrastinate may run it
+# again: after the stalled-job recovery (registry.tasks.recover) and, when another import of
+# the agency held its lock, a few seconds later.
+@app.task(
+    queue=QUEUE,
+    name="api.process_submission",
+    retry=RetryStrategy(max_attempts=10, linear_wait=5, retry_exceptions={ImportBusy}),
+)
 def process_submission(submission_id: int) -> None:
     from api.services.submissions import submission_run_job
 

@@ -14,6 +14,7 @@ from api.services import submissions as svc
 from registry.ingest.reading import FileFormatError, ParsedFile, read_upload
 from registry.roles import Role
 from registry.selectors import NotFound, audit_denial, viewer_from_request
+from registry.services.imports import ImportBusy
 
 router = Router(tags=["submissions"])
 
@@ -35,6 +36,11 @@ def _respond(request, submission: Submission, parsed: ParsedFile):
         return svc.submission_enqueue(submission, parsed=parsed)
     try:
         return svc.submission_run_now(submission, viewer_user=request.auth, parsed=parsed)
+    except ApiError:
+        raise  # another live runner has this submission: its claim stays
+    except ImportBusy as exc:
+        svc.submission_release(submission)
+        raise ApiError(409, "agency_busy", str(exc)) from exc
     except Exception:
         svc.submission_release(submission)
         raise

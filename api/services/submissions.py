@@ -9,25 +9,33 @@ Idempotency (per agency and Idempotency-Key):
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from api.errors import ApiError, error_body
 from api.models import Submission
 from audit.services import audit_record
-from registry import linking
 from registry.ingest.reading import ParsedFile
 from registry.models import Dataset, ImportBatch, RecordLink, SourceRecord
 from registry.roles import Role
 from registry.selectors import NotFound, Viewer
-from registry.services.imports import records_import
+from registry.services.imports import ImportBusy
+from registry.services.submit import (
+    LINKING_PENDING,
+    batch_linking_state,
+    persons_of,
+    records_submit,
+    source_id_of,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -120,15 +128,59 @@ def submission_claim(
             "this Idempotency-Key was used with a different request body",
         )
     if existing.response_status is None:
-        raise ApiError(
-            409, "submission_in_progress", "the first request with this key is still running"
-        )
+        if runner_alive(existing):
+            raise ApiError(
+                409, "submission_in_progress", "the first request with this key is still running"
+            )
+        # Its runner is gone (a crashed or killed process; its session ended with it):
+        # this request takes the submission over and finishes the work.
+        logger.warning("submission %s: runner gone, resumed by a retry", existing.pk)
+        return existing, False
     return existing, True
 
 
 def submission_release(submission: Submission) -> None:
-    """Forget a claim whose processing crashed, so the client may retry with the same key."""
-    Submission.objects.filter(pk=submission.pk, response_status__isnull=True).delete()
+    """Forget a claim whose processing crashed before it stored anything, so the client may
+    retry with the same key (a claim whose batch committed stays, to be resumed)."""
+    Submission.objects.filter(
+        pk=submission.pk, response_status__isnull=True, batch__isnull=True
+    ).delete()
+
+
+# Session-level advisory lock (namespace, submission id) held by whoever runs a submission:
+# a request or a worker. PostgreSQL drops it with the session, so a runner killed in any
+# way (kill -9, OOM, pg_terminate_backend) frees it at once, without a lease to expire.
+RUNNER_LOCK_NAMESPACE = 0x5D_5B  # "SDSB"
+
+
+@contextlib.contextmanager
+def submission_runner(submission: Submission) -> Iterator[bool]:
+    """Hold the submission's runner lock for the block; yields False (and holds nothing)
+    when another live runner has it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_try_advisory_lock(%s, %s)", [RUNNER_LOCK_NAMESPACE, submission.pk]
+        )
+        (taken,) = cursor.fetchone()
+    try:
+        yield taken
+    finally:
+        if taken:
+            with contextlib.suppress(Exception), connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_unlock(%s, %s)", [RUNNER_LOCK_NAMESPACE, submission.pk]
+                )
+
+
+def runner_alive(submission: Submission) -> bool:
+    """Whether some session holds the submission's runner lock."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'
+                 AND classid = %s AND objid = %s AND objsubid = 2 AND granted)""",
+            [RUNNER_LOCK_NAMESPACE, submission.pk],
+        )
+        return cursor.fetchone()[0]
 
 
 def jsonable_rows(rows: list[tuple[int, dict[str, Any]]]) -> list[list[Any]]:
@@ -144,6 +196,8 @@ def status_url(submission: Submission) -> str:
 
 def submission_out(submission: Submission) -> dict[str, Any]:
     result = submission.result or {}
+    if result.get("linking") == LINKING_PENDING and submission.batch_id:
+        result = _linking_caught_up(submission, result)
     return {
         "job_id": str(submission.public_id),
         "status": submission.status,
@@ -159,12 +213,44 @@ def submission_out(submission: Submission) -> dict[str, Any]:
     }
 
 
+def _linking_caught_up(submission: Submission, result: dict[str, Any]) -> dict[str, Any]:
+    """A submission stored with linking "pending" says "done" once the queued link has
+    placed every record of its batch, with each record's person filled in."""
+    if batch_linking_state(submission.batch) == LINKING_PENDING:
+        return result
+    ids = {
+        sid: pk
+        for pk, sid in SourceRecord.objects.filter(
+            agency_id=submission.agency_id,
+            is_current=True,
+            source_record_id__in=[r["source_record_id"] for r in result.get("records", [])],
+        ).values_list("pk", "source_record_id")
+    }
+    person_of = persons_of(list(ids.values()))
+    records = [
+        {**r, "person_id": person_of.get(ids.get(r["source_record_id"]))}
+        if r.get("status") != "invalid"
+        else r
+        for r in result.get("records", [])
+    ]
+    result = {**result, "records": records, "linking": "done"}
+    Submission.objects.filter(pk=submission.pk).update(result=result)
+    submission.result = result
+    return result
+
+
 def submission_run_now(
     submission: Submission, *, viewer_user, parsed: ParsedFile
 ) -> tuple[int, dict[str, Any]]:
     """Validate, store and link synchronously; store and return the (status, body) to answer
     this and every retry with."""
-    _process(submission, actor=viewer_user, parsed=parsed)
+    with submission_runner(submission) as mine:
+        if not mine:
+            raise ApiError(
+                409, "submission_in_progress", "the first request with this key is still running"
+            )
+        submission.refresh_from_db()
+        _process(submission, actor=viewer_user, parsed=parsed)
     if submission.status == Submission.Status.REJECTED:
         status, body = (
             422,
@@ -198,49 +284,103 @@ def submission_enqueue(submission: Submission, *, parsed: ParsedFile) -> tuple[i
     return 202, body
 
 
-def submission_run_job(submission_id: int) -> None:
-    """The worker's side: run a queued submission once."""
-    with transaction.atomic():
-        submission = (
-            Submission.objects.select_for_update()
-            .filter(pk=submission_id, status=Submission.Status.QUEUED)
-            .first()
-        )
-        if submission is None:
-            return  # already run (at-least-once delivery)
-        submission.status = Submission.Status.RUNNING
-        submission.started_at = timezone.now()
-        submission.save(update_fields=["status", "started_at"])
-    payload = submission.payload or {}
-    parsed = ParsedFile(
-        rows=[(int(line), record) for line, record in payload.get("rows", [])],
-        skipped=payload.get("skipped", []),
-    )
+def submission_queue_upload(
+    *, user, dataset: Dataset, key: str, sha256: str, file_name: str, parsed: ParsedFile,
+    skip_invalid: bool,
+) -> Submission:  # fmt: skip
+    """A confirmed large web upload as a queued job (the worker imports it, as an API batch).
+    Confirming the same staged upload twice finds the first job (the key is the upload's)."""
     try:
-        _process(submission, actor=submission.submitted_by, parsed=parsed)
-    except Exception:
-        logger.exception("submission %s failed", submission.pk)
-        submission.status = Submission.Status.FAILED
-        submission.finished_at = timezone.now()
-        submission.save(update_fields=["status", "finished_at"])
-        raise
-    finally:
-        Submission.objects.filter(pk=submission.pk).update(payload=None)
+        with transaction.atomic():
+            submission = Submission.objects.create(
+                agency=dataset.agency,
+                dataset=dataset,
+                submitted_by=user,
+                idempotency_key=key,
+                request_sha256=sha256,
+                kind="web",
+                file_name=file_name,
+                records_total=len(parsed.rows),
+                skip_invalid=skip_invalid,
+            )
+    except IntegrityError:
+        return Submission.objects.get(agency=dataset.agency, idempotency_key=key)
+    submission_enqueue(submission, parsed=parsed)
+    return submission
+
+
+def submission_run_job(submission_id: int) -> None:
+    """The worker's side: run a queued submission. Idempotent: a retry of the job (after the
+    worker died mid-run, procrastinate's stalled-job recovery) finds the submission
+    `running` with no live runner and finishes it, from the stored batch when the import had
+    committed. The payload (personal data) is cleared when the submission ends, done or
+    failed."""
+    submission = Submission.objects.filter(pk=submission_id).first()
+    if submission is None or submission.status not in (
+        Submission.Status.QUEUED,
+        Submission.Status.RUNNING,
+    ):
+        _clear_payload(submission_id)
+        return  # already run (at-least-once delivery)
+    with submission_runner(submission) as mine:
+        if not mine:
+            return  # another worker is on it right now
+        submission.refresh_from_db()
+        if submission.status not in (Submission.Status.QUEUED, Submission.Status.RUNNING):
+            return
+        if submission.status == Submission.Status.RUNNING:
+            logger.warning("submission %s: resuming after its runner died", submission.pk)
+        submission.status = Submission.Status.RUNNING
+        submission.started_at = submission.started_at or timezone.now()
+        submission.save(update_fields=["status", "started_at"])
+        payload = submission.payload or {}
+        parsed = ParsedFile(
+            rows=[(int(line), record) for line, record in payload.get("rows", [])],
+            skipped=payload.get("skipped", []),
+        )
+        try:
+            _process(submission, actor=submission.submitted_by, parsed=parsed)
+        except ImportBusy:
+            # the agency is busy: nothing was stored; the job's retry runs it again later
+            Submission.objects.filter(pk=submission.pk).update(status=Submission.Status.QUEUED)
+            raise
+        except Exception:
+            logger.exception("submission %s failed", submission.pk)
+            submission.status = Submission.Status.FAILED
+            submission.finished_at = timezone.now()
+            submission.save(update_fields=["status", "finished_at"])
+            _clear_payload(submission.pk)
+            raise
+        _clear_payload(submission.pk)
+
+
+def _clear_payload(submission_id: int) -> None:
+    Submission.objects.filter(pk=submission_id, payload__isnull=False).update(payload=None)
 
 
 def _process(submission: Submission, *, actor, parsed: ParsedFile) -> None:
     json_batch = submission.kind == "json"
-    outcome = records_import(
+    stored = None
+    if submission.batch_id is not None:
+        stored = ImportBatch.objects.select_related("agency", "dataset").get(pk=submission.batch_id)
+
+    def remember(batch: ImportBatch) -> None:
+        # committed with the rows: a retry after a crash resumes from this batch
+        Submission.objects.filter(pk=submission.pk).update(batch=batch)
+
+    outcome = records_submit(
+        actor=actor,
         dataset=submission.dataset,
         parsed=parsed,
-        actor=actor,
+        channel="api" if submission.kind != "web" else "file",
         file_name=submission.file_name or f"api:{submission.public_id}",
         file_sha256=submission.request_sha256,
-        channel="api",
         skip_invalid=submission.skip_invalid,
+        stored_batch=stored,
+        on_stored=remember,
     )
     batch = outcome.batch
-    errors = [_error_out(e, json_batch) for e in outcome.validation.errors[:ERRORS_SHOWN]]
+    errors = [_error_out(e, json_batch) for e in outcome.errors[:ERRORS_SHOWN]]
     counts = {
         "total": batch.rows_total,
         "invalid": batch.rows_invalid,
@@ -250,46 +390,22 @@ def _process(submission: Submission, *, actor, parsed: ParsedFile) -> None:
         "skipped": batch.rows_skipped,
     }
     submission.batch = batch
-    if batch.status == ImportBatch.Status.REJECTED:
+    if outcome.rejected:
         submission.status = Submission.Status.REJECTED
         records: list[dict[str, Any]] = []
-        linking_state = "not_run"
     else:
-        try:
-            person_of = link_records(outcome.new_record_ids, actor=actor)
-            linking_state = "done"
-        except Exception:
-            # The records are stored (committed); linking is slow work after commit and the
-            # next link run places them. The client sees linking "pending", not an error.
-            logger.exception("linking after batch %s failed", batch.pk)
-            person_of, linking_state = {}, "pending"
         records = _record_outcomes(
-            batch, parsed, outcome.validation.invalid_lines, person_of, json_batch
+            batch, parsed, outcome.invalid_lines, outcome.person_of, json_batch
         )
         submission.status = Submission.Status.SUCCEEDED
     submission.result = {
         "counts": counts,
         "errors": errors,
         "records": records,
-        "linking": linking_state,
+        "linking": outcome.linking,
     }
     submission.finished_at = timezone.now()
     submission.save(update_fields=["batch", "status", "result", "finished_at"])
-
-
-def link_records(record_ids: list[int], *, actor) -> dict[int, str]:
-    """Link just-stored records; record id -> person public id."""
-    if not record_ids:
-        return {}
-    incremental = getattr(linking, "link_new_records", None)
-    if incremental is not None:
-        return dict(incremental(record_ids))
-    linking.link(full=False, actor=actor)
-    return dict(
-        RecordLink.objects.filter(record_id__in=record_ids).values_list(
-            "record_id", "person__public_id"
-        )
-    )
 
 
 def _error_out(error: dict[str, Any], json_batch: bool) -> dict[str, Any]:
@@ -316,7 +432,7 @@ def _record_outcomes(
             "pk", "source_record_id", "version"
         )
     }
-    ids = [_source_id(record) for _, record in parsed.rows]
+    ids = [source_id_of(record) for _, record in parsed.rows]
     unchanged = [sid for sid in ids if sid and sid not in stored]
     current_person = dict(
         SourceRecord.objects.filter(
@@ -350,10 +466,3 @@ def _record_outcomes(
             }
         )
     return out
-
-
-def _source_id(record: dict[str, Any]) -> str:
-    value = record.get("source_record_id")
-    if isinstance(value, float):
-        return format(value, ".0f")
-    return str(value or "").strip()

@@ -7,18 +7,22 @@ becomes a new version and the old one is kept.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import hashlib
 import logging
 import multiprocessing
 import os
+import signal
+import stat
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import orjson
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from audit.services import audit_record
@@ -146,18 +150,78 @@ def _validate_range(start: int, stop: int, regency_code: str) -> list[tuple]:
     return out
 
 
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def worker_process_init(parent_pid: int) -> None:
+    """First thing a forked validation worker does: die with its parent, and let go of every
+    socket inherited through fork.
+
+    A worker that outlived a kill -9 of its parent kept the parent's PostgreSQL socket open,
+    so the server never saw the client go: the backend sat in COPY holding the agency lock,
+    and every later import of that agency waited forever (under gunicorn the orphans also
+    kept the listening socket, so the server could not restart).
+
+    - prctl(PR_SET_PDEATHSIG, SIGKILL): the kernel kills the worker when the thread that
+      forked it ends; if the parent is already gone (the fork raced its death), exit now.
+    - Each inherited socket (database connections of Django and of procrastinate's psycopg
+      pool, gunicorn's listening and client sockets) is replaced by /dev/null with dup2,
+      without any protocol traffic. Closing a libpq connection in the child (Django's
+      close(), or letting the object be freed) would send a Terminate message on the
+      parent's live session; dup2 releases only the child's reference to the socket, the
+      descriptor number stays valid, and whatever later writes to it writes to /dev/null.
+      (Celery's Django fixup does the same for forked pool workers with os.close; dup2
+      keeps the number from being reused by an unrelated file.)
+    - Django's per-thread connection objects are then dropped, so any database use in a
+      worker would open a connection of its own instead of writing into the parent's.
+    """
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent_pid:
+        os._exit(1)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    try:
+        for fd in _inherited_sockets():
+            os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+    from django.db import connections
+
+    # The wrappers hold the libpq objects of the parent's sessions; their sockets are
+    # /dev/null now, so dropping them sends nothing anywhere.
+    for conn in connections.all(initialized_only=True):
+        conn.connection = None
+        del connections[conn.alias]
+
+
+def _inherited_sockets() -> list[int]:
+    fds = []
+    for name in os.listdir("/proc/self/fd") if os.path.isdir("/proc/self/fd") else []:
+        fd = int(name)
+        if fd <= 2:
+            continue  # stdin/out/err stay (a journal socket under systemd carries the logs)
+        try:
+            if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                fds.append(fd)
+        except OSError:
+            continue  # the descriptor of the listdir itself, already closed
+    return fds
+
+
 PARALLEL_MIN_ROWS = 20_000
 CHUNK_ROWS = 20_000
 
 
-def _validated(rows, regions: RegionMatcher, progress):
+def _validated(rows, regions: RegionMatcher, progress, parallel: bool = True):
     """Every row's validation result, in file order. Large files use every core: the work is
-    pure CPU and the database waits anyway until validation is complete (all or nothing)."""
+    pure CPU and the database waits anyway until validation is complete (all or nothing).
+    Not `parallel`: in this process only (a web request never forks)."""
     global _ROWS
     workers = os.cpu_count() or 1
     _ROWS = rows
     try:
-        if len(rows) < PARALLEL_MIN_ROWS or workers < 2:
+        if len(rows) < PARALLEL_MIN_ROWS or workers < 2 or not parallel:
             for start in range(0, len(rows), CHUNK_ROWS):
                 chunk = _validate_range(start, start + CHUNK_ROWS, regions.regency_code)
                 if progress:
@@ -167,7 +231,12 @@ def _validated(rows, regions: RegionMatcher, progress):
         starts = list(range(0, len(rows), CHUNK_ROWS))
         stops = [start + CHUNK_ROWS for start in starts]
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=worker_process_init,
+            initargs=(os.getpid(),),
+        ) as pool:
             codes = [regions.regency_code] * len(starts)
             for chunk in pool.map(_validate_range, starts, stops, codes):
                 if progress:
@@ -210,10 +279,11 @@ def validate_rows(
     *,
     regions: RegionMatcher,
     progress: Callable[[int], None] | None = None,
+    parallel: bool = True,
 ) -> Validation:
     """Validate and normalise every row once, storing nothing (the upload report's dry run)."""
     checker = _RowChecker()
-    for item in _validated(rows, regions, progress):
+    for item in _validated(rows, regions, progress, parallel):
         row = checker.accept(*item)
         if row is not None:
             checker.result.valid.append(row)
@@ -265,6 +335,9 @@ def records_import(
     gc.freeze()
     try:
         with transaction.atomic():
+            # First, before anything is written: the wait for a running import of the agency
+            # is bounded (lock_timeout) and ends in ImportBusy.
+            _lock_agency(dataset.agency)
             batch.save()
             # raises _Rejected when a row is invalid and not skip_invalid
             validation, new_ids = _stream_versions(
@@ -317,8 +390,8 @@ def _stream_versions(batch: ImportBatch, rows, regions, progress, skip_invalid: 
     copied as not current and flipped after the COPY (the old version first), because no other
     statement can run on the connection while a COPY is open."""
     agency = batch.agency
-    # One import per agency at a time: version numbers and the current flag stay consistent.
-    type(agency).objects.select_for_update().filter(pk=agency.pk).first()
+    # (records_import holds the agency's lock: one import per agency at a time, so version
+    # numbers and the current flag stay consistent.)
     lap = _Laps()
     current = _current_versions(agency.pk, rows)
     lap("current_versions")
@@ -385,6 +458,68 @@ def _stream_versions(batch: ImportBatch, rows, regions, progress, skip_invalid: 
     level = logging.INFO if len(rows) >= PARALLEL_MIN_ROWS else logging.DEBUG
     logger.log(level, "import batch=%s seconds=%s", batch.pk, lap.seconds)
     return checker.result, new_ids
+
+
+class ImportBusy(Exception):
+    """Another import of the agency holds its lock (or the server cancelled the import's
+    statement on a timeout): nothing of this import was stored; try again later."""
+
+    def __init__(self, agency_code: str, reason: str) -> None:
+        self.agency_code = agency_code
+        self.reason = reason
+        super().__init__(
+            f"agency {agency_code}: {reason}; nothing was imported, try again in a moment"
+        )
+
+
+def _import_timeouts() -> tuple[int, int, int]:
+    """(lock, statement, idle in transaction) timeouts of an import, in ms."""
+    from django.conf import settings
+
+    return (
+        int(getattr(settings, "IMPORT_LOCK_TIMEOUT_MS", 5_000)),
+        # Backstops, not limits: a city's first file streams one COPY for minutes, so these
+        # only end an import whose client stopped sending (a stuck or stopped process).
+        int(getattr(settings, "IMPORT_STATEMENT_TIMEOUT_MS", 30 * 60_000)),
+        int(getattr(settings, "IMPORT_IDLE_TIMEOUT_MS", 10 * 60_000)),
+    )
+
+
+def _lock_agency(agency) -> None:
+    """Take the agency's import lock, waiting at most IMPORT_LOCK_TIMEOUT_MS: an import that
+    finds the agency busy fails within seconds with a clear message instead of queueing
+    behind a wedged one forever. SET LOCAL: the timeouts end with the import's transaction."""
+    lock_ms, statement_ms, idle_ms = _import_timeouts()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL lock_timeout = {lock_ms:d}")
+        cursor.execute(f"SET LOCAL statement_timeout = {statement_ms:d}")
+        cursor.execute(f"SET LOCAL idle_in_transaction_session_timeout = {idle_ms:d}")
+        try:
+            with transaction.atomic():
+                # NO KEY UPDATE: imports of the agency exclude each other, but rows that only
+                # reference the agency (a submission's claim, a new dataset: their foreign
+                # key checks take KEY SHARE at commit) do not wait for a running import.
+                cursor.execute(
+                    f"SELECT 1 FROM {type(agency)._meta.db_table} "  # noqa: S608
+                    "WHERE id = %s FOR NO KEY UPDATE",
+                    [agency.pk],
+                )
+        except OperationalError as exc:
+            cause = exc.__cause__
+            code = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+            if code != LOCK_NOT_AVAILABLE:
+                raise
+            raise ImportBusy(
+                agency.code,
+                f"another import of this agency is running (lock not granted in "
+                f"{lock_ms / 1000:g} s)",
+            ) from exc
+        # Held: later waits of the import (an index rebuild behind a long read) are bounded
+        # by the statement timeout only.
+        cursor.execute("SET LOCAL lock_timeout = 0")
+
+
+LOCK_NOT_AVAILABLE = "55P03"
 
 
 class _Laps:

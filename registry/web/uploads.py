@@ -7,17 +7,13 @@ upload it again. Only the user who uploaded a file can see its report or confirm
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
-import queue
 import re
 import secrets
 import shutil
-import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,23 +21,24 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils.html import escape
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from linkage.normalize.regions import RegionMatcher
 from registry.ingest.reading import FileFormatError, ParsedFile, read_upload
-from registry.linking import link_new_records
 from registry.models import Dataset, ImportBatch
 from registry.reports.batch_linking import batch_linking
 from registry.roles import Role
-from registry.services.imports import records_import, validate_rows
+from registry.services.imports import ImportBusy, validate_rows
+from registry.services.submit import (
+    LINKING_PENDING,
+    SubmitOutcome,
+    batch_linking_state,
+    records_submit,
+)
 from registry.web.auth import page_denied, request_role, role_required
 from registry.web.labels import field_label, reason_label
 
@@ -178,7 +175,8 @@ def _regions() -> RegionMatcher:
 
 def build_report(parsed: ParsedFile) -> dict:
     """Dry-run validation: what records_import would accept and reject, nothing written."""
-    validation = validate_rows(parsed.rows, regions=_regions())
+    # in the request's own process: a web server process never forks validation workers
+    validation = validate_rows(parsed.rows, regions=_regions(), parallel=False)
     return {
         "rows_total": len(parsed.rows),
         "rows_valid": len(validation.valid),
@@ -274,43 +272,59 @@ def upload_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
     parsed = read_upload(
         staged.meta["file_name"], staged.content, agency_mapping=agency.column_mapping
     )
-    run = functools.partial(
-        _import_and_link,
-        dataset=dataset,
-        parsed=parsed,
-        actor=request.user,
-        meta=staged.meta,
-        skip_invalid=(mode == "valid"),
-    )
     if len(parsed.rows) >= settings.WEB_IMPORT_PROGRESS_MIN_ROWS:
+        # A large file is imported by the worker, never in the request: the import forks
+        # validation workers, which must not be children of a web server process (they held
+        # gunicorn's socket when it died), and a request must not hold the agency's lock.
+        from api.services.submissions import submission_queue_upload
+
+        submission = submission_queue_upload(
+            user=request.user,
+            dataset=dataset,
+            key=f"web:{token}",
+            sha256=staged.meta["sha256"],
+            file_name=staged.meta["file_name"],
+            parsed=parsed,
+            skip_invalid=(mode == "valid"),
+        )
         staged_discard(staged)
-        return StreamingHttpResponse(_progress_page(request, run, len(parsed.rows)))
-    batch = run()
+        return redirect("upload_job", public_id=submission.public_id)
+    try:
+        outcome = _import_and_link(
+            dataset=dataset,
+            parsed=parsed,
+            actor=request.user,
+            meta=staged.meta,
+            skip_invalid=(mode == "valid"),
+        )
+    except ImportBusy:
+        messages.error(
+            request,
+            gettext("Another import of this agency is running; nothing was imported. Try again."),
+        )
+        return redirect("upload_report", token=token)
     staged_discard(staged)
-    _report_outcome(request, batch)
-    return redirect("batch_detail", pk=batch.pk)
+    _report_outcome(request, outcome.batch, outcome.linking)
+    return redirect("batch_detail", pk=outcome.batch.pk)
 
 
-def _import_and_link(*, dataset, parsed, actor, meta, skip_invalid, progress=None) -> ImportBatch:
+def _import_and_link(*, dataset, parsed, actor, meta, skip_invalid) -> SubmitOutcome:
     """Import the confirmed file, then place its new records on persons at once (the same
-    incremental linking as an API submission), so the operator's data is usable right away."""
-    outcome = records_import(
+    incremental linking as an API submission), so the operator's data is usable right away;
+    if linking fails after the import committed, it is queued and reported pending."""
+    return records_submit(
+        actor=actor,
         dataset=dataset,
         parsed=parsed,
-        actor=actor,
+        channel="file",
         file_name=meta["file_name"],
         file_sha256=meta["sha256"],
-        channel="file",
         skip_invalid=skip_invalid,
         regions=_regions(),
-        progress=progress,
     )
-    if outcome.new_record_ids:
-        link_new_records(outcome.new_record_ids, actor=actor)
-    return outcome.batch
 
 
-def _report_outcome(request: HttpRequest, batch: ImportBatch) -> None:
+def _report_outcome(request: HttpRequest, batch: ImportBatch, linking: str = "") -> None:
     if batch.status == ImportBatch.Status.REJECTED:
         messages.error(
             request,
@@ -331,49 +345,55 @@ def _report_outcome(request: HttpRequest, batch: ImportBatch) -> None:
             "invalid": batch.rows_invalid,
         },
     )
+    if linking == LINKING_PENDING:
+        messages.warning(request, _linking_pending_text())
 
 
-def _progress_page(request: HttpRequest, run, total: int) -> Iterator[str]:
-    """A large import runs in a worker thread while this page streams its progress (rows
-    validated so far), then links to the batch. No job queue needed; the work still happens
-    in one transaction, so leaving the page early does not half-import anything."""
-    updates: queue.Queue = queue.Queue()
-    outcome: dict[str, object] = {}
+def _linking_pending_text() -> str:
+    return gettext("Linking pending: the records are stored and will be placed on persons shortly.")
 
-    def work() -> None:
-        try:
-            outcome["batch"] = run(progress=lambda n: updates.put(n))
-        except Exception as exc:  # reported on the page; the transaction has rolled back
-            logger.exception("web import failed")
-            outcome["error"] = exc
-        finally:
-            connection.close()  # this thread's own database connection
-            updates.put(None)
 
-    worker = threading.Thread(target=work, name="web-import", daemon=True)
-    worker.start()
-    head, tail = render_to_string("uploads/progress.html", {"total": total}, request=request).split(
-        "<!--progress-->"
+@role_required(Role.OPERATOR)
+def upload_job_view(request: HttpRequest, public_id) -> HttpResponse:
+    """The queued import of a large upload: its state, refreshed until it ends, then the
+    counts and the batch. Only the user who confirmed the upload sees it."""
+    from api.models import Submission
+
+    submission = (
+        Submission.objects.select_related("batch", "dataset")
+        .filter(public_id=public_id, kind="web", submitted_by=request.user)
+        .first()
     )
-    yield head
-    done = 0
-    while (step := updates.get()) is not None:
-        done += step
-        yield f"<script>showProgress({done}, {total})</script>\n"
-    worker.join()
-    batch = outcome.get("batch")
-    if batch is None:
-        yield (
-            '<p class="notice error">'
-            + escape(gettext("The import failed; nothing was imported."))
-            + "</p>"
-        )
-    else:
-        _report_outcome(request, batch)
-        url = reverse("batch_detail", args=[batch.pk])
-        yield f'<p><a class="btn" href="{url}">{escape(gettext("Open the import batch"))}</a></p>'
-        yield f'<script>window.location.assign("{url}")</script>'
-    yield tail
+    if submission is None:
+        raise page_denied(request, reason="not_found_or_not_owner")
+    batch = submission.batch
+    linking = batch_linking_state(batch) if batch is not None else ""
+    ended = submission.status not in (Submission.Status.QUEUED, Submission.Status.RUNNING)
+    errors = _readable_errors(_submission_errors(submission))
+    return render(
+        request,
+        "uploads/job.html",
+        {
+            "submission": submission,
+            "batch": batch,
+            "ended": ended,
+            "linking_pending": linking == LINKING_PENDING,
+            "errors": errors[:REPORT_ROWS_SHOWN],
+            "errors_hidden": max(0, len(errors) - REPORT_ROWS_SHOWN),
+        },
+    )
+
+
+def _submission_errors(submission) -> list[dict]:
+    return [
+        {
+            "line": e.get("line") or e.get("index"),
+            "field": e.get("field", ""),
+            "reason": e.get("reason", ""),
+            "source_record_id": e.get("source_record_id", ""),
+        }
+        for e in (submission.result or {}).get("errors", [])
+    ]
 
 
 def _batches_for(request: HttpRequest):
@@ -409,5 +429,6 @@ def batch_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "linking": batch_linking(batch),
             "errors": errors[:REPORT_ROWS_SHOWN],
             "errors_hidden": max(0, len(errors) - REPORT_ROWS_SHOWN),
+            "linking_pending": batch_linking_state(batch) == LINKING_PENDING,
         },
     )

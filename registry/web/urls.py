@@ -20,6 +20,7 @@ urlpatterns = [
     path("unggah/", uploads.upload_view, name="upload"),
     path("unggah/<str:token>/laporan/", uploads.upload_report_view, name="upload_report"),
     path("unggah/<str:token>/konfirmasi/", uploads.upload_confirm_view, name="upload_confirm"),
+    path("unggah/pekerjaan/<uuid:public_id>/", uploads.upload_job_view, name="upload_job"),
     path("impor/", uploads.batch_list_view, name="batch_list"),
     path("impor/<int:pk>/", uploads.batch_detail_view, name="batch_detail"),
     # Dashboards (aid targeting, planning, board, auditor, review): one include line here.

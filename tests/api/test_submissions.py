@@ -68,33 +68,101 @@ def test_idempotency_semantics(http, owner):
     assert SourceRecord.objects.count() == records
 
 
-def test_retry_while_running_is_409(http, owner):
-    import hashlib
+def _other_session():
+    """A database session of its own (another process's, as far as the server knows)."""
+    import psycopg
+    from django.db import connection
+
+    db = connection.settings_dict
+    return psycopg.connect(
+        host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"],
+        password=db["PASSWORD"] or None, dbname=db["NAME"], autocommit=True,
+    )  # fmt: skip
+
+
+def _post(http, owner, body: bytes, key: str):
+    return http.post(
+        f"/datasets/{owner.dataset.pk}/submissions",
+        content=body,
+        headers={**owner.headers, "Idempotency-Key": key, "Content-Type": "application/json"},
+    )
+
+
+def test_retry_while_running_is_409_and_resumes_once_the_runner_is_gone(http, owner):
     import json
 
-    body = json.dumps({"records": FAMILY}).encode()
-    # The first request is still running: its claim exists without a response yet.
-    from api.services.submissions import body_sha256
+    from api.services.submissions import RUNNER_LOCK_NAMESPACE, body_sha256
 
-    Submission.objects.create(
+    body = json.dumps({"records": FAMILY}).encode()
+    # The first request is still running: its claim exists without a response yet, and its
+    # runner (another session) holds the submission's runner lock.
+    claim = Submission.objects.create(
         agency=owner.agency,
         dataset=owner.dataset,
         idempotency_key="running-key",
         request_sha256=body_sha256(body),
     )
-    response = http.post(
-        f"/datasets/{owner.dataset.pk}/submissions",
-        content=body,
-        headers={
-            **owner.headers,
-            "Idempotency-Key": "running-key",
-            "Content-Type": "application/json",
-        },
-    )
+    runner = _other_session()
+    runner.execute("SELECT pg_advisory_lock(%s, %s)", [RUNNER_LOCK_NAMESPACE, claim.pk])
+    response = _post(http, owner, body, "running-key")
     assert response.status_code == 409, response.text
     assert response.json()["error"]["code"] == "submission_in_progress"
     assert SourceRecord.objects.count() == 0
-    assert hashlib  # keep import explicit for readers: the body hash is SHA-256
+    # The runner dies (its session ends): the same key now completes the work.
+    runner.close()
+    response = _post(http, owner, body, "running-key")
+    assert response.status_code == 201, response.text
+    out = response.json()
+    assert out["job_id"] == str(claim.public_id)
+    assert out["counts"]["new"] == 3 and out["linking"] == "done"
+    assert all(r["person_id"] for r in out["records"])
+    assert SourceRecord.objects.filter(link__isnull=True).count() == 0
+    # and answers the same from then on
+    assert _post(http, owner, body, "running-key").json() == out
+
+
+def test_crash_after_the_import_committed_resumes_from_the_stored_batch(http, owner):
+    """The runner died after the import committed (batch stored with the claim) and before
+    linking: the same key links the stored rows and answers with their persons; nothing is
+    imported twice. A new key for the same rows finds them unchanged and links them too."""
+    import json
+
+    from api.services.submissions import body_sha256
+    from registry.ingest.reading import ParsedFile
+    from registry.services.imports import records_import
+
+    body = json.dumps({"records": FAMILY}).encode()
+    claim = Submission.objects.create(
+        agency=owner.agency,
+        dataset=owner.dataset,
+        idempotency_key="crashed-key",
+        request_sha256=body_sha256(body),
+    )
+    stored = records_import(
+        dataset=owner.dataset,
+        parsed=ParsedFile(rows=list(enumerate(FAMILY[:2]))),
+        channel="api",
+    )
+    Submission.objects.filter(pk=claim.pk).update(batch=stored.batch)
+    assert SourceRecord.objects.filter(link__isnull=True).count() == 2
+    batches = ImportBatch.objects.count()
+
+    response = _post(http, owner, body, "crashed-key")
+    assert response.status_code == 201, response.text
+    out = response.json()
+    assert out["batch_id"] == stored.batch.pk
+    assert ImportBatch.objects.count() == batches
+    assert out["linking"] == "done"
+    assert [bool(r["person_id"]) for r in out["records"][:2]] == [True, True]
+
+    # Stored by an attempt whose linking never ran, then re-sent under a new key.
+    records_import(dataset=owner.dataset, parsed=ParsedFile(rows=[(0, FAMILY[2])]), channel="api")
+    fresh = submit(http, owner, FAMILY, key="new-key")
+    assert fresh.status_code == 201, fresh.text
+    records = fresh.json()["records"]
+    assert [r["status"] for r in records] == ["unchanged"] * 3
+    assert all(r["person_id"] for r in records), records
+    assert SourceRecord.objects.filter(link__isnull=True).count() == 0
 
 
 def test_malformed_batch_stores_nothing(http, owner):
@@ -206,3 +274,29 @@ def test_person_profile_needs_purpose(http, owner):
     assert search.status_code == 200
     assert search.json()["results"][0]["public_id"] == public_id
     assert AuditEvent.objects.filter(action="person.search").count() == 1
+
+
+def test_linking_failure_after_the_import_is_pending_then_done(http, owner, monkeypatch):
+    """Stored but unlinked is never silent: the answer says linking "pending", a link job is
+    queued, and once the worker has run it the job status says "done" with each person."""
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("linking failed")
+
+    monkeypatch.setattr("registry.linking.link_new_records", broken)
+    response = submit(http, owner, FAMILY, key="pending-key")
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["linking"] == "pending"
+    assert body["counts"]["new"] == 3
+    assert [r["person_id"] for r in body["records"]] == [None, None, None]
+    assert SourceRecord.objects.filter(link__isnull=True).count() == 3
+    status = http.get(body["status_url"].removeprefix("/api"), headers=owner.headers).json()
+    assert status["linking"] == "pending"
+
+    monkeypatch.undo()
+    run_jobs()  # the queued registry.link_pending job
+    assert SourceRecord.objects.filter(link__isnull=True).count() == 0
+    status = http.get(body["status_url"].removeprefix("/api"), headers=owner.headers).json()
+    assert status["linking"] == "done"
+    assert all(r["person_id"] for r in status["records"])

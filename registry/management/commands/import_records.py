@@ -12,7 +12,8 @@ from tqdm import tqdm
 from registry.ingest.headers import CANONICAL_FIELDS
 from registry.ingest.reading import FileFormatError, read_file
 from registry.models import AccessLevel, Agency, AgencyKind, Dataset
-from registry.services.imports import records_import
+from registry.services.imports import ImportBusy
+from registry.services.submit import LINK_QUEUE, LINKING_PENDING, records_submit
 
 MAX_ERRORS_SHOWN = 50
 
@@ -123,18 +124,25 @@ class Command(BaseCommand):
             total=len(parsed.rows),
             desc=f"{path.name}: validating",
             unit="rows",
-            disable=len(parsed.rows) < 5000 or self.verbosity == 0,
+            disable=len(parsed.rows) < 5000 or opts["verbosity"] == 0,
+            file=self.stderr._out,  # the command's stderr (call_command's too), unwrapped
         ) as bar:
-            outcome = records_import(
-                dataset=dataset,
-                parsed=parsed,
-                file_name=path.name,
-                file_sha256=digest,
-                skip_invalid=opts["skip_invalid"],
-                progress=bar.update,
-            )
+            try:
+                outcome = records_submit(
+                    actor=None,
+                    dataset=dataset,
+                    parsed=parsed,
+                    channel="file",
+                    file_name=path.name,
+                    file_sha256=digest,
+                    skip_invalid=opts["skip_invalid"],
+                    link=LINK_QUEUE,  # a file links in the worker (or `manage.py link`)
+                    progress=bar.update,
+                )
+            except ImportBusy as exc:
+                raise CommandError(f"{path.name}: {exc}") from exc
         self._report(path, parsed, outcome)
-        return outcome.batch.status != outcome.batch.Status.REJECTED
+        return not outcome.rejected
 
     def _report(self, path: Path, parsed, outcome) -> None:
         batch = outcome.batch
@@ -144,11 +152,13 @@ class Command(BaseCommand):
             f"{batch.rows_changed} changed, {batch.rows_unchanged} unchanged, "
             f"{batch.rows_invalid} invalid, {batch.rows_skipped} skipped (batch {batch.pk})"
         )
+        if outcome.linking == LINKING_PENDING:
+            write("  linking pending: queued for the worker (or run `manage.py link`)")
         if parsed.unknown_headers:
             write("  ignored columns: " + ", ".join(parsed.unknown_headers))
         for item in parsed.skipped:
             write(f"  line {item['line']}: skipped ({item['reason']})")
-        for error in batch.errors[:MAX_ERRORS_SHOWN]:
+        for error in outcome.errors[:MAX_ERRORS_SHOWN]:
             write(f"  line {error['line']}: {error['field']}: {error['reason']}")
-        if len(batch.errors) > MAX_ERRORS_SHOWN:
-            write(f"  ... {len(batch.errors) - MAX_ERRORS_SHOWN} more errors stored in the batch")
+        if len(outcome.errors) > MAX_ERRORS_SHOWN:
+            write(f"  ... {len(outcome.errors) - MAX_ERRORS_SHOWN} more errors stored in the batch")
