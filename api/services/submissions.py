@@ -21,6 +21,7 @@ from django.utils import timezone
 from api.errors import ApiError, error_body
 from api.models import Submission
 from audit.services import audit_record
+from linkage.schema import source_id as _source_id
 from registry import linking
 from registry.ingest.reading import ParsedFile
 from registry.models import Dataset, ImportBatch, RecordLink, SourceRecord
@@ -344,10 +345,3 @@ def _record_outcomes(
             }
         )
     return out
-
-
-def _source_id(record: dict[str, Any]) -> str:
-    value = record.get("source_record_id")
-    if isinstance(value, float):
-        return format(value, ".0f")
-    return str(value or "").strip()

@@ -17,6 +17,7 @@ import re
 from collections.abc import Hashable, Mapping
 from datetime import date
 
+from ..schema import BIGINT_MAX, SOURCE_ID_MAX_LENGTH, TEXT_MAX_LENGTH
 from .address import AddressParts, normalize_address, parse_rt_rw
 from .caching import bare, value_cache
 from .dates import _parse_date, today_wib
@@ -45,6 +46,38 @@ INPUT_KEYS = (
 )  # fmt: skip
 
 TITLES_REMOVED = "name:titles_removed"
+
+# Field problems: the row lands, the bad value stays in `original`, the normalised field is
+# empty and one of these flags names it (an agency may ask for them to be errors: strict).
+# Row errors are kept for what makes a row unusable or unstorable: no source id, neither a
+# name nor an identifier, a duplicate id, a value too long for its column, a NUL character.
+SEX_UNKNOWN = "sex:unknown"
+RELATIONSHIP_UNKNOWN = "relationship:unknown"
+DECILE_INVALID = "welfare_decile:invalid"
+NAME_MISSING = "full_name:missing"
+DEATH_BEFORE_BIRTH = "death_date:before_birth"
+DATE_PROBLEMS = ("future", "too_old", "two_digit_year", "year_only", "unreadable")
+FIELD_PROBLEMS = frozenset(
+    {
+        SEX_UNKNOWN,
+        RELATIONSHIP_UNKNOWN,
+        DECILE_INVALID,
+        DEATH_BEFORE_BIRTH,
+        *(
+            f"{date_field}:{problem}"
+            for date_field in ("birth_date", "death_date")
+            for problem in DATE_PROBLEMS
+        ),
+    }
+)
+# Normalised text column -> the input field whose value it comes from.
+_SOURCE_FIELD = {
+    "name_key": "full_name", "name_sorted": "full_name", "name_phonetic": "full_name",
+    "given_name_key": "full_name", "address_key": "address", "house_number": "address",
+}  # fmt: skip
+_CHECKED_TEXT = tuple(
+    (column, limit) for column, limit in TEXT_MAX_LENGTH.items() if column in FIELD_NAMES
+)
 _SPACES_RE = re.compile(r"\s+")
 _Errors = tuple[tuple[str, str], ...]
 
@@ -75,19 +108,17 @@ def _normalize(
     source_id = get("source_record_id")
     if source_id is None or not str(source_id).strip() or source_id != source_id:
         errors.append(("source_record_id", "missing"))
+    elif len(str(source_id).strip()) > SOURCE_ID_MAX_LENGTH:
+        errors.append(("source_record_id", f"too long (max {SOURCE_ID_MAX_LENGTH} characters)"))
 
     name = _name(get("full_name"))
-    if not name.key:
-        errors.append(("full_name", "missing"))
-
     sex, sex_error = _sex(get("sex"))
-    if sex_error:
-        errors.append(("sex", sex_error))
-
     birth = _date(get("birth_date"), "birth_date", today)
-    if birth.error:
-        errors.append(("birth_date", birth.error))
     flags: list[str] = list(birth.flags)
+    if birth.error:
+        flags.append(_date_problem("birth_date", birth.error))
+    if sex_error:
+        flags.append(SEX_UNKNOWN)
     if name.titles:
         flags.append(TITLES_REMOVED)
 
@@ -97,25 +128,33 @@ def _normalize(
         death = _date(death_raw, "death_date", today)
         death_date = death.value
         if death.error:
-            errors.append(("death_date", death.error))
+            flags.append(_date_problem("death_date", death.error))
         elif death_date is not None and birth.value is not None and death_date < birth.value:
-            errors.append(("death_date", "before the birth date"))
+            death_date = None
+            flags.append(DEATH_BEFORE_BIRTH)
         flags.extend(f for f in death.flags if f != "death_date:missing")
 
     nik, nik_reliable, kk_number, id_flags = _identifiers(
         get("nik"), get("kk_number"), birth.value, sex, today
     )
     flags.extend(id_flags)
+    if not name.key:
+        if nik or kk_number:
+            flags.append(NAME_MISSING)
+        else:
+            errors.append(("full_name", "missing (and no NIK or KK number)"))
 
     address, rt, rw, address_errors = _address_block(get("address"), get("rt"), get("rw"))
     region = regions.match(get("kelurahan"), get("kecamatan"))
     flags.extend(region.flags)
 
-    relationship, decile, program, period, amount, aid_errors = _household_block(
+    relationship, decile, program, period, amount, aid_errors, aid_flags = _household_block(
         get("relationship"), get("welfare_decile"), get("program"), get("period"), get("amount")
     )
     if address_errors or aid_errors:
         errors.extend(address_errors + aid_errors)
+    if aid_flags:
+        flags.extend(aid_flags)
 
     fields: dict[str, object] = {
         "nik": nik,
@@ -144,7 +183,47 @@ def _normalize(
         "amount": amount,
         "flags": sorted(set(flags)) if len(flags) > 1 else flags,
     }
+    for column, limit in _CHECKED_TEXT:
+        value = fields[column]
+        if len(value) > limit:  # type: ignore[arg-type]
+            field_name = _SOURCE_FIELD.get(column, column)
+            if (field_name, _too_long(limit)) not in errors:
+                errors.append((field_name, _too_long(limit)))
+    if _has_nul(row):
+        errors.extend((key, "contains a NUL character") for key in _nul_fields(row))
     return fields, errors
+
+
+def _too_long(limit: int) -> str:
+    return f"too long (max {limit} characters)"
+
+
+def _has_nul(row: Mapping[str, object]) -> bool:
+    """Whether any text value holds a NUL: PostgreSQL can store it neither in text nor in
+    JSON. One join per row (cheaper than a test per value)."""
+    try:
+        return "\x00" in "".join([v for v in row.values() if v.__class__ is str])
+    except TypeError:
+        return False
+
+
+def _nul_fields(row: Mapping[str, object]) -> list[str]:
+    return [str(k) for k, v in row.items() if isinstance(v, str) and "\x00" in v]
+
+
+def _date_problem(field_name: str, error: str) -> str:
+    """The flag of a date that could not be used (dates.py's error text -> a stable code)."""
+    if error == "date in the future":
+        problem = "future"
+    elif error.startswith("date before"):
+        problem = "too_old"
+    elif error.startswith("two-digit year"):
+        problem = "two_digit_year"
+    elif error.startswith("year only"):
+        problem = "year_only"
+    else:
+        problem = "unreadable"
+    return f"{field_name}:{problem}"
 
 
 @value_cache()
@@ -178,15 +257,18 @@ def _household_block(
     program_raw: object,
     period_raw: object,
     amount_raw: object,
-) -> tuple[str, int | None, str, str, int | None, _Errors]:
-    """Relationship, decile and the aid receipt: few distinct combinations per file."""
+) -> tuple[str, int | None, str, str, int | None, _Errors, tuple[str, ...]]:
+    """Relationship, decile and the aid receipt: few distinct combinations per file.
+    An unknown relationship or decile is a flag (field problem); a broken aid receipt is
+    an error (an aid receipt is stored as its own row: it must be whole)."""
     errors: list[tuple[str, str]] = []
+    flags: list[str] = []
     relationship, error = normalize_relationship(relationship_raw)
     if error:
-        errors.append(("relationship", error))
+        flags.append(RELATIONSHIP_UNKNOWN)
     decile, error = parse_decile(decile_raw)
     if error:
-        errors.append(("welfare_decile", error))
+        flags.append(DECILE_INVALID)
     program, _ = normalize_program(program_raw)
     period, period_error = parse_period(period_raw)
     if period_error:
@@ -194,12 +276,15 @@ def _household_block(
     amount, error = parse_amount(amount_raw)
     if error:
         errors.append(("amount", error))
+    elif amount is not None and amount > BIGINT_MAX:
+        amount = None
+        errors.append(("amount", f"too large (max {BIGINT_MAX})"))
     # One aid receipt needs both what was paid and when.
     if program and not period and not period_error:
         errors.append(("period", "missing for an aid receipt"))
     if not program and (period or amount is not None):
         errors.append(("program", "missing for an aid receipt"))
-    return relationship, decile, program, period, amount, tuple(errors)
+    return relationship, decile, program, period, amount, tuple(errors), tuple(flags)
 
 
 @value_cache(maxsize=4096)

@@ -100,8 +100,8 @@ def test_retry_while_running_is_409(http, owner):
 def test_malformed_batch_stores_nothing(http, owner):
     bad = [
         dict(FAMILY[0]),
-        {**FAMILY[1], "full_name": ""},
-        {**FAMILY[2], "birth_date": "99-99-9999"},
+        {**FAMILY[1], "full_name": "", "nik": None, "kk_number": None},  # no name, no id
+        {**FAMILY[2], "source_record_id": FAMILY[0]["source_record_id"]},  # duplicate id
     ]
     response = submit(http, owner, bad, key="bad-1")
     assert response.status_code == 422, response.text
