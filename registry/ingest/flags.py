@@ -32,6 +32,7 @@ class FlagInfo:
 
 
 CATALOGUE: dict[str, FlagInfo] = {
+    "nik:missing": FlagInfo("nik", _("NIK missing")),
     "nik:excel_damaged": FlagInfo("nik", _("NIK damaged by Excel (15 digits)")),
     "nik:bad_length": FlagInfo("nik", _("NIK does not have 16 digits")),
     "nik:non_digit": FlagInfo("nik", _("NIK is not a number")),

@@ -36,13 +36,15 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from linkage.normalize.regions import RegionMatcher
+from registry.ingest import flags
 from registry.ingest.reading import FileFormatError, ParsedFile, read_upload
 from registry.linking import link_new_records
 from registry.models import Dataset, ImportBatch
 from registry.roles import Role
 from registry.services.imports import records_import, validate_rows
 from registry.web.auth import page_denied, request_role, role_required
-from registry.web.labels import field_label, reason_label
+from registry.web.exports import xlsx_response
+from registry.web.labels import field_label, fix_list_sheet, problems_labelled, reason_label
 
 logger = logging.getLogger(__name__)
 
@@ -186,6 +188,9 @@ def build_report(parsed: ParsedFile) -> dict:
             }
             for e in validation.errors
         ],
+        # rows that will land with a value flagged (a field problem or an unreliable NIK)
+        "problems": validation.problems,
+        "problem_counts": validation.problem_counts,
         "skipped": parsed.skipped,
         "unknown_headers": [str(h) for h in parsed.unknown_headers],
         "header_line": parsed.header_line,
@@ -246,6 +251,8 @@ def upload_report_view(request: HttpRequest, token: str) -> HttpResponse:
             "report": report,
             "errors": errors[:REPORT_ROWS_SHOWN],
             "errors_hidden": max(0, len(errors) - REPORT_ROWS_SHOWN),
+            **_problems_context(report.get("problems", []), report.get("problem_counts", {})),
+            "fix_list_url": reverse("upload_fix_list", args=[token]),
             "can_import_all": report["rows_invalid"] == 0 and report["rows_total"] > 0,
             "can_import_valid": report["rows_valid"] > 0,
         },
@@ -402,5 +409,35 @@ def batch_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "batch": batch,
             "errors": errors[:REPORT_ROWS_SHOWN],
             "errors_hidden": max(0, len(errors) - REPORT_ROWS_SHOWN),
+            **_problems_context(batch.problems, batch.problem_counts),
+            "fix_list_url": reverse("batch_fix_list", args=[batch.pk]),
         },
     )
+
+
+def _problems_context(problems: list[dict], counts: dict[str, int]) -> dict:
+    shown = problems_labelled(problems[:REPORT_ROWS_SHOWN])
+    return {
+        "problem_summary": flags.summary(counts),
+        "problems": shown,
+        "problems_total": sum(counts.values()),
+        "problems_hidden": max(0, sum(counts.values()) - len(shown)),
+    }
+
+
+@role_required(Role.OPERATOR)
+def upload_fix_list_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The staged file's fix list (XLSX: line, field, value, problem), for its uploader."""
+    staged = _staged_or_denied(request, token)
+    report = staged.meta["report"]
+    sheet = fix_list_sheet(report["errors"], report.get("problems", []))
+    return xlsx_response("daftar-perbaikan", [sheet])
+
+
+@role_required(Role.OPERATOR, Role.WALIDATA)
+def batch_fix_list_view(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batches_for(request).filter(pk=pk).first()
+    if batch is None:
+        raise page_denied(request, reason="not_found_or_not_owner")
+    sheet = fix_list_sheet(batch.errors, batch.problems)
+    return xlsx_response(f"daftar-perbaikan-impor-{batch.pk}", [sheet])

@@ -22,6 +22,8 @@ urlpatterns = [
     path("unggah/<str:token>/konfirmasi/", uploads.upload_confirm_view, name="upload_confirm"),
     path("impor/", uploads.batch_list_view, name="batch_list"),
     path("impor/<int:pk>/", uploads.batch_detail_view, name="batch_detail"),
+    path("impor/<int:pk>/perbaikan.xlsx", uploads.batch_fix_list_view, name="batch_fix_list"),
+    path("unggah/<str:token>/perbaikan.xlsx", uploads.upload_fix_list_view, name="upload_fix_list"),
     # Dashboards (aid targeting, planning, board, auditor, review): one include line here.
     path("", include("registry.web.dashboards_urls")),
 ]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 from api.models import Submission
 from audit.models import AuditEvent
@@ -206,3 +207,43 @@ def test_person_profile_needs_purpose(http, owner):
     assert search.status_code == 200
     assert search.json()["results"][0]["public_id"] == public_id
     assert AuditEvent.objects.filter(action="person.search").count() == 1
+
+
+def test_a_fifteen_digit_nik_is_told_back_not_errors_empty(http, owner):
+    record = {**FAMILY[0], "nik": FAMILY[0]["nik"][:15]}
+    response = submit(http, owner, [record])
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["counts"]["new"] == 1 and body["counts"]["flagged"] == 1
+    assert body["errors"] == [
+        {
+            "index": 0,
+            "line": None,
+            "severity": "warning",
+            "field": "nik",
+            "code": "nik:bad_length",
+            "reason": "NIK does not have 16 digits",
+            "message": "NIK tidak 16 digit",
+            "source_record_id": record["source_record_id"],
+        }
+    ]
+    assert body["flags"] == [{"code": "nik:bad_length", "count": 1, "text": "1 NIK tidak 16 digit"}]
+    stored = SourceRecord.objects.get()
+    assert stored.original["nik"] == record["nik"] and not stored.nik_reliable
+
+
+def test_sample_spreadsheet_upload_reports_its_unreliable_niks(http, owner):
+    sample = Path(__file__).parents[1] / "registry" / "data" / "dinsos-penerima-bansos-2026.xlsx"
+    response = http.post(
+        f"/datasets/{owner.dataset.pk}/uploads",
+        files={"file": ("dinsos.xlsx", sample.read_bytes())},
+        headers={**owner.headers, "Idempotency-Key": "sample-1"},
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    counts = {f["code"]: f["count"] for f in body["flags"]}
+    assert counts["nik:excel_damaged"] == 39 and counts["nik:kk_in_nik"] == 6
+    texts = [f["text"] for f in body["flags"]]
+    assert "39 NIK rusak oleh Excel (15 digit)" in texts
+    damaged = [e for e in body["errors"] if e["code"] == "nik:excel_damaged"]
+    assert len(damaged) == 39 and all(e["line"] and e["severity"] == "warning" for e in damaged)
