@@ -40,6 +40,20 @@ def _respond(request, submission: Submission, parsed: ParsedFile):
         raise
 
 
+def _refuse_nul(records: list[dict]) -> None:
+    """PostgreSQL stores no NUL character, in text or JSON: refused before anything is kept."""
+    details = [
+        {"index": index, "field": str(key), "reason": "contains a NUL character"}
+        for index, record in enumerate(records)
+        for key, value in record.items()
+        if isinstance(value, str) and "\x00" in value
+    ]
+    if details:
+        raise ApiError(
+            422, "validation_failed", "the batch was refused; nothing was stored", details
+        )
+
+
 @router.post(
     "/datasets/{dataset_id}/submissions",
     response=RESPONSES,
@@ -63,6 +77,8 @@ def submission_create(
     viewer = viewer_from_request(request, user=request.auth)
     dataset = svc.dataset_for_writer(viewer, dataset_id, action="records.submit")
     records = [r.model_dump(exclude_none=True) for r in payload.records]
+    if b"\\u0000" in request.body:  # JSON escapes every NUL: one search of the body
+        _refuse_nul(records)
     submission, replay = svc.submission_claim(
         viewer=viewer,
         dataset=dataset,

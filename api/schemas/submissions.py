@@ -35,7 +35,10 @@ class RecordIn(BaseModel):
     one aid receipt. Values are taken as sent and normalised by the registry; the original is
     kept next to the normalised form."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE_RECORD]})
+    # allow_inf_nan=False: a JSON NaN or Infinity is refused (it used to be stored as null).
+    model_config = ConfigDict(
+        extra="forbid", allow_inf_nan=False, json_schema_extra={"examples": [EXAMPLE_RECORD]}
+    )
 
     source_record_id: StrictStr | StrictInt = Field(
         ...,

@@ -7,6 +7,7 @@ reported with its line number.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import itertools
@@ -14,6 +15,8 @@ import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from django.utils.translation import gettext
 
 from registry.ingest.headers import ROW_COUNTER, RT_RW, map_headers
 from registry.memory import gc_paused
@@ -77,14 +80,49 @@ def _xlsx_rows(path: Path, sheet: str | None) -> list[list[object]]:
     return worksheet.to_python(skip_empty_area=False)
 
 
+# Byte order marks, longest first (the UTF-32 LE mark begins with the UTF-16 LE one).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32"),
+    (codecs.BOM_UTF32_BE, "utf-32-be", "UTF-32"),
+    (codecs.BOM_UTF8, "utf-8", "UTF-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16"),
+)
+
+
+def decode_text(content: bytes) -> str:
+    """The text of a CSV file: UTF-8 (with or without BOM), UTF-16/32 with a BOM (Excel's
+    "Unicode text" export), UTF-16 without one (told by its zero bytes), else Windows-1252
+    (older office exports: better read than refused). A file that claims an encoding and
+    breaks it is refused, saying which encoding and where."""
+    for bom, encoding, name in _BOMS:
+        if content.startswith(bom):
+            return _decode(content[len(bom) :], encoding, name)
+    head = content[:4096]
+    if head.count(0) > len(head) // 4:  # text of mostly ASCII in two-byte units
+        odd_zeros = head[1::2].count(0)
+        encoding = "utf-16-le" if odd_zeros > head[0::2].count(0) else "utf-16-be"
+        return _decode(content[: len(content) // 2 * 2], encoding, "UTF-16")
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        return content.decode("cp1252", errors="replace")
+
+
+def _decode(content: bytes, encoding: str, name: str) -> str:
+    try:
+        return content.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise FileFormatError(
+            gettext("the file looks like %(encoding)s text but byte %(byte)s cannot be read")
+            % {"encoding": name, "byte": exc.start}
+        ) from None
+
+
 def read_csv_bytes(
     content: bytes, *, agency_mapping: Mapping[str, str] | None = None
 ) -> ParsedFile:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Older office exports are Windows-1252; better read than refused.
-        text = content.decode("cp1252", errors="replace")
+    text = decode_text(content)
     if not text.strip():
         raise FileFormatError("the file is empty")
     # the header search rows only (splitting the whole text made a string of every line)

@@ -22,6 +22,7 @@ from registry.web.exports import table_cells, xlsx_response
 from registry.web.purpose import purpose_required
 
 TARGETING_ROLES = (Role.WALIDATA, Role.ANALYST)
+MAX_PAGE = 1_000_000
 
 CHECK_LABELS = {
     "deceased": _("Recipients recorded deceased by the civil registry"),
@@ -161,6 +162,7 @@ def list_view(request: HttpRequest, check: str) -> HttpResponse:
         page_number = max(int(request.GET.get("page", "1")), 1)
     except ValueError:
         page_number = 1
+    page_number = min(page_number, MAX_PAGE)  # an offset PostgreSQL can take (bigint)
     rule = _rule(request)
     page = report.targeting_list(
         viewer,
