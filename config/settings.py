@@ -136,6 +136,17 @@ WEB_IMPORT_PROGRESS_MIN_ROWS = int(os.environ.get("WEB_IMPORT_PROGRESS_MIN_ROWS"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# Bounds on an uploaded file (web and API alike), checked before it is read
+# (registry/ingest/limits.py); the command-line import keeps only the structural ones.
+UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "250000"))
+IMPORT_MAX_COLUMNS = int(os.environ.get("IMPORT_MAX_COLUMNS", "200"))
+IMPORT_MAX_CELLS = int(os.environ.get("IMPORT_MAX_CELLS", "5000000"))
+XLSX_MAX_UNCOMPRESSED_BYTES = int(
+    os.environ.get("XLSX_MAX_UNCOMPRESSED_BYTES", str(200 * 1024 * 1024))
+)
+XLSX_MAX_COMPRESSION_RATIO = int(os.environ.get("XLSX_MAX_COMPRESSION_RATIO", "100"))
+
 # Never log personal data: application loggers log counts and ids only.
 LOGGING = {
     "version": 1,

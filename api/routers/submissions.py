@@ -11,7 +11,8 @@ from api.models import Submission
 from api.schemas.common import AUTH_ERRORS, errors
 from api.schemas.submissions import SubmissionIn, SubmissionOut
 from api.services import submissions as svc
-from registry.ingest.reading import FileFormatError, ParsedFile, read_upload
+from registry.ingest.limits import check_size, upload_limits
+from registry.ingest.reading import FileFormatError, FileTooLarge, ParsedFile, read_upload
 from registry.roles import Role
 from registry.selectors import NotFound, audit_denial, viewer_from_request
 
@@ -119,9 +120,15 @@ def upload_create(
     name = (file.name or "upload.csv")[:255]
     if not name.lower().endswith(UPLOAD_SUFFIXES):
         raise ApiError(422, "unsupported_file", "upload a .csv or .xlsx file")
-    content = file.read()
+    limits = upload_limits()
     try:
-        parsed = read_upload(name, content, agency_mapping=dataset.agency.column_mapping)
+        check_size(file.size or 0, limits)  # before the bytes are read into memory
+        content = file.read()
+        parsed = read_upload(
+            name, content, agency_mapping=dataset.agency.column_mapping, limits=limits
+        )
+    except FileTooLarge as exc:
+        raise ApiError(413, "file_too_large", str(exc)) from exc
     except (FileFormatError, ValueError) as exc:
         raise ApiError(422, "unreadable_file", str(exc)) from exc
     except Exception as exc:  # calamine raises its own errors on broken workbooks

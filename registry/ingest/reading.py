@@ -18,6 +18,8 @@ from pathlib import Path
 
 from django.utils.translation import gettext
 
+from registry.ingest import limits as bounds
+from registry.ingest.errors import FileFormatError, FileTooLarge
 from registry.ingest.headers import ROW_COUNTER, RT_RW, map_headers
 from registry.memory import gc_paused
 
@@ -25,8 +27,7 @@ HEADER_SEARCH_ROWS = 30
 TOTAL_WORDS = ("JUMLAH", "TOTAL", "GRAND TOTAL")
 
 
-class FileFormatError(ValueError):
-    """The file as a whole cannot be read (no header row, unknown format, empty)."""
+__all__ = ["FileFormatError", "FileTooLarge", "ParsedFile", "read_file", "read_upload"]
 
 
 @dataclass
@@ -43,27 +44,41 @@ def read_file(
     *,
     sheet: str | None = None,
     agency_mapping: Mapping[str, str] | None = None,
+    limits: bounds.ReadLimits | None = None,
 ) -> ParsedFile:
+    """A file on disk (the command-line import): bounds of limits.file_limits() unless given."""
     path = Path(path)
+    limits = limits or bounds.file_limits()
     suffix = path.suffix.lower()
+    bounds.check_size(path.stat().st_size, limits)
     if suffix in {".xlsx", ".xlsm", ".xls", ".ods"}:
+        if suffix != ".xls":  # the old binary format is no zip; its reader sizes by content
+            bounds.check_workbook(str(path), limits)
         return parse_table(_xlsx_rows(path, sheet), agency_mapping=agency_mapping)
     if suffix in {".csv", ".txt"}:
-        return read_csv_bytes(path.read_bytes(), agency_mapping=agency_mapping)
+        return read_csv_bytes(path.read_bytes(), agency_mapping=agency_mapping, limits=limits)
     raise FileFormatError(f"{path.name}: unsupported file type {suffix!r} (use CSV or XLSX)")
 
 
 def read_upload(
-    name: str, content: bytes, *, agency_mapping: Mapping[str, str] | None = None
+    name: str,
+    content: bytes,
+    *,
+    agency_mapping: Mapping[str, str] | None = None,
+    limits: bounds.ReadLimits | None = None,
 ) -> ParsedFile:
-    """Same as read_file, for bytes received over HTTP."""
+    """Same as read_file, for bytes received over HTTP: every bound of limits.upload_limits()
+    is checked before a reader runs (FileTooLarge: 413, FileFormatError: 422)."""
+    limits = limits or bounds.upload_limits()
+    bounds.check_size(len(content), limits)
     if name.lower().endswith((".xlsx", ".xlsm", ".ods")):
         from python_calamine import CalamineWorkbook
 
+        bounds.check_workbook(io.BytesIO(content), limits)
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
         rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
         return parse_table(rows, agency_mapping=agency_mapping)
-    return read_csv_bytes(content, agency_mapping=agency_mapping)
+    return read_csv_bytes(content, agency_mapping=agency_mapping, limits=limits)
 
 
 def _xlsx_rows(path: Path, sheet: str | None) -> list[list[object]]:
@@ -120,8 +135,12 @@ def _decode(content: bytes, encoding: str, name: str) -> str:
 
 
 def read_csv_bytes(
-    content: bytes, *, agency_mapping: Mapping[str, str] | None = None
+    content: bytes,
+    *,
+    agency_mapping: Mapping[str, str] | None = None,
+    limits: bounds.ReadLimits | None = None,
 ) -> ParsedFile:
+    limits = limits or bounds.file_limits()
     text = decode_text(content)
     if not text.strip():
         raise FileFormatError("the file is empty")
@@ -129,7 +148,12 @@ def read_csv_bytes(
     sample = "".join(itertools.islice(io.StringIO(text), HEADER_SEARCH_ROWS))
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return parse_table(reader, agency_mapping=agency_mapping)
+    try:
+        return parse_table(bounds.capped_rows(reader, limits), agency_mapping=agency_mapping)
+    except csv.Error as exc:  # a field beyond csv.field_size_limit(), a stray NUL, ...
+        raise FileFormatError(
+            gettext("the CSV cannot be read near line %(line)s") % {"line": reader.line_num}
+        ) from exc
 
 
 def _is_blank(cells: list[object]) -> bool:

@@ -37,7 +37,8 @@ from django.views.decorators.http import require_POST
 
 from linkage.normalize.regions import RegionMatcher
 from registry.ingest import flags
-from registry.ingest.reading import FileFormatError, ParsedFile, read_upload
+from registry.ingest.limits import check_size, upload_limits
+from registry.ingest.reading import FileFormatError, FileTooLarge, ParsedFile, read_upload
 from registry.linking import link_new_records
 from registry.models import Dataset, ImportBatch
 from registry.roles import Role
@@ -86,6 +87,25 @@ class UploadForm(forms.Form):
         if not upload.name.lower().endswith(ALLOWED_SUFFIXES):
             raise forms.ValidationError(_("Only CSV or XLSX files can be imported."))
         return upload
+
+
+# multipart boundaries and the form's other fields, on top of the file itself
+FORM_OVERHEAD = 64 * 1024
+
+
+def _declared_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def _too_large_text(size: int, limits) -> str:
+    try:
+        check_size(size, limits)
+    except FileTooLarge as exc:
+        return gettext("The file cannot be read: %(reason)s") % {"reason": exc}
+    return ""
 
 
 # --- staging: files waiting for confirmation ----------------------------------------------
@@ -211,17 +231,31 @@ def _readable_errors(errors: list[dict]) -> list[dict]:
 @role_required(Role.OPERATOR)
 def upload_view(request: HttpRequest) -> HttpResponse:
     agency = _operator_agency(request)
+    limits = upload_limits()
+    if request.method == "POST" and _declared_length(request) > limits.max_bytes + FORM_OVERHEAD:
+        # refused before Django reads the body: nothing of it is spooled or parsed
+        messages.error(request, _too_large_text(_declared_length(request), limits))
+        context = {"form": UploadForm(agency=agency), "agency": agency}
+        return render(request, "uploads/upload.html", context, status=413)
     form = UploadForm(request.POST or None, request.FILES or None, agency=agency)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        content = upload.read()
         try:
-            parsed = read_upload(upload.name, content, agency_mapping=agency.column_mapping)
-        except FileFormatError as exc:
+            check_size(upload.size, limits)
+            content = upload.read()
+            parsed = read_upload(
+                upload.name, content, agency_mapping=agency.column_mapping, limits=limits
+            )
+        except FileFormatError as exc:  # FileTooLarge (413) included
             form.add_error("file", gettext("The file cannot be read: %(reason)s") % {"reason": exc})
+            status = 413 if isinstance(exc, FileTooLarge) else 422
+            context = {"form": form, "agency": agency}
+            return render(request, "uploads/upload.html", context, status=status)
         except Exception:  # a corrupt spreadsheet raises the reader's own errors
             logger.warning("unreadable upload agency=%s", agency.code, exc_info=True)
             form.add_error("file", gettext("The file cannot be read as CSV or XLSX."))
+            context = {"form": form, "agency": agency}
+            return render(request, "uploads/upload.html", context, status=422)
         else:
             report = build_report(parsed)
             token = stage_file(

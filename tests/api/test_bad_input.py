@@ -104,3 +104,33 @@ def test_undecodable_csv_says_what_was_wrong(http, owner):
     assert response.status_code == 422, response.text
     assert "UTF-32" in response.json()["error"]["message"]
     assert ImportBatch.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "status", "code"),
+    [
+        ("bom.xlsx", "corner", 413, "file_too_large"),
+        ("bomb.xlsx", "bomb", 413, "file_too_large"),
+        ("wide.csv", "wide", 422, "unreadable_file"),
+        ("big.csv", "big", 413, "file_too_large"),
+    ],
+)
+def test_bounded_uploads_are_413_or_422(http, owner, settings, name, kind, status, code):
+    from tests.registry.test_read_limits import HEADER, ROW, workbook, zip_bomb
+
+    settings.UPLOAD_MAX_BYTES = 100_000 if kind == "big" else 10 * 1024 * 1024
+    content = {
+        "corner": lambda: workbook({"A1": "ID", "XFD1048576": "x"}),
+        "bomb": lambda: zip_bomb(20 * 1024 * 1024),
+        "wide": lambda: ("," * 1_000_000 + "\n").encode(),
+        "big": lambda: (HEADER + ROW * 3000).encode(),
+    }[kind]()
+    response = http.post(
+        f"/datasets/{owner.dataset.pk}/uploads",
+        files={"file": (name, content)},
+        headers={**owner.headers, "Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert error["code"] == code and error["message"]
+    assert ImportBatch.objects.count() == 0

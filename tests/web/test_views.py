@@ -297,7 +297,7 @@ def test_unreadable_and_wrong_type_files_are_refused(client, cast, login):
         reverse("upload"),
         {"dataset": cast.penduduk.pk, "file": SimpleUploadedFile("x.csv", b"a,b\n1,2\n")},
     )
-    assert no_header.status_code == 200
+    assert no_header.status_code == 422
     assert "tidak dapat dibaca" in no_header.content.decode()
 
 
