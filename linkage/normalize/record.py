@@ -18,6 +18,7 @@ from collections.abc import Hashable, Mapping
 from datetime import date
 
 from ..schema import BIGINT_MAX, SOURCE_ID_MAX_LENGTH, TEXT_MAX_LENGTH
+from ..schema import source_id as stored_source_id
 from .address import AddressParts, normalize_address, parse_rt_rw
 from .caching import bare, value_cache
 from .dates import _parse_date, today_wib
@@ -108,7 +109,7 @@ def _normalize(
     source_id = get("source_record_id")
     if source_id is None or not str(source_id).strip() or source_id != source_id:
         errors.append(("source_record_id", "missing"))
-    elif len(str(source_id).strip()) > SOURCE_ID_MAX_LENGTH:
+    elif len(stored_source_id(row)) > SOURCE_ID_MAX_LENGTH:  # as stored: 1e150 has 151 digits
         errors.append(("source_record_id", f"too long (max {SOURCE_ID_MAX_LENGTH} characters)"))
 
     name = _name(get("full_name"))

@@ -75,8 +75,11 @@ def read_upload(
         from python_calamine import CalamineWorkbook
 
         bounds.check_workbook(io.BytesIO(content), limits)
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
-        rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        try:
+            workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
+            rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        except Exception as exc:  # the reader's own errors on a broken workbook
+            raise FileFormatError(gettext("the workbook cannot be read")) from exc
         return parse_table(rows, agency_mapping=agency_mapping)
     return read_csv_bytes(content, agency_mapping=agency_mapping, limits=limits)
 

@@ -266,7 +266,8 @@ def upload_view(request: HttpRequest) -> HttpResponse:
                 report=report,
             )
             return redirect("upload_report", token=token)
-    return render(request, "uploads/upload.html", {"form": form, "agency": agency})
+    status = 422 if form.errors else 200  # a refused form (empty file, wrong type) is a 4xx
+    return render(request, "uploads/upload.html", {"form": form, "agency": agency}, status=status)
 
 
 @role_required(Role.OPERATOR)

@@ -135,6 +135,7 @@ def test_flags_sorted_and_unique(regions):
         ({"source_record_id": ""}, "source_record_id"),
         ({"source_record_id": None}, "source_record_id"),
         ({"source_record_id": "X" * 101}, "source_record_id"),
+        ({"source_record_id": 1e150}, "source_record_id"),  # stored as 151 digits
         ({"full_name": "  ", "nik": "", "kk_number": ""}, "full_name"),
         ({"full_name": "A" * 201}, "full_name"),
         ({"address": "Jl. " + "B" * 300}, "address"),

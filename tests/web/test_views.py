@@ -291,7 +291,7 @@ def test_unreadable_and_wrong_type_files_are_refused(client, cast, login):
         reverse("upload"),
         {"dataset": cast.penduduk.pk, "file": SimpleUploadedFile("x.pdf", b"%PDF", "text/plain")},
     )
-    assert wrong.status_code == 200
+    assert wrong.status_code == 422
     assert "CSV atau XLSX" in wrong.content.decode()
     no_header = client.post(
         reverse("upload"),
@@ -307,7 +307,7 @@ def test_operator_cannot_upload_into_another_agencys_dataset(client, cast, login
         reverse("upload"),
         {"dataset": cast.dtks.pk, "file": SimpleUploadedFile("d.csv", csv_bytes([GOOD_ROW]))},
     )
-    assert response.status_code == 200  # form error: not a choice
+    assert response.status_code == 422  # form error: not a choice
     assert not ImportBatch.objects.filter(dataset=cast.dtks, created_by__isnull=False).exists()
 
 
