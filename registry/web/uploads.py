@@ -76,6 +76,14 @@ class UploadForm(forms.Form):
         help_text=_("Exchange format; Indonesian or English column headers."),
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(ALLOWED_SUFFIXES)}),
     )
+    strict = forms.BooleanField(
+        label=_("Strict: refuse rows with a problem value too"),
+        help_text=_(
+            "By default a row with an unusable value (a birth date in the future, an unknown "
+            "sex code, ...) is imported with that value left empty and flagged."
+        ),
+        required=False,
+    )
 
     def __init__(self, *args, agency, **kwargs):
         super().__init__(*args, **kwargs)
@@ -192,10 +200,11 @@ def _regions() -> RegionMatcher:
     return RegionMatcher.for_regency(settings.REGISTRY_REGENCY_CODE)
 
 
-def build_report(parsed: ParsedFile) -> dict:
+def build_report(parsed: ParsedFile, *, strict: bool = False) -> dict:
     """Dry-run validation: what records_import would accept and reject, nothing written."""
-    validation = validate_rows(parsed.rows, regions=_regions())
+    validation = validate_rows(parsed.rows, regions=_regions(), strict=strict)
     return {
+        "strict": strict,
         "rows_total": len(parsed.rows),
         "rows_valid": len(validation.valid),
         "rows_invalid": len(validation.invalid_lines),
@@ -257,7 +266,7 @@ def upload_view(request: HttpRequest) -> HttpResponse:
             context = {"form": form, "agency": agency}
             return render(request, "uploads/upload.html", context, status=422)
         else:
-            report = build_report(parsed)
+            report = build_report(parsed, strict=form.cleaned_data["strict"])
             token = stage_file(
                 user=request.user,
                 dataset=form.cleaned_data["dataset"],
@@ -317,6 +326,7 @@ def upload_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
         actor=request.user,
         meta=staged.meta,
         skip_invalid=(mode == "valid"),
+        strict=staged.meta["report"].get("strict", False),
     )
     if len(parsed.rows) >= settings.WEB_IMPORT_PROGRESS_MIN_ROWS:
         staged_discard(staged)
@@ -327,7 +337,9 @@ def upload_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("batch_detail", pk=batch.pk)
 
 
-def _import_and_link(*, dataset, parsed, actor, meta, skip_invalid, progress=None) -> ImportBatch:
+def _import_and_link(
+    *, dataset, parsed, actor, meta, skip_invalid, strict=False, progress=None
+) -> ImportBatch:
     """Import the confirmed file, then place its new records on persons at once (the same
     incremental linking as an API submission), so the operator's data is usable right away."""
     outcome = records_import(
@@ -338,6 +350,7 @@ def _import_and_link(*, dataset, parsed, actor, meta, skip_invalid, progress=Non
         file_sha256=meta["sha256"],
         channel="file",
         skip_invalid=skip_invalid,
+        strict=strict,
         regions=_regions(),
         progress=progress,
     )

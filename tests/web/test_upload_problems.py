@@ -78,3 +78,25 @@ def test_fix_list_of_another_agency_is_404(client, cast, login):
     client.logout()
     login(cast, "walidata")
     assert client.get(reverse("upload_fix_list", args=[token])).status_code in (403, 404)
+
+
+@pytest.mark.django_db
+def test_strict_upload_refuses_the_flagged_row(client, cast, login):
+    login(cast, "operator")
+    response = client.post(
+        reverse("upload"),
+        {
+            "dataset": cast.penduduk.pk,
+            "file": SimpleUploadedFile("baru.csv", csv_bytes([FUTURE_ROW])),
+            "strict": "on",
+        },
+    )
+    page = client.get(response.url).content.decode()
+    assert 'value="all"' not in page and "tanggal lahir di masa depan" in page
+    token = response.url.rstrip("/").split("/")[-2]
+    before = ImportBatch.objects.count()
+    client.post(reverse("upload_confirm", args=[token]), {"mode": "all"})  # not offered: refused
+    assert not SourceRecord.objects.filter(source_record_id="CAP-8").exists()
+    assert ImportBatch.objects.count() in (before, before + 1)
+    if ImportBatch.objects.count() > before:
+        assert ImportBatch.objects.order_by("-id").first().status == "rejected"
