@@ -83,7 +83,16 @@ def original_json(record: dict[str, object]) -> bytes:
     canonical JSON so that the same content always gives the same hash. orjson: the
     standard library's encoder cost more than normalising the row."""
     original = {k: v for k, v in record.items() if v is not None and v != ""}
-    return orjson.dumps(original, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    options = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+    try:  # default=str: a spreadsheet's duration cell (timedelta) is kept as its text
+        return orjson.dumps(original, default=str, option=options)
+    except TypeError:  # an integer beyond 64 bits (an API's 10**30 NIK): kept as its digits
+        original = {k: str(v) if _is_big_int(v) else v for k, v in original.items()}
+        return orjson.dumps(original, default=str, option=options)
+
+
+def _is_big_int(value: object) -> bool:
+    return isinstance(value, int) and not -(2**63) <= value < 2**64
 
 
 # COPY text format: tab-separated, \N for NULL, backslash escapes for backslash, tab,

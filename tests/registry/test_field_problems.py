@@ -160,3 +160,20 @@ def test_storage_limits_are_the_columns_own():
     assert SourceRecord._meta.get_field("source_record_id").max_length == SOURCE_ID_MAX_LENGTH
     for column, limit in TEXT_MAX_LENGTH.items():
         assert SourceRecord._meta.get_field(column).max_length == limit, column
+
+
+def test_integers_beyond_64_bits_land_as_digits(dataset):
+    from registry.ingest.reading import ParsedFile
+
+    row = dict(zip(HEADER, FAMILY[0], strict=True))
+    row.update(nik=10**30, kk_number=-(10**25), rt=10**20)
+    row = {k: v for k, v in row.items() if v != ""}
+    batch = records_import(dataset=dataset, parsed=ParsedFile(rows=[(0, row)])).batch
+    assert batch.status == "rejected"  # an RT of 10**20 cannot be stored: a row error
+    assert [(e["line"], e["field"]) for e in batch.errors] == [(0, "rt")]
+    del row["rt"]
+    batch = records_import(dataset=dataset, parsed=ParsedFile(rows=[(0, row)])).batch
+    assert batch.status == "imported"
+    record = SourceRecord.objects.get()
+    assert record.original["nik"] == str(10**30) and record.nik == ""
+    assert "nik:bad_length" in record.flags
