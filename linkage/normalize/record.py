@@ -17,7 +17,7 @@ import re
 from collections.abc import Hashable, Mapping
 from datetime import date
 
-from ..schema import BIGINT_MAX, SOURCE_ID_MAX_LENGTH, TEXT_MAX_LENGTH
+from ..schema import BIGINT_MAX, CANONICAL_FIELDS, SOURCE_ID_MAX_LENGTH, TEXT_MAX_LENGTH
 from ..schema import source_id as stored_source_id
 from .address import AddressParts, normalize_address, parse_rt_rw
 from .caching import bare, value_cache
@@ -40,11 +40,7 @@ FIELD_NAMES = (
     "address_key", "house_number", "rt", "rw", "kelurahan_code", "kecamatan_code",
     "relationship", "death_date", "welfare_decile", "program", "period", "amount", "flags",
 )  # fmt: skip
-INPUT_KEYS = (
-    "source_record_id", "nik", "kk_number", "full_name", "sex", "birth_place", "birth_date",
-    "address", "rt", "rw", "kelurahan", "kecamatan", "relationship", "death_date",
-    "welfare_decile", "program", "period", "amount",
-)  # fmt: skip
+INPUT_KEYS = CANONICAL_FIELDS  # the exchange format (linkage.schema)
 
 TITLES_REMOVED = "name:titles_removed"
 
