@@ -96,7 +96,7 @@ def main() -> None:
         from registry.services.imports import records_import
 
         batch = records_import(dataset=dataset, parsed=parsed, skip_invalid=True).batch
-        outcome[f"imported: {batch.status}"] += 1
+        outcome[f"import {batch.status}"] += 1
 
     run()
     seconds = time.perf_counter() - started

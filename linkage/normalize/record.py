@@ -72,9 +72,6 @@ _SOURCE_FIELD = {
     "name_key": "full_name", "name_sorted": "full_name", "name_phonetic": "full_name",
     "given_name_key": "full_name", "address_key": "address", "house_number": "address",
 }  # fmt: skip
-_CHECKED_TEXT = tuple(
-    (column, limit) for column, limit in TEXT_MAX_LENGTH.items() if column in FIELD_NAMES
-)
 _SPACES_RE = re.compile(r"\s+")
 _Errors = tuple[tuple[str, str], ...]
 
@@ -105,7 +102,9 @@ def _normalize(
     source_id = get("source_record_id")
     if source_id is None or not str(source_id).strip() or source_id != source_id:
         errors.append(("source_record_id", "missing"))
-    elif len(stored_source_id(row)) > SOURCE_ID_MAX_LENGTH:  # as stored: 1e150 has 151 digits
+    elif (source_id.__class__ is not str or len(source_id) > SOURCE_ID_MAX_LENGTH) and len(
+        stored_source_id(row)
+    ) > SOURCE_ID_MAX_LENGTH:  # as stored: the float 1e150 is 151 digits
         errors.append(("source_record_id", f"too long (max {SOURCE_ID_MAX_LENGTH} characters)"))
 
     name = _name(get("full_name"))
@@ -180,32 +179,51 @@ def _normalize(
         "amount": amount,
         "flags": sorted(set(flags)) if len(flags) > 1 else flags,
     }
-    for column, limit in _CHECKED_TEXT:
-        value = fields[column]
-        if len(value) > limit:  # type: ignore[arg-type]
-            field_name = _SOURCE_FIELD.get(column, column)
-            if (field_name, _too_long(limit)) not in errors:
-                errors.append((field_name, _too_long(limit)))
-    if _has_nul(row):
-        errors.extend((key, "contains a NUL character") for key in _nul_fields(row))
+    # Values no column can hold: checked here only where they can arise per row (a long name,
+    # even after Muhammad variants are expanded; a long birth place); address and program
+    # lengths are checked once per distinct value in their cached blocks.
+    if len(name.display) > _NAME_SAFE_LENGTH or len(fields["birth_place"]) > _PLACE_MAX:  # type: ignore[arg-type]
+        errors.extend(_too_long_errors(fields, _PER_ROW_CHECKED))
     return fields, errors
+
+
+_PROGRAM_MAX = TEXT_MAX_LENGTH["program"]
+_NAME_SAFE_LENGTH = 40  # shorter names fit every name column, expanded or not
+_PLACE_MAX = TEXT_MAX_LENGTH["birth_place"]
+_PER_ROW_CHECKED = tuple(
+    (column, TEXT_MAX_LENGTH[column])
+    for column in (
+        "full_name", "name_key", "name_sorted", "name_phonetic", "given_name_key", "birth_place",
+    )
+)  # fmt: skip
+_ADDRESS_CHECKED = tuple(
+    (column, TEXT_MAX_LENGTH[column]) for column in ("address", "address_key", "house_number")
+)
+
+
+def _too_long_errors(values: Mapping[str, object], checked) -> list[tuple[str, str]]:
+    """(input field, reason) of each value longer than its column, one per input field."""
+    errors: list[tuple[str, str]] = []
+    for column, limit in checked:
+        if len(values[column]) > limit:  # type: ignore[arg-type]
+            error = (_SOURCE_FIELD.get(column, column), _too_long(limit))
+            if error not in errors:
+                errors.append(error)
+    return errors
+
+
+def nul_errors(row: Mapping[str, object]) -> list[tuple[str, str]]:
+    """(field, reason) of every text value holding a NUL, which PostgreSQL can store neither
+    in text nor in JSON. The importer asks only when a row's JSON shows one (\\u0000)."""
+    return [
+        (str(key), "contains a NUL character")
+        for key, value in row.items()
+        if isinstance(value, str) and "\x00" in value
+    ]
 
 
 def _too_long(limit: int) -> str:
     return f"too long (max {limit} characters)"
-
-
-def _has_nul(row: Mapping[str, object]) -> bool:
-    """Whether any text value holds a NUL: PostgreSQL can store it neither in text nor in
-    JSON. One join per row (cheaper than a test per value)."""
-    try:
-        return "\x00" in "".join([v for v in row.values() if v.__class__ is str])
-    except TypeError:
-        return False
-
-
-def _nul_fields(row: Mapping[str, object]) -> list[str]:
-    return [str(k) for k, v in row.items() if isinstance(v, str) and "\x00" in v]
 
 
 def _date_problem(field_name: str, error: str) -> str:
@@ -244,6 +262,10 @@ def _address_block(
     address = normalize_address(address_raw)
     rt, rw, error = parse_rt_rw(rt_raw, rw_raw)
     errors: _Errors = (("rt", error),) if error else ()
+    parts = {"address": address.display, "address_key": address.key}
+    parts["house_number"] = address.house_number
+    if any(len(v) > 20 for v in parts.values()):
+        errors += tuple(_too_long_errors(parts, _ADDRESS_CHECKED))
     return address, rt, rw, errors
 
 
@@ -267,6 +289,8 @@ def _household_block(
     if error:
         flags.append(DECILE_INVALID)
     program, _ = normalize_program(program_raw)
+    if len(program) > _PROGRAM_MAX:  # an unknown program's slug
+        errors.append(("program", _too_long(_PROGRAM_MAX)))
     period, period_error = parse_period(period_raw)
     if period_error:
         errors.append(("period", period_error))

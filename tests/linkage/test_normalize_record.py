@@ -144,7 +144,6 @@ def test_flags_sorted_and_unique(regions):
         ({"amount": 2**63}, "amount"),
         ({"amount": "1" + "0" * 30}, "amount"),
         ({"amount": 1e30}, "amount"),
-        ({"full_name": "SITI\x00AMINAH"}, "full_name"),
         ({"rt": "0"}, "rt"),
         ({"amount": "banyak"}, "amount"),
         ({"period": ""}, "period"),
@@ -256,3 +255,11 @@ def test_int_and_float_nik_are_told_apart_across_rows(regions):
     assert exact["nik_reliable"] is True
     assert damaged["nik_reliable"] is False
     assert "nik:excel_damaged" not in as_int["flags"]
+
+
+def test_nul_errors_name_the_fields():
+    from linkage.normalize.record import nul_errors
+
+    assert nul_errors(base_row(full_name="SITI\x00AMINAH", rt=3)) == [
+        ("full_name", "contains a NUL character")
+    ]
