@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.db import OperationalError
+from django.db import DataError, OperationalError
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from psycopg import DataError as PgDataError
 
+from registry.log_scrub import scrub
 from registry.selectors import InvalidPurpose, InvalidQuery, NotFound
 
 logger = logging.getLogger(__name__)
@@ -132,6 +134,16 @@ def install(api: NinjaAPI) -> None:
     def _http(request, exc: HttpError):
         status = exc.status_code
         return _respond(api, request, status, STATUS_CODES.get(status, "error"), str(exc))
+
+    @api.exception_handler(PgDataError)  # raised bare by COPY (a raw psycopg cursor)
+    @api.exception_handler(DataError)
+    def _data(request, exc):
+        # A value PostgreSQL refused (validation should have caught it): the client's fault,
+        # and the database's text, which quotes the value, is scrubbed before it is logged.
+        logger.warning("value refused by the database on %s: %s", request.path, scrub(str(exc)))
+        return _respond(
+            api, request, 400, "invalid_value", "a value in the request cannot be stored"
+        )
 
     @api.exception_handler(OperationalError)
     def _db(request, exc: OperationalError):

@@ -9,7 +9,6 @@ Rows the importer would reject are dropped (and counted), as the importer would 
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -17,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from linkage.schema import ENGINE_COLUMNS, map_header, source_id
 
 # Source priority by agency kind. Mirrors registry.models.SOURCE_PRIORITY; duplicated
 # because the linkage core must not import the Django app. 0 = civil registry.
@@ -29,60 +30,10 @@ KIND_PRIORITY = {
     "village_office": 40,
 }
 
-# Indonesian headers of the exchange format (record-format.md) -> canonical field.
-_ALIASES = {
-    "source_record_id": ("ID", "ID RECORD", "SOURCE RECORD ID"),
-    "nik": ("NIK",),
-    "kk_number": ("NO KK", "NOMOR KK", "KK", "KK NUMBER"),
-    "full_name": ("NAMA", "NAMA LENGKAP", "FULL NAME"),
-    "sex": ("JENIS KELAMIN", "JK"),
-    "birth_place": ("TEMPAT LAHIR", "BIRTH PLACE"),
-    "birth_date": ("TANGGAL LAHIR", "TGL LAHIR", "BIRTH DATE"),
-    "address": ("ALAMAT",),
-    "rt": ("RT",),
-    "rw": ("RW",),
-    "rt_rw": ("RT/RW", "RT RW", "RTRW"),
-    "kelurahan": ("KELURAHAN", "DESA"),
-    "kecamatan": ("KECAMATAN",),
-    "relationship": ("HUBUNGAN KELUARGA", "SHDK"),
-    "death_date": ("TANGGAL KEMATIAN", "DEATH DATE"),
-    "welfare_decile": ("DESIL", "WELFARE DECILE"),
-    "program": ("PROGRAM", "JENIS BANTUAN"),
-    "period": ("PERIODE",),
-    "amount": ("NOMINAL", "AMOUNT"),
-}
-
-
-def _header_key(h: str) -> str:
-    text = h.replace("\ufeff", "").strip().upper().replace(".", " ")
-    return re.sub(r"[_\s]+", " ", text).strip()
-
-
-_LOOKUP = {_header_key(a): f for f, names in _ALIASES.items() for a in (*names, f)}
-
 
 def default_header_mapper(header: str) -> str | None:
-    return _LOOKUP.get(_header_key(header))
-
-
-ENGINE_COLUMNS = (
-    "nik",
-    "nik_reliable",
-    "kk_number",
-    "name_key",
-    "name_sorted",
-    "name_phonetic",
-    "given_name_key",
-    "sex",
-    "birth_date",
-    "address_key",
-    "house_number",
-    "rt",
-    "rw",
-    "kelurahan_code",
-    "kecamatan_code",
-    "relationship",
-)
+    """The importer's own header mapping (linkage.schema), without an agency mapping."""
+    return map_header(header)
 
 
 @dataclass
@@ -161,7 +112,7 @@ def build_frame(
             counts["rows"] += len(rows)
             counts["rejected"] += len(rows) - len(keep)
             part = pd.DataFrame([fields[k] for k in keep], columns=list(ENGINE_COLUMNS))
-            part.insert(0, "source_record_id", [str(rows[k].get("source_record_id")) for k in keep])
+            part.insert(0, "source_record_id", [source_id(rows[k]) for k in keep])
             part.insert(0, "agency_priority", KIND_PRIORITY.get(af.kind, 50))
             part.insert(0, "agency", af.agency)
             parts.append(part)

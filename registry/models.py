@@ -132,6 +132,12 @@ class ImportBatch(models.Model):
     rows_skipped = models.PositiveIntegerField(default=0, help_text="title/total/blank rows")
     errors = models.JSONField(default=list, help_text="[{line, field, reason}] of rejected rows")
     skipped = models.JSONField(default=list, help_text="[{line, reason}] of non-data rows")
+    problems = models.JSONField(
+        default=list,
+        help_text="[{line, field, code, value, source_record_id}] of flagged rows that landed "
+        "(the first 20,000; registry.ingest.flags)",
+    )
+    problem_counts = models.JSONField(default=dict, help_text="flag code -> rows")
 
     class Meta:
         ordering = ["-created_at"]

@@ -6,8 +6,8 @@ from datetime import date
 from typing import Annotated
 
 from ninja import Field as NField
-from ninja import Query, Router, Schema
-from pydantic import BeforeValidator
+from ninja import Path, Query, Router, Schema
+from pydantic import AfterValidator, BeforeValidator
 
 from api.limits import bounded
 from api.params import PURPOSE, PURPOSE_TEXT, PurposeCode, purpose_of
@@ -24,6 +24,8 @@ from registry.selectors import (
 )
 
 router = Router(tags=["persons"])
+# Letters, digits, '-', '_', '.': anything else (a NUL PostgreSQL cannot even compare) is a 400.
+PUBLIC_ID = Path(..., pattern=r"^[A-Za-z0-9_.-]{1,64}$", description="public id")
 
 
 def _iso_only(value):
@@ -36,13 +38,22 @@ def _iso_only(value):
 IsoDate = Annotated[date, BeforeValidator(_iso_only)]
 
 
+def _no_nul(value):
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("contains a NUL character")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+
+
 class PersonSearchQuery(Schema):
-    nik: str | None = NField(None, max_length=32, description="NIK (exact, reliable NIKs only)")
-    name: str | None = NField(
+    nik: Text | None = NField(None, max_length=32, description="NIK (exact, reliable NIKs only)")
+    name: Text | None = NField(
         None, max_length=200, description="name (fuzzy, same normalisers as linkage)"
     )
     birth_date: IsoDate | None = NField(None, description="date of birth (ISO)")
-    kelurahan: str | None = NField(None, max_length=13, description="Kemendagri kelurahan code")
+    kelurahan: Text | None = NField(None, max_length=13, description="Kemendagri kelurahan code")
     limit: int = NField(
         20, ge=1, le=SEARCH_LIMIT_MAX, description=f"page size (max {SEARCH_LIMIT_MAX})"
     )
@@ -88,7 +99,7 @@ def persons_search(
 )
 def person_get(
     request,
-    public_id: str,
+    public_id: str = PUBLIC_ID,
     x_purpose: PurposeCode = PURPOSE,
     x_purpose_text: str = PURPOSE_TEXT,
 ):
@@ -107,7 +118,7 @@ def person_get(
 )
 def household_get(
     request,
-    public_id: str,
+    public_id: str = PUBLIC_ID,
     x_purpose: PurposeCode = PURPOSE,
     x_purpose_text: str = PURPOSE_TEXT,
 ):

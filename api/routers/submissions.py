@@ -11,7 +11,8 @@ from api.models import Submission
 from api.schemas.common import AUTH_ERRORS, errors
 from api.schemas.submissions import SubmissionIn, SubmissionOut
 from api.services import submissions as svc
-from registry.ingest.reading import FileFormatError, ParsedFile, read_upload
+from registry.ingest.limits import check_size, upload_limits
+from registry.ingest.reading import FileFormatError, FileTooLarge, ParsedFile, read_upload
 from registry.roles import Role
 from registry.selectors import NotFound, audit_denial, viewer_from_request
 from registry.services.imports import ImportBusy
@@ -46,6 +47,20 @@ def _respond(request, submission: Submission, parsed: ParsedFile):
         raise
 
 
+def _refuse_nul(records: list[dict]) -> None:
+    """PostgreSQL stores no NUL character, in text or JSON: refused before anything is kept."""
+    details = [
+        {"index": index, "field": str(key), "reason": "contains a NUL character"}
+        for index, record in enumerate(records)
+        for key, value in record.items()
+        if isinstance(value, str) and "\x00" in value
+    ]
+    if details:
+        raise ApiError(
+            422, "validation_failed", "the batch was refused; nothing was stored", details
+        )
+
+
 @router.post(
     "/datasets/{dataset_id}/submissions",
     response=RESPONSES,
@@ -69,6 +84,8 @@ def submission_create(
     viewer = viewer_from_request(request, user=request.auth)
     dataset = svc.dataset_for_writer(viewer, dataset_id, action="records.submit")
     records = [r.model_dump(exclude_none=True) for r in payload.records]
+    if b"\\u0000" in request.body:  # JSON escapes every NUL: one search of the body
+        _refuse_nul(records)
     submission, replay = svc.submission_claim(
         viewer=viewer,
         dataset=dataset,
@@ -109,9 +126,15 @@ def upload_create(
     name = (file.name or "upload.csv")[:255]
     if not name.lower().endswith(UPLOAD_SUFFIXES):
         raise ApiError(422, "unsupported_file", "upload a .csv or .xlsx file")
-    content = file.read()
+    limits = upload_limits()
     try:
-        parsed = read_upload(name, content, agency_mapping=dataset.agency.column_mapping)
+        check_size(file.size or 0, limits)  # before the bytes are read into memory
+        content = file.read()
+        parsed = read_upload(
+            name, content, agency_mapping=dataset.agency.column_mapping, limits=limits
+        )
+    except FileTooLarge as exc:
+        raise ApiError(413, "file_too_large", str(exc)) from exc
     except (FileFormatError, ValueError) as exc:
         raise ApiError(422, "unreadable_file", str(exc)) from exc
     except Exception as exc:  # calamine raises its own errors on broken workbooks

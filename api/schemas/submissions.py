@@ -35,7 +35,10 @@ class RecordIn(BaseModel):
     one aid receipt. Values are taken as sent and normalised by the registry; the original is
     kept next to the normalised form."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE_RECORD]})
+    # allow_inf_nan=False: a JSON NaN or Infinity is refused (it used to be stored as null).
+    model_config = ConfigDict(
+        extra="forbid", allow_inf_nan=False, json_schema_extra={"examples": [EXAMPLE_RECORD]}
+    )
 
     source_record_id: StrictStr | StrictInt = Field(
         ...,
@@ -123,18 +126,41 @@ class CountsOut(Schema):
     skipped: int = Field(
         0, description="non-data rows of a spreadsheet (titles, totals)", examples=[0]
     )
+    flagged: int = Field(
+        0,
+        description="records stored with a value flagged (listed in errors as warnings)",
+        examples=[0],
+    )
 
 
 class RecordErrorOut(Schema):
     index: int | None = Field(None, description="0-based position in a JSON batch", examples=[3])
     line: int | None = Field(None, description="spreadsheet line number (uploads)", examples=[None])
+    severity: str = Field(
+        "error",
+        description="error: the record was refused; warning: the record was stored with this "
+        "value flagged (kept as sent in the original, the normalised field empty or unreliable)",
+        examples=["warning"],
+    )
     field: str = Field(
         ..., description="the exchange-format field at fault", examples=["birth_date"]
     )
-    reason: str = Field(..., description="why it was refused", examples=["unparseable date"])
+    code: str = Field(
+        "", description="the flag code of a warning (nik:excel_damaged, ...)", examples=[""]
+    )
+    reason: str = Field(..., description="what is wrong (English)", examples=["unparseable date"])
+    message: str = Field(
+        "", description="what is wrong, in the request's language (Bahasa Indonesia by default)"
+    )
     source_record_id: str = Field(
         "", description="the record's own key", examples=["DINSOS-2026-000123"]
     )
+
+
+class FlagCountOut(Schema):
+    code: str = Field(..., examples=["nik:excel_damaged"])
+    count: int = Field(..., examples=[39])
+    text: str = Field(..., examples=["39 NIK rusak oleh Excel (15 digit)"])
 
 
 class RecordOutcomeOut(Schema):
@@ -164,6 +190,9 @@ class SubmissionOut(Schema):
     counts: CountsOut | None = Field(None, description="counts once validated")
     errors: list[RecordErrorOut] = Field(
         default_factory=list, description="per-record errors (capped at 1,000)"
+    )
+    flags: list[FlagCountOut] = Field(
+        default_factory=list, description="flagged values counted by problem, most frequent first"
     )
     records: list[RecordOutcomeOut] = Field(
         default_factory=list, description="per-record storage and linking outcome"

@@ -19,11 +19,12 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from api.errors import ApiError, error_body
 from api.models import Submission
 from audit.services import audit_record
+from registry.ingest import flags
 from registry.ingest.reading import ParsedFile
 from registry.models import Dataset, ImportBatch, RecordLink, SourceRecord
 from registry.roles import Role
@@ -36,6 +37,7 @@ from registry.services.submit import (
     records_submit,
     source_id_of,
 )
+from registry.web.labels import reason_label
 
 logger = logging.getLogger(__name__)
 
@@ -207,6 +209,7 @@ def submission_out(submission: Submission) -> dict[str, Any]:
         "finished_at": submission.finished_at.isoformat() if submission.finished_at else None,
         "counts": result.get("counts"),
         "errors": result.get("errors", []),
+        "flags": result.get("flags", []),
         "records": result.get("records", []),
         "linking": result.get("linking", "not_run"),
         "status_url": status_url(submission),
@@ -381,6 +384,10 @@ def _process(submission: Submission, *, actor, parsed: ParsedFile) -> None:
     )
     batch = outcome.batch
     errors = [_error_out(e, json_batch) for e in outcome.errors[:ERRORS_SHOWN]]
+    # flagged values: from this run's validation, or as the batch stored them on a resume
+    validation = outcome.import_outcome.validation if outcome.import_outcome else None
+    problems = validation.problems if validation else batch.problems
+    problem_counts = validation.problem_counts if validation else batch.problem_counts
     counts = {
         "total": batch.rows_total,
         "invalid": batch.rows_invalid,
@@ -388,6 +395,7 @@ def _process(submission: Submission, *, actor, parsed: ParsedFile) -> None:
         "changed": batch.rows_changed,
         "unchanged": batch.rows_unchanged,
         "skipped": batch.rows_skipped,
+        "flagged": len({p["line"] for p in problems}),
     }
     submission.batch = batch
     if outcome.rejected:
@@ -398,9 +406,13 @@ def _process(submission: Submission, *, actor, parsed: ParsedFile) -> None:
             batch, parsed, outcome.invalid_lines, outcome.person_of, json_batch
         )
         submission.status = Submission.Status.SUCCEEDED
+        # rows that landed with a value flagged: told to the sender, line by line
+        room = max(0, ERRORS_SHOWN - len(errors))
+        errors += [_warning_out(p, json_batch) for p in problems[:room]]
     submission.result = {
         "counts": counts,
         "errors": errors,
+        "flags": flags.summary(problem_counts),
         "records": records,
         "linking": outcome.linking,
     }
@@ -410,12 +422,34 @@ def _process(submission: Submission, *, actor, parsed: ParsedFile) -> None:
 
 def _error_out(error: dict[str, Any], json_batch: bool) -> dict[str, Any]:
     position = int(error["line"])
+    reason = str(error.get("reason", ""))
     return {
         "index": position if json_batch else None,
         "line": None if json_batch else position,
+        "severity": "error",
         "field": str(error.get("field", "")),
-        "reason": str(error.get("reason", "")),
+        "code": reason if reason in flags.CATALOGUE else "",
+        "reason": reason,
+        "message": reason_label(reason),
         "source_record_id": str(error.get("source_record_id", "")),
+    }
+
+
+def _warning_out(problem: dict[str, Any], json_batch: bool) -> dict[str, Any]:
+    """A flagged value of a stored record (its field emptied or marked unreliable)."""
+    position = int(problem["line"])
+    code = str(problem["code"])
+    with translation.override("en"):
+        reason = flags.flag_label(code)
+    return {
+        "index": position if json_batch else None,
+        "line": None if json_batch else position,
+        "severity": "warning",
+        "field": str(problem["field"]),
+        "code": code,
+        "reason": reason,
+        "message": flags.flag_label(code),
+        "source_record_id": str(problem.get("source_record_id", "")),
     }
 
 

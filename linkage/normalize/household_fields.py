@@ -64,8 +64,8 @@ def _words(raw: object) -> str:
 
 @value_cache(maxsize=1024)
 def normalize_relationship(raw: object) -> tuple[str, str]:
-    """(canonical code, error). Unknown values become LAINNYA: the relationship
-    helps household building but never makes a row unreadable."""
+    """(canonical code, error). An unknown value gives ('', error): the importer keeps the
+    row and flags the field (relationship:unknown); it never makes a row unreadable."""
     if raw is None:
         return "", ""
     words = _words(raw)
@@ -74,7 +74,9 @@ def normalize_relationship(raw: object) -> tuple[str, str]:
     code = _RELATIONSHIP_WORDS.get(words) or _RELATIONSHIP_CODES.get(words)
     if code is None and words.startswith("ANAK"):
         code = ANAK  # ANAK KE 2, ANAK KANDUNG LAKI LAKI
-    return code or LAINNYA, ""
+    if code is None:
+        return "", f"unknown relationship value {str(raw).strip()!r}"
+    return code, ""
 
 
 _DECILE_RE = re.compile(r"^(?:DESIL|D)?\s*(\d{1,2})(?:\.0+)?$")

@@ -97,6 +97,10 @@ def identifier_parts(raw: object, field: str) -> tuple[str, tuple[str, ...]]:
         return "", (f"{field}:{NON_DIGIT}",)
     if not damaged and len(digits) == ID_LENGTH:
         return digits, ()
+    if len(digits) > ID_LENGTH:
+        # More digits than any NIK or KK: kept only in the original (nothing to match on,
+        # and no column could hold it).
+        return "", (f"{field}:{BAD_LENGTH}",)
     flags: list[str] = []
     if damaged:
         flags.append(f"{field}:{EXCEL_DAMAGED}")

@@ -7,6 +7,7 @@ reported with its line number.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import itertools
@@ -15,6 +16,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.utils.translation import gettext
+
+from registry.ingest import limits as bounds
+from registry.ingest.errors import FileFormatError, FileTooLarge
 from registry.ingest.headers import ROW_COUNTER, RT_RW, map_headers
 from registry.memory import gc_paused
 
@@ -22,8 +27,7 @@ HEADER_SEARCH_ROWS = 30
 TOTAL_WORDS = ("JUMLAH", "TOTAL", "GRAND TOTAL")
 
 
-class FileFormatError(ValueError):
-    """The file as a whole cannot be read (no header row, unknown format, empty)."""
+__all__ = ["FileFormatError", "FileTooLarge", "ParsedFile", "read_file", "read_upload"]
 
 
 @dataclass
@@ -40,27 +44,44 @@ def read_file(
     *,
     sheet: str | None = None,
     agency_mapping: Mapping[str, str] | None = None,
+    limits: bounds.ReadLimits | None = None,
 ) -> ParsedFile:
+    """A file on disk (the command-line import): bounds of limits.file_limits() unless given."""
     path = Path(path)
+    limits = limits or bounds.file_limits()
     suffix = path.suffix.lower()
+    bounds.check_size(path.stat().st_size, limits)
     if suffix in {".xlsx", ".xlsm", ".xls", ".ods"}:
+        if suffix != ".xls":  # the old binary format is no zip; its reader sizes by content
+            bounds.check_workbook(str(path), limits)
         return parse_table(_xlsx_rows(path, sheet), agency_mapping=agency_mapping)
     if suffix in {".csv", ".txt"}:
-        return read_csv_bytes(path.read_bytes(), agency_mapping=agency_mapping)
+        return read_csv_bytes(path.read_bytes(), agency_mapping=agency_mapping, limits=limits)
     raise FileFormatError(f"{path.name}: unsupported file type {suffix!r} (use CSV or XLSX)")
 
 
 def read_upload(
-    name: str, content: bytes, *, agency_mapping: Mapping[str, str] | None = None
+    name: str,
+    content: bytes,
+    *,
+    agency_mapping: Mapping[str, str] | None = None,
+    limits: bounds.ReadLimits | None = None,
 ) -> ParsedFile:
-    """Same as read_file, for bytes received over HTTP."""
+    """Same as read_file, for bytes received over HTTP: every bound of limits.upload_limits()
+    is checked before a reader runs (FileTooLarge: 413, FileFormatError: 422)."""
+    limits = limits or bounds.upload_limits()
+    bounds.check_size(len(content), limits)
     if name.lower().endswith((".xlsx", ".xlsm", ".ods")):
         from python_calamine import CalamineWorkbook
 
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
-        rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        bounds.check_workbook(io.BytesIO(content), limits)
+        try:
+            workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
+            rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        except Exception as exc:  # the reader's own errors on a broken workbook
+            raise FileFormatError(gettext("the workbook cannot be read")) from exc
         return parse_table(rows, agency_mapping=agency_mapping)
-    return read_csv_bytes(content, agency_mapping=agency_mapping)
+    return read_csv_bytes(content, agency_mapping=agency_mapping, limits=limits)
 
 
 def _xlsx_rows(path: Path, sheet: str | None) -> list[list[object]]:
@@ -77,21 +98,65 @@ def _xlsx_rows(path: Path, sheet: str | None) -> list[list[object]]:
     return worksheet.to_python(skip_empty_area=False)
 
 
-def read_csv_bytes(
-    content: bytes, *, agency_mapping: Mapping[str, str] | None = None
-) -> ParsedFile:
+# Byte order marks, longest first (the UTF-32 LE mark begins with the UTF-16 LE one).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32"),
+    (codecs.BOM_UTF32_BE, "utf-32-be", "UTF-32"),
+    (codecs.BOM_UTF8, "utf-8", "UTF-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16"),
+)
+
+
+def decode_text(content: bytes) -> str:
+    """The text of a CSV file: UTF-8 (with or without BOM), UTF-16/32 with a BOM (Excel's
+    "Unicode text" export), UTF-16 without one (told by its zero bytes), else Windows-1252
+    (older office exports: better read than refused). A file that claims an encoding and
+    breaks it is refused, saying which encoding and where."""
+    for bom, encoding, name in _BOMS:
+        if content.startswith(bom):
+            return _decode(content[len(bom) :], encoding, name)
+    head = content[:4096]
+    if head.count(0) > len(head) // 4:  # text of mostly ASCII in two-byte units
+        odd_zeros = head[1::2].count(0)
+        encoding = "utf-16-le" if odd_zeros > head[0::2].count(0) else "utf-16-be"
+        return _decode(content[: len(content) // 2 * 2], encoding, "UTF-16")
     try:
-        text = content.decode("utf-8-sig")
+        return content.decode("utf-8")
     except UnicodeDecodeError:
-        # Older office exports are Windows-1252; better read than refused.
-        text = content.decode("cp1252", errors="replace")
+        return content.decode("cp1252", errors="replace")
+
+
+def _decode(content: bytes, encoding: str, name: str) -> str:
+    try:
+        return content.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise FileFormatError(
+            gettext("the file looks like %(encoding)s text but byte %(byte)s cannot be read")
+            % {"encoding": name, "byte": exc.start}
+        ) from None
+
+
+def read_csv_bytes(
+    content: bytes,
+    *,
+    agency_mapping: Mapping[str, str] | None = None,
+    limits: bounds.ReadLimits | None = None,
+) -> ParsedFile:
+    limits = limits or bounds.file_limits()
+    text = decode_text(content)
     if not text.strip():
         raise FileFormatError("the file is empty")
     # the header search rows only (splitting the whole text made a string of every line)
     sample = "".join(itertools.islice(io.StringIO(text), HEADER_SEARCH_ROWS))
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return parse_table(reader, agency_mapping=agency_mapping)
+    try:
+        return parse_table(bounds.capped_rows(reader, limits), agency_mapping=agency_mapping)
+    except csv.Error as exc:  # a field beyond csv.field_size_limit(), a stray NUL, ...
+        raise FileFormatError(
+            gettext("the CSV cannot be read near line %(line)s") % {"line": reader.line_num}
+        ) from exc
 
 
 def _is_blank(cells: list[object]) -> bool:

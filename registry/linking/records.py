@@ -11,6 +11,8 @@ import pandas as pd
 from django.db import connection
 
 from linkage.diagnostics import ClusterDiagnostics
+from linkage.schema import ENGINE_COLUMNS as SCHEMA_ENGINE_COLUMNS
+from linkage.schema import RECORD_KEY_COLUMNS
 from registry.ingest.copy import copy_out
 from registry.models import (
     SOURCE_PRIORITY,
@@ -38,12 +40,8 @@ GOLDEN_FIELDS = (
 )
 
 
-# The columns linkage.engine.link_records reads (its input contract).
-ENGINE_COLUMNS = [
-    "record_id", "agency", "agency_priority", "nik", "nik_reliable", "kk_number", "name_key",
-    "name_sorted", "name_phonetic", "given_name_key", "sex", "birth_date", "address_key",
-    "house_number", "rt", "rw", "kelurahan_code", "kecamatan_code", "relationship",
-]  # fmt: skip
+# The columns linkage.engine.link_records reads (its input contract, linkage.schema).
+ENGINE_COLUMNS = [*RECORD_KEY_COLUMNS, *SCHEMA_ENGINE_COLUMNS]
 
 
 @dataclass

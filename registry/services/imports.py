@@ -26,10 +26,13 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from audit.services import audit_record
-from linkage.normalize.record import FIELD_NAMES, normalize_record
+from linkage.normalize.record import FIELD_NAMES, normalize_record, nul_errors
 from linkage.normalize.regions import RegionMatcher
+from linkage.schema import SOURCE_ID_MAX_LENGTH
+from linkage.schema import source_id as _source_id
 from registry.bound_sql import bound_cursor
 from registry.bulk_write import indexes_rebuilt
+from registry.ingest import flags as flag_catalogue
 from registry.ingest.copy import NULL, copy_writer
 from registry.ingest.reading import ParsedFile
 from registry.memory import gc_paused
@@ -69,6 +72,10 @@ class ValidatedRow:
 class Validation:
     valid: list[ValidatedRow] = field(default_factory=list)
     errors: list[dict[str, object]] = field(default_factory=list)
+    # Flags the sender is told about (rows that landed with a field emptied or unreliable):
+    # the first PROBLEMS_KEPT of them, and the count of every code.
+    problems: list[dict[str, object]] = field(default_factory=list)
+    problem_counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def invalid_lines(self) -> set[int]:
@@ -80,14 +87,16 @@ def original_json(record: dict[str, object]) -> bytes:
     canonical JSON so that the same content always gives the same hash. orjson: the
     standard library's encoder cost more than normalising the row."""
     original = {k: v for k, v in record.items() if v is not None and v != ""}
-    return orjson.dumps(original, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    options = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+    try:  # default=str: a spreadsheet's duration cell (timedelta) is kept as its text
+        return orjson.dumps(original, default=str, option=options)
+    except TypeError:  # an integer beyond 64 bits (an API's 10**30 NIK): kept as its digits
+        original = {k: str(v) if _is_big_int(v) else v for k, v in original.items()}
+        return orjson.dumps(original, default=str, option=options)
 
 
-def _source_id(record: dict[str, object]) -> str:
-    value = record.get("source_record_id")
-    if isinstance(value, float) and value.is_integer():
-        return format(value, ".0f")  # a numeric id typed in a spreadsheet cell
-    return str(value or "").strip()
+def _is_big_int(value: object) -> bool:
+    return isinstance(value, int) and not -(2**63) <= value < 2**64
 
 
 # COPY text format: tab-separated, \N for NULL, backslash escapes for backslash, tab,
@@ -142,11 +151,14 @@ def _validate_range(start: int, stop: int, regency_code: str) -> list[tuple]:
             fields, errors = normalize_record(record, regions=regions)
             source_id = _source_id(record)
             if errors:
-                out.append((line, source_id, errors, "", ""))
+                out.append((line, source_id, errors, "", "", fields["flags"]))
                 continue
             dumped = original_json(record)
+            if b"\\u0000" in dumped:  # JSON escapes every NUL: no per-value test needed
+                out.append((line, source_id, nul_errors(record), "", "", fields["flags"]))
+                continue
             digest = hashlib.sha256(dumped).hexdigest()
-            out.append((line, source_id, (), digest, _copy_tail(dumped, fields)))
+            out.append((line, source_id, (), digest, _copy_tail(dumped, fields), fields["flags"]))
     return out
 
 
@@ -246,19 +258,41 @@ def _validated(rows, regions: RegionMatcher, progress, parallel: bool = True):
         _ROWS = []
 
 
+def _shown_id(source_id: str) -> str:
+    """A refused row's id as reported: storable (no NUL) and of bounded length."""
+    if "\x00" in source_id or len(source_id) > SOURCE_ID_MAX_LENGTH:
+        source_id = source_id.replace("\x00", "\ufffd")
+        if len(source_id) > SOURCE_ID_MAX_LENGTH:
+            source_id = source_id[:SOURCE_ID_MAX_LENGTH] + "\u2026"
+    return source_id
+
+
 class _RowChecker:
     """Per-row bookkeeping shared by the dry run and the import: every error with its line
-    and field, and a second row with the same source_record_id is an error too."""
+    and field, and a second row with the same source_record_id is an error too. Field
+    problems (flags) are collected for the sender's report; with strict they are errors."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, strict: bool = False) -> None:
         self.result = Validation()
         self.first_line_of: dict[str, int] = {}
+        self.strict = strict
 
-    def accept(self, line, source_id, errors, digest, tail) -> ValidatedRow | None:
-        for field_name, reason in errors:
-            self.result.errors.append(
-                {"line": line, "field": field_name, "reason": reason, "source_record_id": source_id}
-            )
+    def accept(
+        self, line, source_id, errors, digest, tail, flags=(), record=None
+    ) -> ValidatedRow | None:
+        codes = flag_catalogue.reported(flags) if flags and not errors else ()
+        if codes and self.strict:
+            errors = [
+                (flag_catalogue.flag_field(code), code)
+                for code in codes
+                if code in flag_catalogue.FIELD_PROBLEMS
+            ]
+        if errors:
+            shown = _shown_id(source_id)
+            for field_name, reason in errors:
+                self.result.errors.append(
+                    {"line": line, "field": field_name, "reason": reason, "source_record_id": shown}
+                )
         if source_id:
             if source_id in self.first_line_of:
                 self.result.errors.append(
@@ -266,12 +300,25 @@ class _RowChecker:
                         "line": line,
                         "field": "source_record_id",
                         "reason": f"duplicate of line {self.first_line_of[source_id]}",
-                        "source_record_id": source_id,
+                        "source_record_id": _shown_id(source_id),
                     }
                 )
                 return None
             self.first_line_of[source_id] = line
-        return None if errors else ValidatedRow(line, source_id, digest, tail)
+        if errors:
+            return None
+        if codes:
+            self._keep_problems(line, source_id, codes, record or {})
+        return ValidatedRow(line, source_id, digest, tail)
+
+    def _keep_problems(self, line, source_id, codes, record) -> None:
+        """The row landed with these reported flags: counted, and kept for the sender."""
+        counts = self.result.problem_counts
+        kept = self.result.problems
+        for code in codes:
+            counts[code] = counts.get(code, 0) + 1
+            if len(kept) < flag_catalogue.PROBLEMS_KEPT:
+                kept.append(flag_catalogue.problem(line, code, record, source_id))
 
 
 def validate_rows(
@@ -280,11 +327,12 @@ def validate_rows(
     regions: RegionMatcher,
     progress: Callable[[int], None] | None = None,
     parallel: bool = True,
+    strict: bool = False,
 ) -> Validation:
     """Validate and normalise every row once, storing nothing (the upload report's dry run)."""
-    checker = _RowChecker()
-    for item in _validated(rows, regions, progress, parallel):
-        row = checker.accept(*item)
+    checker = _RowChecker(strict=strict)
+    for (_, record), item in zip(rows, _validated(rows, regions, progress, parallel), strict=True):
+        row = checker.accept(*item, record=record)
         if row is not None:
             checker.result.valid.append(row)
     return checker.result
@@ -311,12 +359,15 @@ def records_import(
     file_sha256: str = "",
     channel: str = "file",
     skip_invalid: bool = False,
+    strict: bool = False,
     regions: RegionMatcher | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ImportOutcome:
     """Validate and store a batch in one transaction. Rows stream into COPY while the worker
     processes are still validating later rows; the first error stops the copying and, unless
-    skip_invalid, rolls everything back, so a batch still lands whole or not at all."""
+    skip_invalid, rolls everything back, so a batch still lands whole or not at all. Field
+    problems (a future birth date, an unknown sex code, ...) are flags and the row lands;
+    with strict they are errors like any other."""
     regions = regions or RegionMatcher.for_regency(_regency_code())
     batch = ImportBatch(
         agency=dataset.agency,
@@ -341,9 +392,10 @@ def records_import(
             batch.save()
             # raises _Rejected when a row is invalid and not skip_invalid
             validation, new_ids = _stream_versions(
-                batch, parsed.rows, regions, progress, skip_invalid
+                batch, parsed.rows, regions, progress, skip_invalid, strict
             )
             batch.errors = validation.errors
+            _keep_problems(batch, validation)
             batch.rows_invalid = len(validation.invalid_lines)
             if validation.errors:
                 batch.status = ImportBatch.Status.PARTIAL
@@ -358,6 +410,7 @@ def records_import(
         batch.status = ImportBatch.Status.REJECTED
         batch.errors = validation.errors
         batch.rows_invalid = len(validation.invalid_lines)
+        _keep_problems(batch, validation)
         with transaction.atomic():
             batch.save()
             _audit_import(batch, actor, outcome="denied")
@@ -376,6 +429,11 @@ def records_import(
     return ImportOutcome(batch, validation, new_ids)
 
 
+def _keep_problems(batch: ImportBatch, validation: Validation) -> None:
+    batch.problems = validation.problems
+    batch.problem_counts = validation.problem_counts
+
+
 def _regency_code() -> str:
     from django.conf import settings
 
@@ -385,7 +443,9 @@ def _regency_code() -> str:
 COPY_FLUSH_ROWS = 5_000
 
 
-def _stream_versions(batch: ImportBatch, rows, regions, progress, skip_invalid: bool):
+def _stream_versions(
+    batch: ImportBatch, rows, regions, progress, skip_invalid: bool, strict: bool = False
+):
     """Validate the rows and COPY each valid new or changed one as it comes. A changed row is
     copied as not current and flipped after the COPY (the old version first), because no other
     statement can run on the connection while a COPY is open."""
@@ -395,7 +455,7 @@ def _stream_versions(batch: ImportBatch, rows, regions, progress, skip_invalid: 
     lap = _Laps()
     current = _current_versions(agency.pk, rows)
     lap("current_versions")
-    checker = _RowChecker()
+    checker = _RowChecker(strict=strict)
     changed: list[str] = []
     now = timezone.now().isoformat()
     prefix = f"{agency.pk}\t{batch.dataset_id}\t{batch.pk}\t"
@@ -410,8 +470,8 @@ def _stream_versions(batch: ImportBatch, rows, regions, progress, skip_invalid: 
         copy_writer(table, COPY_COLUMNS, text=True) as write,
     ):
         pending: list[str] = []
-        for item in _validated(rows, regions, progress):
-            row = checker.accept(*item)
+        for (_, record), item in zip(rows, _validated(rows, regions, progress), strict=True):
+            row = checker.accept(*item, record=record)
             if row is None or (checker.result.errors and not skip_invalid):
                 continue  # nothing more is copied once the batch is going to be rejected
             previous = current.get(row.source_record_id)
@@ -563,7 +623,10 @@ def _current_versions(agency_id: int, rows) -> dict[str, tuple[int, str]]:
     params: list = [agency_id]
     if len(rows) <= PROBE_CURRENT_MAX_ROWS:
         sql += " AND source_record_id = ANY(%s)"
-        params.append(sorted({_source_id(record) for _, record in rows}))
+        # ids PostgreSQL could not even compare (a NUL, longer than the column) are row
+        # errors found by validation; they are left out of the probe
+        ids = {_source_id(record) for _, record in rows}
+        params.append(sorted(i for i in ids if len(i) <= SOURCE_ID_MAX_LENGTH and "\x00" not in i))
     with bound_cursor() as cursor:
         cursor.execute(sql, params)
         return {sid: (version, digest) for sid, version, digest in cursor.fetchall()}

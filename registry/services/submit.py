@@ -57,6 +57,7 @@ def records_submit(
     file_name: str = "",
     file_sha256: str = "",
     skip_invalid: bool = False,
+    strict: bool = False,
     link: str = LINK_NOW,
     regions=None,
     progress: Callable[[int], None] | None = None,
@@ -84,6 +85,7 @@ def records_submit(
                 file_sha256=file_sha256,
                 channel=channel,
                 skip_invalid=skip_invalid,
+                strict=strict,
                 regions=regions,
                 progress=progress,
             )

@@ -54,7 +54,10 @@ class TrailForm(forms.Form):
         if "since" in d:
             d["since"] = _start_of(d["since"])
         if "until" in d:
-            d["until"] = _start_of(d["until"] + dt.timedelta(days=1))
+            if d["until"] >= dt.date.max:  # the end of the calendar: no upper bound
+                del d["until"]
+            else:
+                d["until"] = _start_of(d["until"] + dt.timedelta(days=1))
         return d
 
 

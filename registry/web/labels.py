@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from registry.ingest import flags
+from registry.reports.xlsx import Sheet
 
 FIELD_LABELS = {
     "source_record_id": _("Record ID"),
@@ -60,6 +64,16 @@ _REASONS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^bad RT/RW value (?P<value>.*)$"), _("not an RT/RW value: %(value)s")),
     (re.compile(r"^bad RT value (?P<value>.*)$"), _("not an RT value: %(value)s")),
     (re.compile(r"^bad RW value (?P<value>.*)$"), _("not an RW value: %(value)s")),
+    (
+        re.compile(r"^missing \(and no NIK or KK number\)$"),
+        _("missing, and no NIK or KK number either"),
+    ),
+    (
+        re.compile(r"^too long \(max (?P<value>\d+) characters\)$"),
+        _("too long (at most %(value)s characters)"),
+    ),
+    (re.compile(r"^too large \(max (?P<value>\d+)\)$"), _("too large (at most %(value)s)")),
+    (re.compile(r"^contains a NUL character$"), _("contains a NUL character")),
 ]
 
 
@@ -69,6 +83,8 @@ def field_label(name: str) -> str:
 
 
 def reason_label(reason: str) -> str:
+    if reason in flags.CATALOGUE:  # a field problem refused in strict mode
+        return flags.flag_label(reason)
     for pattern, msgid in _REASONS:
         match = pattern.match(reason)
         if match:
@@ -229,3 +245,42 @@ def rule_label(code: str) -> str:
 def rule_level_label(level: str) -> str:
     label = RULE_LEVEL_LABELS.get(level)
     return str(label) if label is not None else level
+
+
+def problems_labelled(problems: list[dict]) -> list[dict]:
+    """Flagged values of rows that landed, with their field and problem in words."""
+    return [
+        {
+            **p,
+            "field_label": field_label(str(p["field"])),
+            "problem_label": flags.flag_label(str(p["code"])),
+        }
+        for p in problems
+    ]
+
+
+def fix_list_sheet(errors: list[dict], problems: list[dict]) -> Sheet:
+    """The sender's fix list: every refused row and every flagged value, by line."""
+    rows = [
+        (e["line"], field_label(str(e["field"])), "", reason_label(str(e["reason"])),
+         gettext("refused"), e.get("source_record_id", ""))
+        for e in errors
+    ] + [
+        (p["line"], field_label(str(p["field"])), p.get("value", ""),
+         flags.flag_label(str(p["code"])), gettext("imported; the value is flagged"),
+         p.get("source_record_id", ""))
+        for p in problems
+    ]  # fmt: skip
+    rows.sort(key=lambda r: (r[0], r[1]))
+    return Sheet(
+        title=gettext("Fix list"),
+        headers=[
+            gettext("Line"),
+            gettext("Field"),
+            gettext("Value"),
+            gettext("Problem"),
+            gettext("Outcome"),
+            gettext("Record ID"),
+        ],
+        rows=rows,
+    )

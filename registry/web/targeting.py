@@ -23,6 +23,7 @@ from registry.web.labels import date_label, period_label
 from registry.web.purpose import purpose_required
 
 TARGETING_ROLES = (Role.WALIDATA, Role.ANALYST)
+MAX_PAGE = 1_000_000
 
 CHECK_LABELS = {
     "deceased": _("Recipients recorded deceased by the civil registry"),
@@ -165,6 +166,7 @@ def list_view(request: HttpRequest, check: str) -> HttpResponse:
         page_number = max(int(request.GET.get("page", "1")), 1)
     except ValueError:
         page_number = 1
+    page_number = min(page_number, MAX_PAGE)  # an offset PostgreSQL can take (bigint)
     rule = _rule(request)
     page = report.targeting_list(
         viewer,

@@ -23,12 +23,15 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from linkage.normalize.regions import RegionMatcher
-from registry.ingest.reading import FileFormatError, ParsedFile, read_upload
+from registry.ingest import flags
+from registry.ingest.limits import check_size, upload_limits
+from registry.ingest.reading import FileFormatError, FileTooLarge, ParsedFile, read_upload
 from registry.models import Dataset, ImportBatch
 from registry.reports.batch_linking import batch_linking
 from registry.roles import Role
@@ -40,7 +43,8 @@ from registry.services.submit import (
     records_submit,
 )
 from registry.web.auth import page_denied, request_role, role_required
-from registry.web.labels import field_label, reason_label
+from registry.web.exports import xlsx_response
+from registry.web.labels import field_label, fix_list_sheet, problems_labelled, reason_label
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +75,14 @@ class UploadForm(forms.Form):
         help_text=_("Exchange format; Indonesian or English column headers."),
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(ALLOWED_SUFFIXES)}),
     )
+    strict = forms.BooleanField(
+        label=_("Strict: refuse rows with a problem value too"),
+        help_text=_(
+            "By default a row with an unusable value (a birth date in the future, an unknown "
+            "sex code, ...) is imported with that value left empty and flagged."
+        ),
+        required=False,
+    )
 
     def __init__(self, *args, agency, **kwargs):
         super().__init__(*args, **kwargs)
@@ -87,6 +99,25 @@ class UploadForm(forms.Form):
         if not upload.name.lower().endswith(ALLOWED_SUFFIXES):
             raise forms.ValidationError(_("Only CSV or XLSX files can be imported."))
         return upload
+
+
+# multipart boundaries and the form's other fields, on top of the file itself
+FORM_OVERHEAD = 64 * 1024
+
+
+def _declared_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def _too_large_text(size: int, limits) -> str:
+    try:
+        check_size(size, limits)
+    except FileTooLarge as exc:
+        return gettext("The file cannot be read: %(reason)s") % {"reason": exc}
+    return ""
 
 
 # --- staging: files waiting for confirmation ----------------------------------------------
@@ -173,11 +204,12 @@ def _regions() -> RegionMatcher:
     return RegionMatcher.for_regency(settings.REGISTRY_REGENCY_CODE)
 
 
-def build_report(parsed: ParsedFile) -> dict:
+def build_report(parsed: ParsedFile, *, strict: bool = False) -> dict:
     """Dry-run validation: what records_import would accept and reject, nothing written."""
     # in the request's own process: a web server process never forks validation workers
-    validation = validate_rows(parsed.rows, regions=_regions(), parallel=False)
+    validation = validate_rows(parsed.rows, regions=_regions(), parallel=False, strict=strict)
     return {
+        "strict": strict,
         "rows_total": len(parsed.rows),
         "rows_valid": len(validation.valid),
         "rows_invalid": len(validation.invalid_lines),
@@ -190,6 +222,9 @@ def build_report(parsed: ParsedFile) -> dict:
             }
             for e in validation.errors
         ],
+        # rows that will land with a value flagged (a field problem or an unreliable NIK)
+        "problems": validation.problems,
+        "problem_counts": validation.problem_counts,
         "skipped": parsed.skipped,
         "unknown_headers": [str(h) for h in parsed.unknown_headers],
         "header_line": parsed.header_line,
@@ -210,19 +245,33 @@ def _readable_errors(errors: list[dict]) -> list[dict]:
 @role_required(Role.OPERATOR)
 def upload_view(request: HttpRequest) -> HttpResponse:
     agency = _operator_agency(request)
+    limits = upload_limits()
+    if request.method == "POST" and _declared_length(request) > limits.max_bytes + FORM_OVERHEAD:
+        # refused before Django reads the body: nothing of it is spooled or parsed
+        messages.error(request, _too_large_text(_declared_length(request), limits))
+        context = {"form": UploadForm(agency=agency), "agency": agency}
+        return render(request, "uploads/upload.html", context, status=413)
     form = UploadForm(request.POST or None, request.FILES or None, agency=agency)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        content = upload.read()
         try:
-            parsed = read_upload(upload.name, content, agency_mapping=agency.column_mapping)
-        except FileFormatError as exc:
+            check_size(upload.size, limits)
+            content = upload.read()
+            parsed = read_upload(
+                upload.name, content, agency_mapping=agency.column_mapping, limits=limits
+            )
+        except FileFormatError as exc:  # FileTooLarge (413) included
             form.add_error("file", gettext("The file cannot be read: %(reason)s") % {"reason": exc})
+            status = 413 if isinstance(exc, FileTooLarge) else 422
+            context = {"form": form, "agency": agency}
+            return render(request, "uploads/upload.html", context, status=status)
         except Exception:  # a corrupt spreadsheet raises the reader's own errors
             logger.warning("unreadable upload agency=%s", agency.code, exc_info=True)
             form.add_error("file", gettext("The file cannot be read as CSV or XLSX."))
+            context = {"form": form, "agency": agency}
+            return render(request, "uploads/upload.html", context, status=422)
         else:
-            report = build_report(parsed)
+            report = build_report(parsed, strict=form.cleaned_data["strict"])
             token = stage_file(
                 user=request.user,
                 dataset=form.cleaned_data["dataset"],
@@ -231,7 +280,8 @@ def upload_view(request: HttpRequest) -> HttpResponse:
                 report=report,
             )
             return redirect("upload_report", token=token)
-    return render(request, "uploads/upload.html", {"form": form, "agency": agency})
+    status = 422 if form.errors else 200  # a refused form (empty file, wrong type) is a 4xx
+    return render(request, "uploads/upload.html", {"form": form, "agency": agency}, status=status)
 
 
 @role_required(Role.OPERATOR)
@@ -250,6 +300,8 @@ def upload_report_view(request: HttpRequest, token: str) -> HttpResponse:
             "report": report,
             "errors": errors[:REPORT_ROWS_SHOWN],
             "errors_hidden": max(0, len(errors) - REPORT_ROWS_SHOWN),
+            **_problems_context(report.get("problems", []), report.get("problem_counts", {})),
+            "fix_list_url": reverse("upload_fix_list", args=[token]),
             "can_import_all": report["rows_invalid"] == 0 and report["rows_total"] > 0,
             "can_import_valid": report["rows_valid"] > 0,
         },
@@ -296,6 +348,7 @@ def upload_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
             actor=request.user,
             meta=staged.meta,
             skip_invalid=(mode == "valid"),
+            strict=staged.meta["report"].get("strict", False),
         )
     except ImportBusy:
         messages.error(
@@ -308,7 +361,7 @@ def upload_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("batch_detail", pk=outcome.batch.pk)
 
 
-def _import_and_link(*, dataset, parsed, actor, meta, skip_invalid) -> SubmitOutcome:
+def _import_and_link(*, dataset, parsed, actor, meta, skip_invalid, strict=False) -> SubmitOutcome:
     """Import the confirmed file, then place its new records on persons at once (the same
     incremental linking as an API submission), so the operator's data is usable right away;
     if linking fails after the import committed, it is queued and reported pending."""
@@ -320,6 +373,7 @@ def _import_and_link(*, dataset, parsed, actor, meta, skip_invalid) -> SubmitOut
         file_name=meta["file_name"],
         file_sha256=meta["sha256"],
         skip_invalid=skip_invalid,
+        strict=strict,
         regions=_regions(),
     )
 
@@ -430,5 +484,35 @@ def batch_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "errors": errors[:REPORT_ROWS_SHOWN],
             "errors_hidden": max(0, len(errors) - REPORT_ROWS_SHOWN),
             "linking_pending": batch_linking_state(batch) == LINKING_PENDING,
+            **_problems_context(batch.problems, batch.problem_counts),
+            "fix_list_url": reverse("batch_fix_list", args=[batch.pk]),
         },
     )
+
+
+def _problems_context(problems: list[dict], counts: dict[str, int]) -> dict:
+    shown = problems_labelled(problems[:REPORT_ROWS_SHOWN])
+    return {
+        "problem_summary": flags.summary(counts),
+        "problems": shown,
+        "problems_total": sum(counts.values()),
+        "problems_hidden": max(0, sum(counts.values()) - len(shown)),
+    }
+
+
+@role_required(Role.OPERATOR)
+def upload_fix_list_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The staged file's fix list (XLSX: line, field, value, problem), for its uploader."""
+    staged = _staged_or_denied(request, token)
+    report = staged.meta["report"]
+    sheet = fix_list_sheet(report["errors"], report.get("problems", []))
+    return xlsx_response("daftar-perbaikan", [sheet])
+
+
+@role_required(Role.OPERATOR, Role.WALIDATA)
+def batch_fix_list_view(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batches_for(request).filter(pk=pk).first()
+    if batch is None:
+        raise page_denied(request, reason="not_found_or_not_owner")
+    sheet = fix_list_sheet(batch.errors, batch.problems)
+    return xlsx_response(f"daftar-perbaikan-impor-{batch.pk}", [sheet])

@@ -403,6 +403,9 @@ POLICY: dict[str, Route] = {
     "upload_confirm": R(OP, cases=staged_cases({"mode": "cancel"}), method="POST"),
     "batch_list": R(OP, W),
     "batch_detail": R(OP, W, cases=batch_cases),
+    # the sender's fix lists (XLSX): same owners as the report and the batch page
+    "upload_fix_list": R(OP, cases=staged_cases()),
+    "batch_fix_list": R(OP, W, cases=batch_cases),
     # web: aid targeting
     "targeting:index": R(W, A),
     "targeting:verify": R(W, A, purpose=True),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 from api.models import Submission
 from audit.models import AuditEvent
@@ -168,8 +169,8 @@ def test_crash_after_the_import_committed_resumes_from_the_stored_batch(http, ow
 def test_malformed_batch_stores_nothing(http, owner):
     bad = [
         dict(FAMILY[0]),
-        {**FAMILY[1], "full_name": ""},
-        {**FAMILY[2], "birth_date": "99-99-9999"},
+        {**FAMILY[1], "full_name": "", "nik": None, "kk_number": None},  # no name, no id
+        {**FAMILY[2], "source_record_id": FAMILY[0]["source_record_id"]},  # duplicate id
     ]
     response = submit(http, owner, bad, key="bad-1")
     assert response.status_code == 422, response.text
@@ -300,3 +301,43 @@ def test_linking_failure_after_the_import_is_pending_then_done(http, owner, monk
     status = http.get(body["status_url"].removeprefix("/api"), headers=owner.headers).json()
     assert status["linking"] == "done"
     assert all(r["person_id"] for r in status["records"])
+
+
+def test_a_fifteen_digit_nik_is_told_back_not_errors_empty(http, owner):
+    record = {**FAMILY[0], "nik": FAMILY[0]["nik"][:15]}
+    response = submit(http, owner, [record])
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["counts"]["new"] == 1 and body["counts"]["flagged"] == 1
+    assert body["errors"] == [
+        {
+            "index": 0,
+            "line": None,
+            "severity": "warning",
+            "field": "nik",
+            "code": "nik:bad_length",
+            "reason": "NIK does not have 16 digits",
+            "message": "NIK tidak 16 digit",
+            "source_record_id": record["source_record_id"],
+        }
+    ]
+    assert body["flags"] == [{"code": "nik:bad_length", "count": 1, "text": "1 NIK tidak 16 digit"}]
+    stored = SourceRecord.objects.get()
+    assert stored.original["nik"] == record["nik"] and not stored.nik_reliable
+
+
+def test_sample_spreadsheet_upload_reports_its_unreliable_niks(http, owner):
+    sample = Path(__file__).parents[1] / "registry" / "data" / "dinsos-penerima-bansos-2026.xlsx"
+    response = http.post(
+        f"/datasets/{owner.dataset.pk}/uploads",
+        files={"file": ("dinsos.xlsx", sample.read_bytes())},
+        headers={**owner.headers, "Idempotency-Key": "sample-1"},
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    counts = {f["code"]: f["count"] for f in body["flags"]}
+    assert counts["nik:excel_damaged"] == 39 and counts["nik:kk_in_nik"] == 6
+    texts = [f["text"] for f in body["flags"]]
+    assert "39 NIK rusak oleh Excel (15 digit)" in texts
+    damaged = [e for e in body["errors"] if e["code"] == "nik:excel_damaged"]
+    assert len(damaged) == 39 and all(e["line"] and e["severity"] == "warning" for e in damaged)

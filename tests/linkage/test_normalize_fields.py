@@ -96,7 +96,7 @@ def test_rt_rw_errors(rt, rw):
         ("WIFE", "ISTRI"), ("ANAK", "ANAK"), ("ANAK KANDUNG", "ANAK"), ("CHILD", "ANAK"),
         ("MENANTU", "MENANTU"), ("CUCU", "CUCU"), ("ORANG TUA", "ORANG_TUA"),
         ("MERTUA", "MERTUA"), ("FAMILI LAIN", "FAMILI_LAIN"), ("PEMBANTU", "PEMBANTU"),
-        ("LAINNYA", "LAINNYA"), ("TETANGGA", "LAINNYA"), ("", ""), (None, ""),
+        ("LAINNYA", "LAINNYA"), ("", ""), (None, ""),
     ],
 )  # fmt: skip
 def test_relationship(raw, code):
@@ -175,3 +175,7 @@ def test_program(raw, code):
 def test_period_from_excel_serial():
     assert parse_period(46082) == ("2026-03", "")
     assert parse_period(2026)[1] == "not a period: 2026"
+
+
+def test_unknown_relationship_is_empty_with_a_reason():
+    assert normalize_relationship("TETANGGA") == ("", "unknown relationship value 'TETANGGA'")

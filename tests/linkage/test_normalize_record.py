@@ -134,14 +134,17 @@ def test_flags_sorted_and_unique(regions):
     [
         ({"source_record_id": ""}, "source_record_id"),
         ({"source_record_id": None}, "source_record_id"),
-        ({"full_name": "  "}, "full_name"),
-        ({"birth_date": "31/02/1990"}, "birth_date"),
-        ({"birth_date": "2030-01-01"}, "birth_date"),
-        ({"death_date": "kemarin"}, "death_date"),
-        ({"death_date": "1970-01-01"}, "death_date"),
-        ({"sex": "X"}, "sex"),
+        ({"source_record_id": "X" * 101}, "source_record_id"),
+        ({"source_record_id": 1e150}, "source_record_id"),  # stored as 151 digits
+        ({"full_name": "  ", "nik": "", "kk_number": ""}, "full_name"),
+        ({"full_name": "A" * 201}, "full_name"),
+        ({"address": "Jl. " + "B" * 300}, "address"),
+        ({"birth_place": "C" * 101}, "birth_place"),
+        ({"program": "P" * 31}, "program"),
+        ({"amount": 2**63}, "amount"),
+        ({"amount": "1" + "0" * 30}, "amount"),
+        ({"amount": 1e30}, "amount"),
         ({"rt": "0"}, "rt"),
-        ({"welfare_decile": 12}, "welfare_decile"),
         ({"amount": "banyak"}, "amount"),
         ({"period": ""}, "period"),
         ({"period": "Q9 2026"}, "period"),
@@ -149,9 +152,38 @@ def test_flags_sorted_and_unique(regions):
     ],
 )
 def test_unreadable_rows(regions, changes, field):
+    """Row errors: what makes a row unusable (no id, neither name nor identifier, a broken
+    aid receipt) or unstorable (too long for its column, beyond bigint, a NUL)."""
     _, errors = normalize_record(base_row(**changes), regions=regions, today=TODAY)
     assert [f for f, _ in errors] == [field]
     assert all(reason for _, reason in errors)
+
+
+@pytest.mark.parametrize(
+    ("changes", "flag", "column", "empty"),
+    [
+        ({"birth_date": "31/02/1990"}, "birth_date:unreadable", "birth_date", None),
+        ({"birth_date": "2030-01-01"}, "birth_date:future", "birth_date", None),
+        ({"birth_date": "1875-01-01"}, "birth_date:too_old", "birth_date", None),
+        ({"birth_date": "01-02-75"}, "birth_date:two_digit_year", "birth_date", None),
+        ({"death_date": "kemarin"}, "death_date:unreadable", "death_date", None),
+        ({"death_date": "1970-01-01"}, "death_date:before_birth", "death_date", None),
+        ({"sex": "X"}, "sex:unknown", "sex", ""),
+        ({"relationship": "TETANGGA"}, "relationship:unknown", "relationship", ""),
+        ({"welfare_decile": 12}, "welfare_decile:invalid", "welfare_decile", None),
+        ({"welfare_decile": "desil sebelas"}, "welfare_decile:invalid", "welfare_decile", None),
+        ({"full_name": "  "}, "full_name:missing", "name_key", ""),
+        ({"nik": "3" * 17}, "nik:bad_length", "nik", ""),
+        ({"nik": 10**30}, "nik:bad_length", "nik", ""),
+    ],
+)
+def test_field_problems_are_flags(regions, changes, flag, column, empty):
+    """Field problems: the row stays readable, the normalised field is empty and a flag
+    names the problem (the original value is kept by the importer)."""
+    fields, errors = normalize_record(base_row(**changes), regions=regions, today=TODAY)
+    assert errors == []
+    assert flag in fields["flags"]
+    assert fields[column] == empty
 
 
 def test_no_aid_receipt_is_fine(regions):
@@ -223,3 +255,11 @@ def test_int_and_float_nik_are_told_apart_across_rows(regions):
     assert exact["nik_reliable"] is True
     assert damaged["nik_reliable"] is False
     assert "nik:excel_damaged" not in as_int["flags"]
+
+
+def test_nul_errors_name_the_fields():
+    from linkage.normalize.record import nul_errors
+
+    assert nul_errors(base_row(full_name="SITI\x00AMINAH", rt=3)) == [
+        ("full_name", "contains a NUL character")
+    ]

@@ -38,7 +38,7 @@ def test_files_land_together_and_the_indexes_are_built_once(tmp_path, per_file_r
     before = [indexes_and_constraints(table) for table in TABLES]
     bad = [list(row) for row in FAMILY]
     bad[0][0] = "BAD-1"
-    bad[0][HEADER.index("sex")] = "X"
+    bad[0][HEADER.index("amount")] = "banyak"  # a row error (a sex "X" is only a flag)
     capil, dinsos = _dataset("capil", "civil_registry"), _dataset("dinsos", "social_affairs")
     files = [write_csv(tmp_path / "capil.csv", FAMILY), write_csv(tmp_path / "bad.csv", bad)]
     with bulk_load(data_lines(files) + 180) as rebuilt:  # the spreadsheet's 180 rows

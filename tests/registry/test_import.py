@@ -153,10 +153,11 @@ def test_bad_rows_land_nothing_and_every_bad_row_is_named(tmp_path, capsys):
     rows = [list(r) for r in FAMILY]
     rows[0][HEADER.index("birth_date")] = "31/02/1974"
     rows[2][HEADER.index("full_name")] = ""
+    rows[2][HEADER.index("nik")] = rows[2][HEADER.index("kk_number")] = ""  # no name, no id
     rows.append(list(FAMILY[1]))  # duplicate source_record_id CAP-2
     path = write_csv(tmp_path / "bad.csv", rows)
     with pytest.raises(CommandError):
-        run_import(path)
+        run_import(path, extra=["--strict"])  # strict: the impossible date is an error too
     assert SourceRecord.objects.count() == 0
     assert AidReceipt.objects.count() == 0
     batch = ImportBatch.objects.get()
@@ -168,7 +169,7 @@ def test_bad_rows_land_nothing_and_every_bad_row_is_named(tmp_path, capsys):
 
 def test_skip_invalid_imports_only_the_valid_rows(tmp_path):
     rows = [list(r) for r in FAMILY]
-    rows[0][HEADER.index("birth_date")] = "not a date"
+    rows[0][HEADER.index("source_record_id")] = ""
     run_import(write_csv(tmp_path / "bad.csv", rows), extra=["--skip-invalid"])
     assert set(SourceRecord.objects.values_list("source_record_id", flat=True)) == {
         "CAP-2",
@@ -250,7 +251,7 @@ def test_a_rejected_bulk_load_keeps_the_indexes_and_lands_nothing(tmp_path, per_
     table = SourceRecord._meta.db_table
     before = indexes_and_constraints(table)
     rows = [list(r) for r in FAMILY]
-    rows[1][HEADER.index("sex")] = "X"
+    rows[1][HEADER.index("source_record_id")] = ""
     with pytest.raises(CommandError):
         run_import(write_csv(tmp_path / "bad.csv", rows))
     assert per_file_rebuilds == [True]

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from tqdm import tqdm
 
+from registry.ingest import flags
 from registry.ingest.headers import CANONICAL_FIELDS
 from registry.ingest.reading import FileFormatError, read_file
 from registry.models import AccessLevel, Agency, AgencyKind, Dataset
@@ -49,6 +50,12 @@ class Command(BaseCommand):
             "--skip-invalid",
             action="store_true",
             help="import the valid rows and report the rest (default: all or nothing)",
+        )
+        parser.add_argument(
+            "--strict",
+            action="store_true",
+            help="refuse rows with field problems too (a future birth date, an unknown sex "
+            "code, ...); by default such a row lands with the field empty and flagged",
         )
 
     def handle(self, *args, **opts):
@@ -136,6 +143,7 @@ class Command(BaseCommand):
                     file_name=path.name,
                     file_sha256=digest,
                     skip_invalid=opts["skip_invalid"],
+                    strict=opts["strict"],
                     link=LINK_QUEUE,  # a file links in the worker (or `manage.py link`)
                     progress=bar.update,
                 )
@@ -162,3 +170,9 @@ class Command(BaseCommand):
             write(f"  line {error['line']}: {error['field']}: {error['reason']}")
         if len(outcome.errors) > MAX_ERRORS_SHOWN:
             write(f"  ... {len(outcome.errors) - MAX_ERRORS_SHOWN} more errors stored in the batch")
+        for item in flags.summary(batch.problem_counts):
+            write(f"  flagged: {item['text']}")
+        for problem in batch.problems[:MAX_ERRORS_SHOWN]:
+            write(f"  {flags.line_text(problem)}")
+        if batch.problems:
+            write(f"  the fix list of batch {batch.pk}: /impor/{batch.pk}/perbaikan.xlsx")
