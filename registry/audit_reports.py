@@ -5,7 +5,6 @@ events with persons. Reading the trail is itself audited ('audit.view', 'audit.e
 
 from __future__ import annotations
 
-import csv
 import io
 import statistics
 from collections import defaultdict
@@ -20,6 +19,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from registry.models import AidReceipt, Membership, Person, PersonLinkEvent, SourceRecord
+from registry.reports.cells import csv_writer
 from registry.roles import AUDIT_ROLES, Role
 from registry.selectors import NotFound, Purpose, Viewer, _audit, audit_denial
 
@@ -228,7 +228,7 @@ def audit_events_csv(*, viewer: Viewer, **filters: Any) -> str:
         filters.get("until"),
     )
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(CSV_COLUMNS)
     with transaction.atomic():
         count = 0
