@@ -74,15 +74,6 @@ def quarter_start(today: dt.date) -> dt.date:
     return dt.date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
 
 
-def mask_id(value: str | None) -> str:
-    """NIK/KK masked: region prefix and last two digits only (birth date and serial hidden)."""
-    if not value:
-        return ""
-    if len(value) <= 6:
-        return "*" * len(value)
-    return value[:4] + "*" * (len(value) - 6) + value[-2:]
-
-
 def age_on(birth: dt.date | None, when: dt.date) -> int | None:
     if birth is None:
         return None
