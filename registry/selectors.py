@@ -85,6 +85,7 @@ __all__ = [
     "household_get_for_user",
     "households_for_user",
     "mask_number",
+    "membership_records",
     "person_get_for_user",
     "persons_search_for_user",
     "viewer_for",
@@ -282,16 +283,28 @@ def visible_records(viewer: Viewer) -> QuerySet[SourceRecord]:
     )
 
 
+def membership_records(records: QuerySet[SourceRecord]) -> QuerySet[SourceRecord]:
+    """The records among `records` that show a person's membership of a household (the
+    household is the outer query's row): a current record of a member carrying the household's
+    KK number.
+
+    Households are built from KK numbers, whichever agency's record held them. A viewer sees a
+    membership only through a record of their own datasets that carries that KK: a household
+    assembled from another agency's closed records (the civil registry's KK, say) is not
+    theirs to see, even when their own record of the person was linked to it."""
+    return records.filter(
+        kk_number=OuterRef("kk_number"), link__person__memberships__household=OuterRef("pk")
+    )
+
+
 def households_for_user(viewer: Viewer) -> QuerySet[Household]:
-    """Households with at least one member the viewer can see. Fields of these rows are the
-    registry's golden values: show them through household_get_for_user (which recomputes and
-    masks), or mask kk_number with mask_number for masked roles."""
+    """Households with at least one member whose membership the viewer can see (see
+    membership_records). Fields of these rows are the registry's golden values built from
+    every record: never show, filter or count by them; household_get_for_user recomputes them
+    from the visible records."""
     if viewer.role not in PERSON_ROLES:
         return Household.objects.none()
-    member_visible = visible_records(viewer).filter(
-        link__person__memberships__household=OuterRef("pk")
-    )
-    return Household.objects.filter(Exists(member_visible))
+    return Household.objects.filter(Exists(membership_records(visible_records(viewer))))
 
 
 # --- views of the data --------------------------------------------------------------------
@@ -588,6 +601,10 @@ def _household_view(
         .with_person()
         .select_related("agency")
     )
+    # Members whose membership a visible record shows (it carries the household's KK); the
+    # others, and their records, stay out (see membership_records).
+    shown = {r.person_id for r in records if r.kk_number and r.kk_number == household.kk_number}
+    records = [r for r in records if r.person_id in shown]
     if not records:
         return None
     golden = _golden_by_person(records)
@@ -614,17 +631,18 @@ def _household_view(
                 birth_year=birth.year if birth else None,
             )
         )
-    # Household-level values from the visible records only: the KK is shown only when a
-    # visible record carries it; address fields come from the head's (or first) golden values.
-    kk_visible = any(r.kk_number == household.kk_number for r in records)
-    kk = household.kk_number if kk_visible else ""
+    # Household-level values from the visible records only: a shown member's record carries
+    # the KK; address fields come from the head's (or first) golden values.
+    kk = household.kk_number
     anchor = next(
         (golden[m.person_id] for m in memberships if m.person_id in golden and m.relationship),
         next(iter(golden.values())),
     )
+    # The decile is the household's as a visible record on its KK states it (the same rule as
+    # the reports' household_visible_values).
     deciles = sorted(
-        (r for r in records if r.welfare_decile is not None),
-        key=lambda r: r.created_at,
+        (r for r in records if r.welfare_decile is not None and r.kk_number == kk),
+        key=lambda r: (r.created_at, r.pk),
         reverse=True,
     )
     kel = anchor.get("kelurahan_code") or ""

@@ -144,15 +144,70 @@ def records_for(viewer: ViewerLike):
 
 
 def households_for(viewer: ViewerLike, records=None):
-    """Same rows as `selectors.households_for_user(viewer)`: households with a member the
-    viewer can see."""
-    from django.db.models import Exists, OuterRef
+    """Same rows as `selectors.households_for_user(viewer)`: households with a member whose
+    membership the viewer can see (`selectors.membership_records`)."""
+    from django.db.models import Exists
 
     from registry.models import Household
     from registry.roles import PERSON_ROLES
+    from registry.selectors import membership_records
 
     if viewer.role not in PERSON_ROLES:
         return Household.objects.none()
     records = records if records is not None else records_for(viewer)
-    member_visible = records.filter(link__person__memberships__household=OuterRef("pk"))
-    return Household.objects.filter(Exists(member_visible))
+    return Household.objects.filter(Exists(membership_records(records)))
+
+
+def household_visible_values(records) -> dict[str, Any]:
+    """Annotations for a Household queryset: decile, area and size as the viewer's `records`
+    show them. Household rows hold golden values built from *every* agency's records (a
+    closed dataset's decile included); a filter, count, list or export must use these instead.
+
+    - v_decile: the latest decile a visible record on the household's KK states (the rule
+      of selectors.household_get_for_user);
+    - v_kelurahan, v_kecamatan, v_rw, v_rt: from the latest visible record on the KK that
+      has them;
+    - v_size: members whose membership a visible record shows.
+    """
+    from django.db.models import Count, IntegerField, Subquery
+
+    from registry.selectors import membership_records
+
+    member = membership_records(records)
+    latest = member.order_by("-created_at", "-id")
+
+    def first(column: str, **exclude: Any):
+        return Subquery(latest.exclude(**exclude).values(column)[:1])
+
+    size = (
+        member.order_by()
+        .values("kk_number")
+        .annotate(n=Count("link__person", distinct=True))
+        .values("n")
+    )
+    return {
+        "v_decile": Subquery(
+            latest.filter(welfare_decile__isnull=False).values("welfare_decile")[:1],
+            output_field=IntegerField(),
+        ),
+        "v_kelurahan": first("kelurahan_code", kelurahan_code=""),
+        "v_kecamatan": first("kecamatan_code", kecamatan_code=""),
+        "v_rw": first("rw", rw__isnull=True),
+        "v_rt": first("rt", rt__isnull=True),
+        "v_size": Subquery(size, output_field=IntegerField()),
+    }
+
+
+def visible_memberships(records):
+    """Memberships whose person has a record among `records` on the household's KK."""
+    from django.db.models import Exists, OuterRef
+
+    from registry.models import Membership
+
+    return Membership.objects.filter(
+        Exists(
+            records.filter(
+                link__person=OuterRef("person_id"), kk_number=OuterRef("household__kk_number")
+            )
+        )
+    )

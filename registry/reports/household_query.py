@@ -12,14 +12,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass, fields
 
-from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from registry.models import AgencyKind, AidReceipt, Household, Membership, Region
-from registry.reports.common import PAGE_SIZE, audit_report, households_for, records_for
+from registry.models import AgencyKind, AidReceipt, Household, Region
+from registry.reports.common import (
+    PAGE_SIZE,
+    audit_report,
+    household_visible_values,
+    households_for,
+    records_for,
+    visible_memberships,
+)
 from registry.roles import AID_ROLES
-from registry.selectors import mask_number
+from registry.selectors import mask_number, membership_records
 
 SCHOOL_AGE = (7, 18)
 SCHOOL_CHOICES = ("", "child_not_enrolled", "all_enrolled")
@@ -113,25 +119,26 @@ def _born_between(today: dt.date, age_min: int | None, age_max: int | None) -> Q
 
 
 def _queryset(viewer, f: HouseholdFilters, today: dt.date) -> QuerySet[Household]:
+    # Every value filtered on is the one the viewer's records show (household_visible_values),
+    # never the Household row's golden value, which a closed dataset may have set.
     records = records_for(viewer)
-    member_records = records.filter(link__person__memberships__household=OuterRef("pk"))
-    qs = households_for(viewer, records)
+    member_records = membership_records(records)
+    members = visible_memberships(records).filter(household=OuterRef("pk"))
+    qs = households_for(viewer, records).annotate(**household_visible_values(records))
     if f.kecamatan_code:
-        qs = qs.filter(kecamatan_code=f.kecamatan_code)
+        qs = qs.filter(v_kecamatan=f.kecamatan_code)
     if f.kelurahan_code:
-        qs = qs.filter(kelurahan_code=f.kelurahan_code)
+        qs = qs.filter(v_kelurahan=f.kelurahan_code)
     if f.rw is not None:
-        qs = qs.filter(rw=f.rw)
+        qs = qs.filter(v_rw=f.rw)
     if f.decile_min is not None:
-        qs = qs.filter(welfare_decile__gte=f.decile_min)
+        qs = qs.filter(v_decile__gte=f.decile_min)
     if f.decile_max is not None:
-        qs = qs.filter(welfare_decile__lte=f.decile_max)
-    if f.size_min is not None or f.size_max is not None:
-        qs = qs.annotate(size=Count("memberships"))
-        if f.size_min is not None:
-            qs = qs.filter(size__gte=f.size_min)
-        if f.size_max is not None:
-            qs = qs.filter(size__lte=f.size_max)
+        qs = qs.filter(v_decile__lte=f.decile_max)
+    if f.size_min is not None:
+        qs = qs.filter(v_size__gte=f.size_min)
+    if f.size_max is not None:
+        qs = qs.filter(v_size__lte=f.size_max)
     if f.member_age_min is not None or f.member_age_max is not None or f.member_sex:
         cond = _born_between(today, f.member_age_min, f.member_age_max)
         if f.member_age_min is None and f.member_age_max is None:
@@ -157,10 +164,8 @@ def _queryset(viewer, f: HouseholdFilters, today: dt.date) -> QuerySet[Household
         else:  # all_enrolled: has school-age children, all with a school record
             qs = qs.filter(Exists(member_records.filter(school_age)), ~Exists(unenrolled))
     if f.insurance:
-        insured_member = member_records.filter(agency__kind=AgencyKind.HEALTH_INSURANCE)
-        uninsured_member = Membership.objects.filter(household=OuterRef("pk")).filter(
-            ~person_has(AgencyKind.HEALTH_INSURANCE)
-        )
+        insured_member = members.filter(person_has(AgencyKind.HEALTH_INSURANCE))
+        uninsured_member = members.filter(~person_has(AgencyKind.HEALTH_INSURANCE))
         if f.insurance == "none":
             qs = qs.filter(~Exists(insured_member))
         elif f.insurance == "some_uninsured":
@@ -168,10 +173,18 @@ def _queryset(viewer, f: HouseholdFilters, today: dt.date) -> QuerySet[Household
         else:
             qs = qs.filter(~Exists(uninsured_member))
     if f.aid_program:
+        # Receipts the viewer can read, of members whose membership the viewer can see.
         receipts = AidReceipt.objects.filter(
             source_record_id__in=records.values("id"),
             program=f.aid_program,
             person__memberships__household=OuterRef("pk"),
+        ).filter(
+            Exists(
+                records.filter(
+                    link__person=OuterRef("person_id"),
+                    kk_number=OuterRef(OuterRef("kk_number")),
+                )
+            )
         )
         if f.aid_period:
             receipts = receipts.filter(period=f.aid_period)
@@ -211,29 +224,32 @@ def household_query_run(
     qs = _queryset(viewer, filters, today)
     ids = qs.values("pk")
     households = qs.count()
-    persons = Membership.objects.filter(household_id__in=ids).count()
+    shown_members = visible_memberships(records_for(viewer))
+    persons = shown_members.filter(household_id__in=ids).count()
     allowed, reason = list_allowed(viewer, filters)
     rows: list[dict] = []
     members: list[str] = []
     if with_list and allowed:
-        rows = list(
-            Household.objects.filter(pk__in=ids)
-            .annotate(
-                size=Count("memberships"),
-                member_ids=ArrayAgg("memberships__person__public_id", default=[]),
-            )
-            .values(
-                "public_id",
-                "kk_number",
-                "kelurahan_code",
-                "rw",
-                "rt",
-                "welfare_decile",
-                "size",
-                "member_ids",
-            )  # fmt: skip
-            .order_by("kelurahan_code", "rw", "public_id")[:limit]
-        )
+        shown = {
+            "v_kelurahan": "kelurahan_code",
+            "v_rw": "rw",
+            "v_rt": "rt",
+            "v_decile": "welfare_decile",
+            "v_size": "size",
+        }
+        rows = [
+            {shown.get(k, k): v for k, v in row.items()}
+            for row in qs.values("public_id", "kk_number", *shown).order_by(
+                "v_kelurahan", "v_rw", "public_id"
+            )[:limit]
+        ]
+        member_ids: dict[str, list[str]] = {}
+        for household, person in (
+            shown_members.filter(household__public_id__in=[r["public_id"] for r in rows])
+            .order_by("person__public_id")
+            .values_list("household__public_id", "person__public_id")
+        ):
+            member_ids.setdefault(household, []).append(person)
         names = dict(
             Region.objects.filter(code__in={r["kelurahan_code"] for r in rows}).values_list(
                 "code", "name"
@@ -242,7 +258,7 @@ def household_query_run(
         for row in rows:
             row["kk_number"] = mask_number(row["kk_number"])
             row["kelurahan"] = names.get(row["kelurahan_code"], row["kelurahan_code"])
-            members.extend(row.pop("member_ids"))
+            members.extend(member_ids.get(row["public_id"], []))
     query = {"report": "household_query", **filters.as_query()}
     if with_list:
         query["list"] = True

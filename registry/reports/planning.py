@@ -16,7 +16,7 @@ from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, 
 from django.utils import timezone
 
 from registry.models import AgencyKind, AidReceipt, Person, Region
-from registry.reports.common import households_for, records_for
+from registry.reports.common import household_visible_values, households_for, records_for
 from registry.reports.suppression import HIDDEN_LABEL, suppress
 
 SCHOOL_AGE = (7, 18)  # wajib belajar 12 tahun: SD to SMA
@@ -85,6 +85,14 @@ def _visible_persons(viewer, *, alive: bool = True):
     return qs
 
 
+def _visible_households(viewer):
+    """Households the viewer can see, with their decile and area as the viewer's records show
+    them (v_decile, v_kelurahan, v_kecamatan): the Household row's own values are built from
+    every agency's records, closed ones included."""
+    records = records_for(viewer)
+    return households_for(viewer, records).annotate(**household_visible_values(records))
+
+
 def _area_names(codes) -> dict[str, str]:
     return dict(Region.objects.filter(code__in=set(codes)).values_list("code", "name"))
 
@@ -99,12 +107,12 @@ def population_by_area(viewer, *, level: str = "kecamatan", kecamatan_code: str 
     """Households and living persons per kecamatan or kelurahan."""
     area = _area_field(level)
     persons = _visible_persons(viewer)
-    households = households_for(viewer)
+    households = _visible_households(viewer)
     if kecamatan_code:
         persons = persons.filter(kecamatan_code=kecamatan_code)
-        households = households.filter(kecamatan_code=kecamatan_code)
+        households = households.filter(v_kecamatan=kecamatan_code)
     p_counts = dict(persons.values_list(area).annotate(n=Count("id")).order_by())
-    h_counts = dict(households.values_list(area).annotate(n=Count("id")).order_by())
+    h_counts = dict(households.values_list(f"v_{level}").annotate(n=Count("id")).order_by())
     codes = sorted(set(p_counts) | set(h_counts))
     names = _area_names(codes)
     table = AreaTable(rows=[(c, names.get(c, c or "?")) for c in codes])
@@ -172,7 +180,7 @@ def aid_coverage(viewer, *, period: str = "", kecamatan_code: str = "") -> list[
     if period:
         receipts = receipts.filter(period=period)
     if kecamatan_code:
-        receipts = receipts.filter(person__kecamatan_code=kecamatan_code)
+        receipts = receipts.filter(source_record__kecamatan_code=kecamatan_code)
     stats = list(
         receipts.values("program")
         .annotate(
@@ -182,9 +190,9 @@ def aid_coverage(viewer, *, period: str = "", kecamatan_code: str = "") -> list[
         )
         .order_by("program")
     )
-    households = households_for(viewer)
+    households = _visible_households(viewer)
     if kecamatan_code:
-        households = households.filter(kecamatan_code=kecamatan_code)
+        households = households.filter(v_kecamatan=kecamatan_code)
     base = households.count()
     persons_col = _suppressed_column("persons", [s["persons"] for s in stats])
     households_col = _suppressed_column("households", [s["households"] for s in stats])
@@ -288,15 +296,13 @@ def cross_agency_gaps(
     )
     if period:
         receipts = receipts.filter(period=period)
-    households = households_for(viewer).filter(
-        welfare_decile__gte=1, welfare_decile__lte=LOW_DECILE_MAX
-    )
+    households = _visible_households(viewer).filter(v_decile__gte=1, v_decile__lte=LOW_DECILE_MAX)
     if kecamatan_code:
-        households = households.filter(kecamatan_code=kecamatan_code)
+        households = households.filter(v_kecamatan=kecamatan_code)
     household_stats = {
-        r["kelurahan_code"]: r
+        r["v_kelurahan"]: r
         for r in households.annotate(aided=Exists(receipts))
-        .values("kelurahan_code")
+        .values("v_kelurahan")
         .annotate(
             low_decile_households=Count("id"),
             low_decile_no_aid=Count("id", filter=Q(aided=False)),

@@ -26,13 +26,15 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import AgencyKind, AidReceipt, Household, Membership, Region, SourceRecord
+from registry.models import AgencyKind, AidReceipt, Household, Region
 from registry.reports.common import (
     PAGE_SIZE,
     PeriodStart,
     audit_report,
+    household_visible_values,
     households_for,
     records_for,
+    visible_memberships,
 )
 from registry.selectors import mask_number
 
@@ -118,17 +120,19 @@ def _receipts(viewer, filters: Filters) -> QuerySet[AidReceipt]:
     if filters.period:
         qs = qs.filter(period=filters.period)
     if filters.kecamatan_code:
-        qs = qs.filter(person__kecamatan_code=filters.kecamatan_code)
+        # The paying record's kecamatan (visible), not the person's golden value.
+        qs = qs.filter(source_record__kecamatan_code=filters.kecamatan_code)
     return qs
 
 
-def _civil_death_date():
+def _civil_death_date(viewer):
     # The death date as recorded by the civil registry (the reference for deaths), not by the
-    # agency that pays: a payer's own death column is not evidence.
+    # agency that pays: a payer's own death column is not evidence. Only civil-registry
+    # records the viewer may read count: a closed registry's death date is not theirs to use.
     return (
-        SourceRecord.objects.filter(
+        records_for(viewer)
+        .filter(
             link__person=OuterRef("person"),
-            is_current=True,
             agency__kind=AgencyKind.CIVIL_REGISTRY,
             death_date__isnull=False,
         )
@@ -140,7 +144,9 @@ def _civil_death_date():
 def _deceased(viewer, filters):
     return (
         _receipts(viewer, filters)
-        .annotate(civil_death=Subquery(_civil_death_date()), period_start=PeriodStart("period"))
+        .annotate(
+            civil_death=Subquery(_civil_death_date(viewer)), period_start=PeriodStart("period")
+        )
         .filter(civil_death__isnull=False, period_start__gt=F("civil_death"))
     )
 
@@ -158,7 +164,10 @@ def _overlap(viewer, filters, rule: OverlapRule):
     qs = _receipts(viewer, Filters(period=filters.period, kecamatan_code=filters.kecamatan_code))
     qs = qs.filter(program__in=sorted(rule.programs))
     if rule.level == "household":
-        qs = qs.filter(person__memberships__isnull=False)
+        # Only memberships the viewer can see: the paying record carries the household's KK.
+        qs = qs.filter(
+            person__memberships__household__kk_number=F("source_record__kk_number"),
+        )
         unit = "person__memberships__household_id"
     else:
         unit = "person_id"
@@ -172,10 +181,21 @@ def _overlap(viewer, filters, rule: OverlapRule):
     )
 
 
-def _decile_of_person():
-    household = Membership.objects.filter(person=OuterRef("person")).values(
-        "household__welfare_decile"
-    )[:1]
+def _decile_of_person(viewer):
+    """The decile of the receipt's household as the viewer's records state it (the latest
+    visible record on the household's KK, household_visible_values' rule), else the paying
+    record's own decile. Never Household.welfare_decile: it is built from every record."""
+    household = (
+        records_for(viewer)
+        .filter(
+            welfare_decile__isnull=False,
+            kk_number=OuterRef("source_record__kk_number"),
+            link__person__memberships__household__kk_number=OuterRef("source_record__kk_number"),
+            link__person__memberships__household__memberships__person=OuterRef("person"),
+        )
+        .order_by("-created_at", "-id")
+        .values("welfare_decile")[:1]
+    )
     return Coalesce(
         Subquery(household, output_field=IntegerField()),
         F("source_record__welfare_decile"),
@@ -186,18 +206,23 @@ def _decile_of_person():
 def _high_decile(viewer, filters):
     return (
         _receipts(viewer, filters)
-        .annotate(decile=_decile_of_person())
+        .annotate(decile=_decile_of_person(viewer))
         .filter(decile__gte=HIGH_DECILE_MIN)
     )
 
 
 def _low_decile_no_aid(viewer, filters):
+    records = records_for(viewer)
     receipts = _receipts(viewer, Filters(program=filters.program, period=filters.period)).filter(
         person__memberships__household=OuterRef("pk")
     )
-    qs = households_for(viewer).filter(welfare_decile__gte=1, welfare_decile__lte=LOW_DECILE_MAX)
+    qs = (
+        households_for(viewer, records)
+        .annotate(**household_visible_values(records))
+        .filter(v_decile__gte=1, v_decile__lte=LOW_DECILE_MAX)
+    )
     if filters.kecamatan_code:
-        qs = qs.filter(kecamatan_code=filters.kecamatan_code)
+        qs = qs.filter(v_kecamatan=filters.kecamatan_code)
     return qs.filter(~Exists(receipts))
 
 
@@ -348,15 +373,21 @@ def _overlap_list(viewer, filters, rule, purpose, offset, limit, export) -> Repo
     groups = _page(qs, offset, limit)
     rows = []
     if rule.level == "household":
-        households = Household.objects.in_bulk([g["unit_id"] for g in groups])
-        members = _members_of([g["unit_id"] for g in groups])
+        records = records_for(viewer)
+        households = {
+            h["pk"]: h
+            for h in Household.objects.filter(pk__in=[g["unit_id"] for g in groups])
+            .annotate(**household_visible_values(records))
+            .values("pk", "public_id", "v_kelurahan")
+        }
+        members = _members_of(viewer, [g["unit_id"] for g in groups])
         for g in groups:
             hh = households.get(g["unit_id"])
             rows.append(
                 {
                     "level": "household",
-                    "household_public_id": hh.public_id if hh else "",
-                    "kelurahan_code": hh.kelurahan_code if hh else "",
+                    "household_public_id": hh["public_id"] if hh else "",
+                    "kelurahan_code": (hh["v_kelurahan"] or "") if hh else "",
                     "period": g["period_value"],
                     "programs": g["programs"],
                     "member_public_ids": members.get(g["unit_id"], []),
@@ -417,33 +448,35 @@ def _visible_identity(viewer, person_ids) -> dict[int, dict]:
     return out
 
 
-def _members_of(household_ids) -> dict[int, list[str]]:
+def _members_of(viewer, household_ids) -> dict[int, list[str]]:
+    """Public ids of the members whose membership the viewer can see."""
     out: dict[int, list[str]] = {}
-    for hh_id, public_id in Membership.objects.filter(household_id__in=household_ids).values_list(
-        "household_id", "person__public_id"
+    for hh_id, public_id in (
+        visible_memberships(records_for(viewer))
+        .filter(household_id__in=household_ids)
+        .order_by("person__public_id")
+        .values_list("household_id", "person__public_id")
     ):
         out.setdefault(hh_id, []).append(public_id)
     return out
 
 
 def _low_decile_list(viewer, filters, purpose, offset, limit, export) -> ReportPage:
+    shown = {
+        "v_decile": "welfare_decile",
+        "v_size": "members",
+        "v_kelurahan": "kelurahan_code",
+        "v_rw": "rw",
+        "v_rt": "rt",
+    }
     qs = (
         _low_decile_no_aid(viewer, filters)
-        .annotate(members=Count("memberships"))
-        .values(
-            "id",
-            "public_id",
-            "welfare_decile",
-            "members",
-            "kelurahan_code",
-            "rw",
-            "rt",
-        )
-        .order_by("welfare_decile", "kelurahan_code", "public_id")
+        .values("id", "public_id", *shown)
+        .order_by("v_decile", "v_kelurahan", "public_id")
     )
     total = qs.count()
-    rows = _page(qs, offset, limit)
-    members = _members_of([r["id"] for r in rows])
+    rows = [{shown.get(k, k): v for k, v in row.items()} for row in _page(qs, offset, limit)]
+    members = _members_of(viewer, [r["id"] for r in rows])
     for row in rows:
         row["household_public_id"] = row.pop("public_id")
         row["member_public_ids"] = members.get(row.pop("id"), [])
