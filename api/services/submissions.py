@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from api.errors import ApiError, error_body
 from api.models import Submission
+from api.services.submission_outcomes import outcomes_for_submitter
 from audit.services import audit_record
 from registry import linking
 from registry.ingest.reading import ParsedFile
@@ -147,7 +148,9 @@ def submission_out(submission: Submission) -> dict[str, Any]:
         "finished_at": submission.finished_at.isoformat() if submission.finished_at else None,
         "counts": result.get("counts"),
         "errors": result.get("errors", []),
-        "records": result.get("records", []),
+        "records": outcomes_for_submitter(
+            result.get("records", []), linking=result.get("linking", "not_run")
+        ),
         "linking": result.get("linking", "not_run"),
         "status_url": status_url(submission),
     }
