@@ -364,7 +364,7 @@ POLICY: dict[str, Route] = {
     "api:person_get": R(*PERSON_ROLES, cases=person_cases, purpose=True, person_data=True),
     "api:household_get": R(*PERSON_ROLES, cases=household_cases, purpose=True, person_data=True),
     "api:verification_create": R(
-        *PERSON_ROLES, cases=verification_cases, method="POST", purpose=True, person_data=True
+        W, OP, A, cases=verification_cases, method="POST", purpose=True, person_data=True
     ),
     "api:submission_create": R(OP, W, cases=submission_cases, method="POST"),
     "api:upload_create": R(OP, W, cases=upload_cases, method="POST"),
