@@ -37,7 +37,7 @@ from rapidfuzz import fuzz
 
 from audit.services import audit_context_from_request, audit_record
 from linkage.normalize.names import normalize_name
-from registry.linking import GOLDEN_FIELDS, KK_UNRELIABLE_FLAGS
+from registry.linking import GOLDEN_FIELDS, KK_UNRELIABLE_FLAGS, golden
 from registry.models import (
     SOURCE_PRIORITY,
     AccessLevel,
@@ -460,47 +460,27 @@ def _require_purpose(viewer: Viewer, purpose: Any, **audit_kwargs: Any) -> Purpo
 # --- assembling profiles ------------------------------------------------------------------
 
 
-def _golden_order(record: SourceRecord) -> tuple:
-    # registry.linking._golden_values sorts by (agency_priority asc, created_at desc,
-    # version desc); this is the same rule for a handful of rows without pandas (a DataFrame
-    # round trip costs ~100 ms, the whole read budget). tests/access/test_golden.py pins the
-    # two implementations to each other.
-    return (
-        SOURCE_PRIORITY.get(record.agency.kind, 50),
-        -record.created_at.timestamp(),
-        -record.version,
-    )
-
-
-def _golden_eligible(record: SourceRecord, name: str) -> bool:
-    if name == "nik":
-        return bool(record.nik_reliable)
-    if name == "kk_number":
-        return not (KK_UNRELIABLE_FLAGS & set(record.flags or ()))
-    return True
-
-
 def _golden_by_person(records: list[SourceRecord]) -> dict[int, dict[str, Any]]:
-    """Golden values per person from the given (visible, current) records: each field from
-    the first record, in linkage order, that has a non-empty (and, for NIK/KK, reliable)
-    value."""
-    by_person: dict[int, list[SourceRecord]] = {}
-    for record in sorted(records, key=_golden_order):
-        by_person.setdefault(record.person_id, []).append(record)
-    result: dict[int, dict[str, Any]] = {}
-    for person_id, ordered in by_person.items():
-        values: dict[str, Any] = {}
+    """Golden values per person from the given (visible, current) records, by the linker's
+    one rule (registry.linking.golden): a field held only by an invisible record is not even
+    hinted at."""
+    rows = [
+        {
+            "person_id": r.person_id,
+            "agency_priority": SOURCE_PRIORITY.get(r.agency.kind, 50),
+            "created_at": r.created_at,
+            "version": r.version,
+            "nik_reliable": bool(r.nik_reliable),
+            "kk_reliable": not (KK_UNRELIABLE_FLAGS & set(r.flags or ())),
+            **{name: getattr(r, name) for name in GOLDEN_SHOWN},
+        }
+        for r in records
+    ]
+    result = golden.golden_by_person(rows, GOLDEN_SHOWN)
+    for values in result.values():
         for name in GOLDEN_SHOWN:
-            default = "" if name not in _NULLABLE_GOLDEN else None
-            values[name] = next(
-                (
-                    getattr(r, name)
-                    for r in ordered
-                    if getattr(r, name) not in (None, "") and _golden_eligible(r, name)
-                ),
-                default,
-            )
-        result[person_id] = values
+            if values[name] is None and name not in _NULLABLE_GOLDEN:
+                values[name] = ""
     return result
 
 
