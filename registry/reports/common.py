@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
-from django.db.models import DateField, Func
+from django.db.models import DateField, F, Func
 
 from audit.services import audit_record
 
@@ -211,3 +211,51 @@ def visible_memberships(records):
             )
         )
     )
+
+
+def visible_person_values(records):
+    """One row per person with a current record among `records` (the viewer's), holding the
+    person's golden values *as those records give them* (registry.linking.golden's order:
+    source priority, newest, highest version; first non-empty value): kelurahan_code,
+    kecamatan_code, birth_date, sex; plus `deceased` (a visible record carries a death date)
+    and whether a visible record of an education or health-insurance agency exists.
+
+    Aggregates group these rows (SQL returned for a FROM clause): the Person row's golden
+    values come from every agency's records, closed ones included."""
+    from django.contrib.postgres.aggregates import ArrayAgg, BoolOr
+    from django.db.models import Case, IntegerField, Q, Value, When
+
+    from registry.models import SOURCE_PRIORITY, AgencyKind
+
+    priority = Case(
+        *(When(agency__kind=kind, then=Value(p)) for kind, p in SOURCE_PRIORITY.items()),
+        default=Value(50),
+        output_field=IntegerField(),
+    )
+    order = (priority, "-created_at", "-version")
+
+    def first(column: str, missing: Q):
+        return ArrayAgg(column, filter=~missing, ordering=order)
+
+    rows = (
+        records.filter(link__isnull=False, link__person__status="active")
+        .values(person=F("link__person"))
+        .annotate(
+            kelurahan=first("kelurahan_code", Q(kelurahan_code="")),
+            kecamatan=first("kecamatan_code", Q(kecamatan_code="")),
+            birth=first("birth_date", Q(birth_date__isnull=True)),
+            sexes=first("sex", Q(sex="")),
+            deceased=BoolOr(Q(death_date__isnull=False)),
+            in_school=BoolOr(Q(agency__kind=AgencyKind.EDUCATION)),
+            insured=BoolOr(Q(agency__kind=AgencyKind.HEALTH_INSURANCE)),
+        )
+        .order_by()
+    )
+    sql, params = rows.query.sql_with_params()
+    columns = (
+        "person, kelurahan[1] AS kelurahan_code, kecamatan[1] AS kecamatan_code,"
+        " birth[1] AS birth_date, sexes[1] AS sex, deceased, in_school, insured"
+    )
+    # The inner SQL is compiled by the ORM; every value in it is a parameter.
+    shaped = f"SELECT {columns} FROM ({sql}) AS grouped"  # noqa: S608
+    return shaped, list(params)
