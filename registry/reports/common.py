@@ -158,44 +158,73 @@ def households_for(viewer: ViewerLike, records=None):
     return Household.objects.filter(Exists(membership_records(records)))
 
 
-def household_visible_values(records) -> dict[str, Any]:
-    """Annotations for a Household queryset: decile, area and size as the viewer's `records`
-    show them. Household rows hold golden values built from *every* agency's records (a
-    closed dataset's decile included); a filter, count, list or export must use these instead.
+class FirstOf(Func):
+    """The first element of an array expression: ArrayAgg(..., ordering=...) -> its head."""
 
-    - v_decile: the latest decile a visible record on the household's KK states (the rule
-      of selectors.household_get_for_user);
-    - v_kelurahan, v_kecamatan, v_rw, v_rt: from the latest visible record on the KK that
-      has them;
+    template = "(%(expressions)s)[1]"
+
+
+def household_values(records):
+    """Per household the viewer can see, its values as the viewer's `records` give them, in
+    one GROUP BY over the visible member records that carry the household's KK (the rule of
+    selectors.membership_records and household_get_for_user). Household rows hold golden
+    values built from *every* agency's records, a closed dataset's decile included: a filter,
+    count, list or export uses these instead. Rows: household (id) and
+
+    - v_decile: the latest decile a visible record on the household's KK states;
+    - v_kelurahan, v_kecamatan, v_rw, v_rt: from the latest such record that has them;
     - v_size: members whose membership a visible record shows.
+
+    Filters on the v_ values are HAVING clauses; `.values("household")` gives the ids.
     """
-    from django.db.models import Count, IntegerField, Subquery
+    from django.contrib.postgres.aggregates import ArrayAgg
+    from django.db.models import CharField, Count, IntegerField, Q
 
-    from registry.selectors import membership_records
+    latest = ("-created_at", "-id")
 
-    member = membership_records(records)
-    latest = member.order_by("-created_at", "-id")
+    def first(column: str, missing: Q, field):
+        return FirstOf(ArrayAgg(column, filter=~missing, ordering=latest), output_field=field)
 
-    def first(column: str, **exclude: Any):
-        return Subquery(latest.exclude(**exclude).values(column)[:1])
-
-    size = (
-        member.order_by()
-        .values("kk_number")
-        .annotate(n=Count("link__person", distinct=True))
-        .values("n")
+    return (
+        records.exclude(kk_number="")
+        .filter(link__person__memberships__household__kk_number=F("kk_number"))
+        .values(household=F("link__person__memberships__household"))
+        .annotate(
+            v_decile=first("welfare_decile", Q(welfare_decile__isnull=True), IntegerField()),
+            v_kelurahan=first("kelurahan_code", Q(kelurahan_code=""), CharField()),
+            v_kecamatan=first("kecamatan_code", Q(kecamatan_code=""), CharField()),
+            v_rw=first("rw", Q(rw__isnull=True), IntegerField()),
+            v_rt=first("rt", Q(rt__isnull=True), IntegerField()),
+            v_size=Count("link__person", distinct=True),
+        )
+        .order_by()
     )
+
+
+def household_values_of(records, household_ids) -> dict[int, dict[str, Any]]:
+    """household_values for a few households (a page of a list), by household id."""
     return {
-        "v_decile": Subquery(
-            latest.filter(welfare_decile__isnull=False).values("welfare_decile")[:1],
-            output_field=IntegerField(),
-        ),
-        "v_kelurahan": first("kelurahan_code", kelurahan_code=""),
-        "v_kecamatan": first("kecamatan_code", kecamatan_code=""),
-        "v_rw": first("rw", rw__isnull=True),
-        "v_rt": first("rt", rt__isnull=True),
-        "v_size": Subquery(size, output_field=IntegerField()),
+        row["household"]: row
+        for row in household_values(records).filter(household__in=list(household_ids))
     }
+
+
+def households_with_values(records, **having: Any):
+    """Households the viewer can see whose visible values pass `having` (v_decile__lte=4,
+    v_kecamatan=..., ...): one grouped pass, no per-household subquery."""
+    from registry.models import Household
+
+    return Household.objects.filter(
+        pk__in=household_values(records).filter(**having).values("household")
+    )
+
+
+def household_value_annotation(records, column: str):
+    """One household_values column for each row of a Household queryset (for ordering a
+    list): a grouped subquery restricted to that household."""
+    from django.db.models import OuterRef, Subquery
+
+    return Subquery(household_values(records).filter(household=OuterRef("pk")).values(column)[:1])
 
 
 def visible_memberships(records):

@@ -19,8 +19,7 @@ from registry.models import AgencyKind, AidReceipt, Household, Region
 from registry.reports.common import (
     PAGE_SIZE,
     audit_report,
-    household_visible_values,
-    households_for,
+    household_values,
     records_for,
     visible_memberships,
 )
@@ -118,27 +117,49 @@ def _born_between(today: dt.date, age_min: int | None, age_max: int | None) -> Q
     return q
 
 
+def _matching(viewer, f: HouseholdFilters, today: dt.date) -> QuerySet:
+    """household_values rows (one per matching household the viewer can see) for the
+    filters: value filters as HAVING, member conditions as EXISTS on the households."""
+    having = {
+        "v_kecamatan": f.kecamatan_code or None,
+        "v_kelurahan": f.kelurahan_code or None,
+        "v_rw": f.rw,
+        "v_decile__gte": f.decile_min,
+        "v_decile__lte": f.decile_max,
+        "v_size__gte": f.size_min,
+        "v_size__lte": f.size_max,
+    }
+    rows = household_values(records_for(viewer)).filter(
+        **{k: v for k, v in having.items() if v is not None}
+    )
+    conditions = _member_conditions(viewer, f, today)
+    if conditions is not None:
+        rows = rows.filter(household__in=conditions.values("pk"))
+    return rows
+
+
+def _member_conditions(viewer, f: HouseholdFilters, today: dt.date) -> QuerySet | None:
+    """Households passing the member filters (age, sex, school, insurance, aid), or None when
+    no such filter is set."""
+    if not (
+        f.member_age_min is not None
+        or f.member_age_max is not None
+        or f.member_sex
+        or f.school
+        or f.insurance
+        or f.aid_program
+    ):
+        return None
+    return _queryset(viewer, f, today)
+
+
 def _queryset(viewer, f: HouseholdFilters, today: dt.date) -> QuerySet[Household]:
-    # Every value filtered on is the one the viewer's records show (household_visible_values),
-    # never the Household row's golden value, which a closed dataset may have set.
+    # Every value filtered on is the one the viewer's records show (household_values), never
+    # the Household row's golden value, which a closed dataset may have set.
     records = records_for(viewer)
     member_records = membership_records(records)
     members = visible_memberships(records).filter(household=OuterRef("pk"))
-    qs = households_for(viewer, records).annotate(**household_visible_values(records))
-    if f.kecamatan_code:
-        qs = qs.filter(v_kecamatan=f.kecamatan_code)
-    if f.kelurahan_code:
-        qs = qs.filter(v_kelurahan=f.kelurahan_code)
-    if f.rw is not None:
-        qs = qs.filter(v_rw=f.rw)
-    if f.decile_min is not None:
-        qs = qs.filter(v_decile__gte=f.decile_min)
-    if f.decile_max is not None:
-        qs = qs.filter(v_decile__lte=f.decile_max)
-    if f.size_min is not None:
-        qs = qs.filter(v_size__gte=f.size_min)
-    if f.size_max is not None:
-        qs = qs.filter(v_size__lte=f.size_max)
+    qs = Household.objects.all()
     if f.member_age_min is not None or f.member_age_max is not None or f.member_sex:
         cond = _born_between(today, f.member_age_min, f.member_age_max)
         if f.member_age_min is None and f.member_age_max is None:
@@ -221,27 +242,39 @@ def household_query_run(
 ) -> HouseholdQueryResult:
     """Counts, and the (masked) list when asked for and allowed; one audit event per run."""
     today = today or timezone.localdate()
-    qs = _queryset(viewer, filters, today)
-    ids = qs.values("pk")
-    households = qs.count()
+    # One grouped pass gives every matching household with its visible values: the counts
+    # and the page's order come from these rows, never from the Household row's golden values.
+    matched = list(
+        _matching(viewer, filters, today).values(
+            "household", "v_kelurahan", "v_rw", "v_rt", "v_decile", "v_size"
+        )
+    )
+    households = len(matched)
+    persons = sum(r["v_size"] for r in matched)
     shown_members = visible_memberships(records_for(viewer))
-    persons = shown_members.filter(household_id__in=ids).count()
     allowed, reason = list_allowed(viewer, filters)
     rows: list[dict] = []
     members: list[str] = []
     if with_list and allowed:
-        shown = {
-            "v_kelurahan": "kelurahan_code",
-            "v_rw": "rw",
-            "v_rt": "rt",
-            "v_decile": "welfare_decile",
-            "v_size": "size",
-        }
+        matched.sort(key=lambda r: (r["v_kelurahan"] or "", r["v_rw"] or 0, r["household"]))
+        page = matched[:limit]
+        identity = dict(
+            Household.objects.filter(pk__in=[r["household"] for r in page]).values_list(
+                "pk", "public_id"
+            )
+        )
+        kk_of = dict(Household.objects.filter(pk__in=list(identity)).values_list("pk", "kk_number"))
         rows = [
-            {shown.get(k, k): v for k, v in row.items()}
-            for row in qs.values("public_id", "kk_number", *shown).order_by(
-                "v_kelurahan", "v_rw", "public_id"
-            )[:limit]
+            {
+                "public_id": identity[r["household"]],
+                "kk_number": kk_of[r["household"]],
+                "kelurahan_code": r["v_kelurahan"],
+                "rw": r["v_rw"],
+                "rt": r["v_rt"],
+                "welfare_decile": r["v_decile"],
+                "size": r["v_size"],
+            }
+            for r in page
         ]
         member_ids: dict[str, list[str]] = {}
         for household, person in (

@@ -10,16 +10,16 @@ person-level, so nothing is audited per call.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from registry.models import AidReceipt, Region
 from registry.reports.common import (
-    household_visible_values,
-    households_for,
+    household_values,
     records_for,
     visible_person_values,
 )
@@ -95,12 +95,13 @@ def _living_persons_sql(
         return cursor.fetchall()
 
 
-def _visible_households(viewer):
-    """Households the viewer can see, with their decile and area as the viewer's records show
-    them (v_decile, v_kelurahan, v_kecamatan): the Household row's own values are built from
-    every agency's records, closed ones included."""
-    records = records_for(viewer)
-    return households_for(viewer, records).annotate(**household_visible_values(records))
+def _visible_households(viewer, *, kecamatan_code: str = "", **having):
+    """Households the viewer can see as rows of household_values (household id, v_decile,
+    v_kelurahan, v_kecamatan, ...): their values as the viewer's records show them; the
+    Household row's own values are built from every agency's records, closed ones included."""
+    if kecamatan_code:
+        having["v_kecamatan"] = kecamatan_code
+    return household_values(records_for(viewer)).filter(**having)
 
 
 def _area_names(codes) -> dict[str, str]:
@@ -116,13 +117,12 @@ def _area_field(level: str) -> str:
 def population_by_area(viewer, *, level: str = "kecamatan", kecamatan_code: str = "") -> AreaTable:
     """Households and living persons per kecamatan or kelurahan."""
     area = _area_field(level)
-    households = _visible_households(viewer)
-    if kecamatan_code:
-        households = households.filter(v_kecamatan=kecamatan_code)
     p_counts = dict(
         _living_persons_sql(viewer, f"v.{area}, count(*)", "1", kecamatan_code=kecamatan_code)
     )
-    h_counts = dict(households.values_list(f"v_{level}").annotate(n=Count("id")).order_by())
+    h_counts = Counter(
+        row[f"v_{level}"] for row in _visible_households(viewer, kecamatan_code=kecamatan_code)
+    )
     codes = sorted(set(p_counts) | set(h_counts))
     names = _area_names(codes)
     table = AreaTable(rows=[(c, names.get(c, c or "?")) for c in codes])
@@ -199,10 +199,7 @@ def aid_coverage(viewer, *, period: str = "", kecamatan_code: str = "") -> list[
         )
         .order_by("program")
     )
-    households = _visible_households(viewer)
-    if kecamatan_code:
-        households = households.filter(v_kecamatan=kecamatan_code)
-    base = households.count()
+    base = _visible_households(viewer, kecamatan_code=kecamatan_code).count()
     persons_col = _suppressed_column("persons", [s["persons"] for s in stats])
     households_col = _suppressed_column("households", [s["households"] for s in stats])
     rows = []
@@ -291,25 +288,23 @@ def cross_agency_gaps(
             params=(today, today),
         )
     }
+    low = _visible_households(
+        viewer, kecamatan_code=kecamatan_code, v_decile__gte=1, v_decile__lte=LOW_DECILE_MAX
+    )
     receipts = AidReceipt.objects.filter(
         source_record_id__in=records.values("id"),
-        person__memberships__household=OuterRef("pk"),
+        person__memberships__household__in=low.values("household"),
     )
     if period:
         receipts = receipts.filter(period=period)
-    households = _visible_households(viewer).filter(v_decile__gte=1, v_decile__lte=LOW_DECILE_MAX)
-    if kecamatan_code:
-        households = households.filter(v_kecamatan=kecamatan_code)
-    household_stats = {
-        r["v_kelurahan"]: r
-        for r in households.annotate(aided=Exists(receipts))
-        .values("v_kelurahan")
-        .annotate(
-            low_decile_households=Count("id"),
-            low_decile_no_aid=Count("id", filter=Q(aided=False)),
+    aided = set(receipts.values_list("person__memberships__household", flat=True).distinct())
+    household_stats: dict[str, dict[str, int]] = {}
+    for row in low:
+        stats = household_stats.setdefault(
+            row["v_kelurahan"], {"low_decile_households": 0, "low_decile_no_aid": 0}
         )
-        .order_by()
-    }
+        stats["low_decile_households"] += 1
+        stats["low_decile_no_aid"] += row["household"] not in aided
     codes = sorted(set(person_stats) | set(household_stats))
     names = _area_names(codes)
     table = AreaTable(rows=[(c, names.get(c, c or "?")) for c in codes])

@@ -19,6 +19,7 @@ from django.db.models import (
     IntegerField,
     Min,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -26,13 +27,15 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import AgencyKind, AidReceipt, Household, Region
+from registry.models import AgencyKind, AidReceipt, Household, Membership, Region
 from registry.reports.common import (
     PAGE_SIZE,
     PeriodStart,
     audit_report,
-    household_visible_values,
-    households_for,
+    household_value_annotation,
+    household_values,
+    household_values_of,
+    households_with_values,
     records_for,
     visible_memberships,
 )
@@ -183,7 +186,7 @@ def _overlap(viewer, filters, rule: OverlapRule):
 
 def _decile_of_person(viewer):
     """The decile of the receipt's household as the viewer's records state it (the latest
-    visible record on the household's KK, household_visible_values' rule), else the paying
+    visible record on the household's KK, household_values' rule), else the paying
     record's own decile. Never Household.welfare_decile: it is built from every record."""
     household = (
         records_for(viewer)
@@ -203,12 +206,30 @@ def _decile_of_person(viewer):
     )
 
 
-def _high_decile(viewer, filters):
-    return (
-        _receipts(viewer, filters)
-        .annotate(decile=_decile_of_person(viewer))
-        .filter(decile__gte=HIGH_DECILE_MIN)
+def _high_decile(viewer, filters, *, with_decile: bool = False):
+    """Receipts whose household decile (as _decile_of_person states it) is 6-10. Filtered
+    with two uncorrelated sets of households from one grouped pass each; the per-receipt
+    decile is computed only for a list."""
+    values = household_values(records_for(viewer))
+
+    def in_household_of(households) -> Exists:
+        # The household the paying record's KK puts the person in (a visible membership).
+        return Exists(
+            Membership.objects.filter(
+                person=OuterRef("person"),
+                household__kk_number=OuterRef("source_record__kk_number"),
+                household__in=households.values("household"),
+            )
+        )
+
+    high = in_household_of(values.filter(v_decile__gte=HIGH_DECILE_MIN))
+    known = in_household_of(values.filter(v_decile__isnull=False))
+    qs = _receipts(viewer, filters).filter(
+        high | (~known & Q(source_record__welfare_decile__gte=HIGH_DECILE_MIN))
     )
+    if with_decile:
+        qs = qs.annotate(decile=_decile_of_person(viewer))
+    return qs
 
 
 def _low_decile_no_aid(viewer, filters):
@@ -216,14 +237,10 @@ def _low_decile_no_aid(viewer, filters):
     receipts = _receipts(viewer, Filters(program=filters.program, period=filters.period)).filter(
         person__memberships__household=OuterRef("pk")
     )
-    qs = (
-        households_for(viewer, records)
-        .annotate(**household_visible_values(records))
-        .filter(v_decile__gte=1, v_decile__lte=LOW_DECILE_MAX)
-    )
+    having = {"v_decile__gte": 1, "v_decile__lte": LOW_DECILE_MAX}
     if filters.kecamatan_code:
-        qs = qs.filter(v_kecamatan=filters.kecamatan_code)
-    return qs.filter(~Exists(receipts))
+        having["v_kecamatan"] = filters.kecamatan_code
+    return households_with_values(records, **having).filter(~Exists(receipts))
 
 
 # -- counts (aggregates: not audited) ----------------------------------------------------------
@@ -343,7 +360,7 @@ def targeting_list(
         return _overlap_list(viewer, filters, rule, purpose, offset, limit, export)
     elif check == "high_decile":
         qs = (
-            _high_decile(viewer, filters)
+            _high_decile(viewer, filters, with_decile=True)
             .values(
                 "id",
                 "program",
@@ -373,12 +390,11 @@ def _overlap_list(viewer, filters, rule, purpose, offset, limit, export) -> Repo
     groups = _page(qs, offset, limit)
     rows = []
     if rule.level == "household":
-        records = records_for(viewer)
+        ids = [g["unit_id"] for g in groups]
+        values = household_values_of(records_for(viewer), ids)
         households = {
-            h["pk"]: h
-            for h in Household.objects.filter(pk__in=[g["unit_id"] for g in groups])
-            .annotate(**household_visible_values(records))
-            .values("pk", "public_id", "v_kelurahan")
+            h["pk"]: {**h, "v_kelurahan": values.get(h["pk"], {}).get("v_kelurahan")}
+            for h in Household.objects.filter(pk__in=ids).values("pk", "public_id")
         }
         members = _members_of(viewer, [g["unit_id"] for g in groups])
         for g in groups:
@@ -462,6 +478,15 @@ def _members_of(viewer, household_ids) -> dict[int, list[str]]:
 
 
 def _low_decile_list(viewer, filters, purpose, offset, limit, export) -> ReportPage:
+    records = records_for(viewer)
+    qs = _low_decile_no_aid(viewer, filters)
+    total = qs.count()
+    ordered = qs.annotate(
+        v_decile=household_value_annotation(records, "v_decile"),
+        v_kelurahan=household_value_annotation(records, "v_kelurahan"),
+    ).order_by("v_decile", "v_kelurahan", "public_id")
+    page = _page(ordered.values("id", "public_id"), offset, limit)
+    values = household_values_of(records, [r["id"] for r in page])
     shown = {
         "v_decile": "welfare_decile",
         "v_size": "members",
@@ -469,13 +494,9 @@ def _low_decile_list(viewer, filters, purpose, offset, limit, export) -> ReportP
         "v_rw": "rw",
         "v_rt": "rt",
     }
-    qs = (
-        _low_decile_no_aid(viewer, filters)
-        .values("id", "public_id", *shown)
-        .order_by("v_decile", "v_kelurahan", "public_id")
-    )
-    total = qs.count()
-    rows = [{shown.get(k, k): v for k, v in row.items()} for row in _page(qs, offset, limit)]
+    rows = [
+        {**r, **{name: values.get(r["id"], {}).get(v) for v, name in shown.items()}} for r in page
+    ]
     members = _members_of(viewer, [r["id"] for r in rows])
     for row in rows:
         row["household_public_id"] = row.pop("public_id")
