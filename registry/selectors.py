@@ -18,55 +18,57 @@ Rules (domain.md, issue 4):
 from __future__ import annotations
 
 import functools
-import hashlib
-import hmac
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
-from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Cast
-from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
-from guardian.models import GroupObjectPermission
+from django.db import transaction
+from django.db.models import Q, QuerySet
 from rapidfuzz import fuzz
 
-from audit.services import audit_context_from_request, audit_record
 from linkage.normalize.names import normalize_name
+from registry.access.policy import (
+    datasets_readable_by,
+    households_for_user,
+    mask_number,
+    membership_records,
+    nik_fingerprint,
+    readable_dataset_ids,
+    visible_records,
+)
+from registry.access.reads import (
+    PURPOSE_CODES,
+    PURPOSE_TEXT_MAX,
+    InvalidPurpose,
+    NotFound,
+    Purpose,
+    audit_denial,
+    audit_read,
+    require_purpose,
+)
+from registry.access.viewer import Viewer, viewer_for, viewer_from_request
 from registry.linking import GOLDEN_FIELDS, KK_UNRELIABLE_FLAGS, golden
 from registry.models import (
     SOURCE_PRIORITY,
-    AccessLevel,
-    Agency,
     AidReceipt,
-    Dataset,
-    DatasetGrant,
     Household,
     Membership,
     Person,
     PersonLinkEvent,
     Region,
     SourceRecord,
-    UserProfile,
 )
 from registry.roles import (
-    AGENCY_ROLES,
     AID_ROLES,
-    MASKED_ROLES,
     PERSON_ROLES,
-    Role,
-    agency_group_name,
-    role_of,
 )
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
     "PURPOSE_CODES",
+    "PURPOSE_TEXT_MAX",
     "AidView",
     "HouseholdMember",
     "HouseholdProfile",
@@ -81,28 +83,24 @@ __all__ = [
     "RecordVersionView",
     "RecordView",
     "Viewer",
+    "audit_denial",
+    "audit_read",
     "datasets_readable_by",
     "household_get_for_user",
     "households_for_user",
     "mask_number",
     "membership_records",
+    "nik_fingerprint",
     "person_get_for_user",
     "persons_search_for_user",
+    "readable_dataset_ids",
+    "require_purpose",
+    "resolve_person",
     "viewer_for",
     "viewer_from_request",
     "visible_records",
 ]
 
-PURPOSE_CODES: dict[str, str] = {
-    "verifikasi-bansos": _("Verifikasi penerima bantuan sosial"),
-    "perencanaan": _("Perencanaan pembangunan"),
-    "layanan-publik": _("Layanan publik"),
-    "penanganan-kasus": _("Penanganan kasus"),
-    "audit": _("Audit"),
-    "permintaan-subjek-data": _("Permintaan subjek data (UU PDP)"),
-    "pemutakhiran-data": _("Pemutakhiran data"),
-}
-PURPOSE_TEXT_MAX = 500
 SEARCH_LIMIT_MAX = 100
 SEARCH_CANDIDATES_MAX = 2000
 SEARCH_MIN_SCORE = 0.6
@@ -135,176 +133,8 @@ GOLDEN_SHOWN = tuple(f for f in GOLDEN_FIELDS if f != "name_key")
 _NULLABLE_GOLDEN = frozenset({"birth_date", "death_date", "rt", "rw"})
 
 
-class NotFound(Exception):
-    """Missing or not visible to this viewer (deliberately indistinguishable)."""
-
-
-class InvalidPurpose(ValueError):
-    """No purpose, or a purpose code outside PURPOSE_CODES."""
-
-
 class InvalidQuery(ValueError):
     """A search without any criterion."""
-
-
-@dataclass(frozen=True)
-class Purpose:
-    code: str
-    text: str = ""
-
-    @classmethod
-    def parse(cls, code: str | None, text: str | None = "") -> Purpose:
-        code = (code or "").strip()
-        text = (text or "").strip()
-        if not code:
-            raise InvalidPurpose("a purpose code is required")
-        if code not in PURPOSE_CODES:
-            raise InvalidPurpose(f"unknown purpose code {code!r}")
-        if len(text) > PURPOSE_TEXT_MAX:
-            raise InvalidPurpose(f"purpose text longer than {PURPOSE_TEXT_MAX} characters")
-        return cls(code=code, text=text)
-
-    @property
-    def label(self) -> str:
-        return str(PURPOSE_CODES.get(self.code, self.code))
-
-
-@dataclass(frozen=True)
-class Viewer:
-    user: Any
-    role: str
-    agency: Agency | None
-    ip: str | None = None
-    user_agent: str = ""
-
-    @property
-    def agency_code(self) -> str:
-        return self.agency.code if self.agency else ""
-
-    @property
-    def masked(self) -> bool:
-        return self.role in MASKED_ROLES
-
-
-def viewer_for(user, *, ip: str | None = None, user_agent: str = "") -> Viewer:
-    role = role_of(user)
-    agency = None
-    if user is not None and getattr(user, "is_authenticated", False):
-        profile = UserProfile.objects.select_related("agency").filter(user=user).first()
-        agency = profile.agency if profile else None
-    if role in AGENCY_ROLES and agency is None:
-        # An agency role without an agency would see nothing anyway; say so in the trail.
-        logger.warning("user %s has role %s but no agency", getattr(user, "pk", None), role)
-    return Viewer(user=user, role=role, agency=agency, ip=ip, user_agent=user_agent)
-
-
-def viewer_from_request(request, user=None) -> Viewer:
-    """The viewer behind a request: `user` if given (API token auth), else request.auth when it
-    is a user, else request.user."""
-    if user is None:
-        auth = getattr(request, "auth", None)
-        user = auth if getattr(auth, "is_authenticated", False) else getattr(request, "user", None)
-    ctx = audit_context_from_request(request)
-    return viewer_for(user, ip=ctx["ip"], user_agent=ctx["user_agent"])
-
-
-# --- masking -----------------------------------------------------------------------------
-
-
-def mask_number(value: str | None) -> str:
-    """NIK or KK for a role that may not see them: no digit at all, only the length
-    ('3671011204900001' -> '****************').
-
-    Why no digit: a NIK is `PP KK CC DDMMYY SSSS` (domain.md) and the pages already show what
-    digits 1-12 encode (the city, the kecamatan, the birth date with +40 for women), so any
-    mask that keeps the serial, however few digits, rebuilds the whole number; the old
-    '3671********0001' gave back ~83 % of a demo city's NIKs. With no digit shown, what a page
-    reveals leaves the serial open (10^4 candidates per person). KK numbers use the same rule.
-    """
-    if not value:
-        return ""
-    return "*" * len(str(value))
-
-
-def nik_fingerprint(nik: str) -> str:
-    """Keyed hash of a searched NIK for the audit query: an auditor holding the key can check
-    whether a given NIK was searched, but the trail does not reveal it (NIKs are structured
-    enough to brute-force a plain hash)."""
-    return hmac.new(settings.SECRET_KEY.encode(), nik.encode(), hashlib.sha256).hexdigest()
-
-
-# --- which datasets and records a viewer may read ------------------------------------------
-
-
-def _dataset_content_type() -> ContentType:
-    return ContentType.objects.get_for_model(Dataset)
-
-
-def datasets_readable_by(viewer: Viewer) -> QuerySet[Dataset]:
-    """Datasets whose person-level records the viewer may read (open ones never are)."""
-    person_level = Dataset.objects.exclude(access_level=AccessLevel.OPEN)
-    if viewer.role == Role.WALIDATA:
-        return person_level
-    if viewer.role not in AGENCY_ROLES or viewer.agency is None:
-        return Dataset.objects.none()
-    content_type = _dataset_content_type()
-    permission = GroupObjectPermission.objects.filter(
-        group__name=agency_group_name(viewer.agency.code),
-        group__user=viewer.user,
-        permission__codename="view_dataset_records",
-        permission__content_type=content_type,
-        content_type=content_type,
-        object_pk=Cast(OuterRef("pk"), output_field=CharField()),
-    )
-    grant = DatasetGrant.objects.filter(
-        dataset=OuterRef("pk"),
-        grantee=viewer.agency,
-        revoked_at__isnull=True,
-        expires_at__gt=timezone.now(),
-    )
-    granted = Q(access_level=AccessLevel.RESTRICTED) & Exists(permission) & Exists(grant)
-    return person_level.filter(Q(agency=viewer.agency) | granted)
-
-
-def _readable_ids(viewer: Viewer) -> list[int]:
-    """The readable dataset ids, fetched once per selector call: one small query on the
-    dataset table instead of repeating the grant subqueries in every record query."""
-    if viewer.role not in PERSON_ROLES:
-        return []
-    return list(datasets_readable_by(viewer).values_list("pk", flat=True))
-
-
-def visible_records(viewer: Viewer) -> QuerySet[SourceRecord]:
-    """Current record versions in the datasets the viewer may read."""
-    if viewer.role not in PERSON_ROLES:
-        return SourceRecord.objects.none()
-    return SourceRecord.objects.filter(
-        is_current=True, dataset__in=datasets_readable_by(viewer).values("pk")
-    )
-
-
-def membership_records(records: QuerySet[SourceRecord]) -> QuerySet[SourceRecord]:
-    """The records among `records` that show a person's membership of a household (the
-    household is the outer query's row): a current record of a member carrying the household's
-    KK number.
-
-    Households are built from KK numbers, whichever agency's record held them. A viewer sees a
-    membership only through a record of their own datasets that carries that KK: a household
-    assembled from another agency's closed records (the civil registry's KK, say) is not
-    theirs to see, even when their own record of the person was linked to it."""
-    return records.filter(
-        kk_number=OuterRef("kk_number"), link__person__memberships__household=OuterRef("pk")
-    )
-
-
-def households_for_user(viewer: Viewer) -> QuerySet[Household]:
-    """Households with at least one member whose membership the viewer can see (see
-    membership_records). Fields of these rows are the registry's golden values built from
-    every record: never show, filter or count by them; household_get_for_user recomputes them
-    from the visible records."""
-    if viewer.role not in PERSON_ROLES:
-        return Household.objects.none()
-    return Household.objects.filter(Exists(membership_records(visible_records(viewer))))
 
 
 # --- views of the data --------------------------------------------------------------------
@@ -402,59 +232,6 @@ class PersonHit:
     kelurahan_code: str
     score: float
     matched_on: list[str]
-
-
-# --- audit --------------------------------------------------------------------------------
-
-
-def _audit(
-    viewer: Viewer,
-    *,
-    action: str,
-    object_type: str,
-    object_id: str = "",
-    persons: list[str] | tuple[str, ...] = (),
-    purpose: Purpose | None = None,
-    outcome: str = "allowed",
-    reason: str = "",
-    query: dict | None = None,
-    detail: dict | None = None,
-) -> None:
-    audit_record(
-        actor=viewer.user,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        persons=list(persons),
-        purpose_code=purpose.code if purpose else "",
-        purpose_text=purpose.text if purpose else "",
-        outcome=outcome,
-        reason=reason,
-        agency_code=viewer.agency_code,
-        role=viewer.role,
-        ip=viewer.ip,
-        user_agent=viewer.user_agent,
-        query=query,
-        detail=detail,
-    )
-
-
-def audit_denial(viewer: Viewer, *, reason: str, **kwargs: Any) -> None:
-    """Record a denied read in its own transaction, so it survives the error that follows."""
-    if connection.in_atomic_block:
-        logger.warning("audited denial inside an outer transaction: it commits only with it")
-    with transaction.atomic():
-        _audit(viewer, outcome="denied", reason=reason, **kwargs)
-
-
-def _require_purpose(viewer: Viewer, purpose: Any, **audit_kwargs: Any) -> Purpose:
-    try:
-        if not isinstance(purpose, Purpose):
-            raise InvalidPurpose("a purpose is required")
-        return Purpose.parse(purpose.code, purpose.text)
-    except InvalidPurpose:
-        audit_denial(viewer, reason="invalid_purpose", **audit_kwargs)
-        raise
 
 
 # --- assembling profiles ------------------------------------------------------------------
@@ -573,7 +350,7 @@ def _household_view(
         )
     person_ids = [m.person_id for m in memberships]
     if readable is None:
-        readable = _readable_ids(viewer)
+        readable = readable_dataset_ids(viewer)
     records = list(
         SourceRecord.objects.filter(
             link__person__in=person_ids, is_current=True, dataset_id__in=readable
@@ -646,7 +423,7 @@ def _household_view(
     return summary, [m.public_id for m in members]
 
 
-def _resolve_person(public_id: str) -> tuple[Person | None, str | None]:
+def resolve_person(public_id: str) -> tuple[Person | None, str | None]:
     """The active person behind a public id, following merge redirects."""
     person = Person.objects.filter(public_id=public_id).first()
     redirected_from = None
@@ -661,7 +438,7 @@ def _resolve_person(public_id: str) -> tuple[Person | None, str | None]:
 
 
 def _person_profile(viewer: Viewer, person: Person, redirected_from: str | None):
-    readable = _readable_ids(viewer)
+    readable = readable_dataset_ids(viewer)
     records = list(
         SourceRecord.objects.filter(link__person=person, is_current=True, dataset_id__in=readable)
         .with_person()
@@ -732,12 +509,12 @@ def _person_profile(viewer: Viewer, person: Person, redirected_from: str | None)
 def person_get_for_user(*, viewer: Viewer, public_id: str, purpose: Purpose) -> PersonProfile:
     public_id = (public_id or "").strip()
     target = {"object_type": "person", "object_id": public_id}
-    purpose = _require_purpose(viewer, purpose, action="person.view", **target)
+    purpose = require_purpose(viewer, purpose, action="person.view", **target)
     reason = "role"
     persons: list[str] = []
     if viewer.role in PERSON_ROLES:
         with transaction.atomic():
-            person, redirected_from = _resolve_person(public_id)
+            person, redirected_from = resolve_person(public_id)
             reason = "not_found"
             if person is not None:
                 persons = [person.public_id]
@@ -745,7 +522,7 @@ def person_get_for_user(*, viewer: Viewer, public_id: str, purpose: Purpose) -> 
                 reason = "no_visible_record"
                 if profile is not None:
                     touched = [person.public_id] + ([redirected_from] if redirected_from else [])
-                    _audit(
+                    audit_read(
                         viewer,
                         action="person.view",
                         persons=touched,
@@ -839,7 +616,7 @@ def persons_search_for_user(
     limit = max(1, min(int(limit or 20), SEARCH_LIMIT_MAX))
     query = _search_query_for_audit(nik, name, birth_date, kelurahan_code, limit)
     target = {"action": "person.search", "object_type": "person", "query": query}
-    purpose = _require_purpose(viewer, purpose, **target)
+    purpose = require_purpose(viewer, purpose, **target)
     if viewer.role not in PERSON_ROLES:
         audit_denial(viewer, purpose=purpose, reason="role", **target)
         raise NotFound("search")
@@ -896,7 +673,7 @@ def persons_search_for_user(
             for r in ranked
             if r["person_id"] in public_ids
         ]
-        _audit(
+        audit_read(
             viewer,
             persons=[h.public_id for h in hits],
             purpose=purpose,
@@ -909,7 +686,7 @@ def persons_search_for_user(
 def household_get_for_user(*, viewer: Viewer, public_id: str, purpose: Purpose) -> HouseholdProfile:
     public_id = (public_id or "").strip()
     target = {"action": "household.view", "object_type": "household", "object_id": public_id}
-    purpose = _require_purpose(viewer, purpose, **target)
+    purpose = require_purpose(viewer, purpose, **target)
     reason = "role"
     if viewer.role in PERSON_ROLES:
         with transaction.atomic():
@@ -920,7 +697,7 @@ def household_get_for_user(*, viewer: Viewer, public_id: str, purpose: Purpose) 
                 reason = "no_visible_member"
                 if view is not None:
                     profile, members = view
-                    _audit(
+                    audit_read(
                         viewer,
                         persons=members,
                         purpose=purpose,

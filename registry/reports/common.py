@@ -120,16 +120,15 @@ def audit_report(
 
 
 def readable_dataset_ids(viewer: ViewerLike) -> list[int]:
-    """Ids of `datasets_readable_by(viewer)`, resolved once per call.
+    """Ids of `datasets_readable_by(viewer)`, resolved once per call (registry.access.policy).
 
-    The rule stays the selectors' (one query on the few dataset rows). Passing the ids on as a
-    literal list, instead of nesting that subquery, gives PostgreSQL real row estimates for the
-    record scans: with the opaque subquery it guessed one dataset, chose nested loops and a
-    household query took seconds on a city of 20,000 people.
+    Passing the ids on as a literal list, instead of nesting that subquery, gives PostgreSQL
+    real row estimates for the record scans: with the opaque subquery it guessed one dataset,
+    chose nested loops and a household query took seconds on a city of 20,000 people.
     """
-    from registry.selectors import datasets_readable_by
+    from registry.access.policy import readable_dataset_ids as policy_ids
 
-    return list(datasets_readable_by(viewer).values_list("pk", flat=True))
+    return policy_ids(viewer)
 
 
 def records_for(viewer: ViewerLike):
