@@ -168,6 +168,8 @@ LOGGING = {
 
 # The city this registry serves (Kemendagri regency code, Kota Tangerang by default).
 REGISTRY_REGENCY_CODE = os.environ.get("REGISTRY_REGENCY_CODE", "36.71")
+# Recipient-list verification: rows one user may check per day (web and API together).
+RECIPIENT_CHECK_ROWS_PER_DAY = int(os.environ.get("RECIPIENT_CHECK_ROWS_PER_DAY", "20000"))
 
 # Concurrent test runs against one server need distinct test database names.
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SATUDATA_TEST_DB", "test_satudata")}

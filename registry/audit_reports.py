@@ -5,7 +5,6 @@ events with persons. Reading the trail is itself audited ('audit.view', 'audit.e
 
 from __future__ import annotations
 
-import csv
 import io
 import statistics
 from collections import defaultdict
@@ -19,9 +18,11 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from registry.access.reads import NotFound, Purpose, audit_denial, audit_read
+from registry.access.viewer import Viewer
 from registry.models import AidReceipt, Membership, Person, PersonLinkEvent, SourceRecord
+from registry.reports.cells import csv_writer
 from registry.roles import AUDIT_ROLES, Role
-from registry.selectors import NotFound, Purpose, Viewer, _audit, audit_denial
 
 # Actions that read personal data: the ones volume and night flags look at.
 READ_ACTIONS = ("person.view", "person.search", "household.view")
@@ -147,9 +148,9 @@ def _known_ids(person: Person) -> list[str]:
 
 
 def _resolve(public_id: str) -> tuple[Person | None, str | None]:
-    from registry.selectors import _resolve_person
+    from registry.selectors import resolve_person
 
-    return _resolve_person(public_id)
+    return resolve_person(public_id)
 
 
 def _window(qs: QuerySet[AuditEvent], since: datetime | None, until: datetime | None):
@@ -193,7 +194,7 @@ def audit_events_for_user(
     limit = max(1, min(int(limit), EVENTS_LIMIT_MAX))
     with transaction.atomic():
         rows = [_row(e) for e in qs.order_by("-id")[:limit]]
-        _audit(viewer, detail={"rows": len(rows)}, **target)
+        audit_read(viewer, detail={"rows": len(rows)}, **target)
     return rows
 
 
@@ -228,7 +229,7 @@ def audit_events_csv(*, viewer: Viewer, **filters: Any) -> str:
         filters.get("until"),
     )
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(CSV_COLUMNS)
     with transaction.atomic():
         count = 0
@@ -238,7 +239,7 @@ def audit_events_csv(*, viewer: Viewer, **filters: Any) -> str:
             row[8] = " ".join(row[8])
             writer.writerow(row)
             count += 1
-        _audit(viewer, detail={"rows": count}, **target)
+        audit_read(viewer, detail={"rows": count}, **target)
     return out.getvalue()
 
 
@@ -258,7 +259,7 @@ def who_viewed_person(
         ids = _known_ids(person) if person else [public_id]
         qs = _window(AuditEvent.objects.filter(persons__overlap=ids), since, until)
         rows = [_row(e) for e in qs.order_by("-id")[:EVENTS_LIMIT_MAX]]
-        _audit(
+        audit_read(
             viewer, persons=ids[:1], detail={"report": "who_viewed", "rows": len(rows)}, **target
         )
     return rows
@@ -277,7 +278,7 @@ def what_user_viewed(
     with transaction.atomic():
         qs = _window(AuditEvent.objects.filter(actor_username=username), since, until)
         rows = [_row(e) for e in qs.order_by("-id")[:EVENTS_LIMIT_MAX]]
-        _audit(viewer, detail={"report": "what_user_viewed", "rows": len(rows)}, **target)
+        audit_read(viewer, detail={"report": "what_user_viewed", "rows": len(rows)}, **target)
     return rows
 
 
@@ -395,7 +396,7 @@ def unusual_access(
             + _night_access(since, until)
             + _outside_agency(since, until)
         )
-        _audit(viewer, detail={"report": "unusual_access", "flags": len(flags)}, **target)
+        audit_read(viewer, detail={"report": "unusual_access", "flags": len(flags)}, **target)
     return flags
 
 
@@ -412,7 +413,7 @@ def subject_access_report(
         person, redirected_from = _resolve(public_id)
         if person is not None:
             report = _subject_report(viewer, person, redirected_from)
-            _audit(
+            audit_read(
                 viewer,
                 persons=report.known_ids,
                 purpose=purpose,
@@ -599,7 +600,7 @@ def subject_lookup(*, viewer: Viewer, nik: str = "", name: str = "") -> SubjectL
                     ids = _known_ids(person) if person else [candidates[0].public_id]
                 events = by_number | AuditEvent.objects.filter(persons__overlap=ids)
                 rows = [_row(e) for e in events.order_by("-id")[:EVENTS_LIMIT_MAX]]
-        _audit(
+        audit_read(
             viewer,
             persons=[c.public_id for c in candidates],
             detail={

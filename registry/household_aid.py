@@ -18,20 +18,13 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from registry.access.policy import readable_dataset_ids
+from registry.access.reads import NotFound, Purpose, audit_denial, audit_read, require_purpose
+from registry.access.viewer import Viewer
 from registry.models import AidReceipt, Household, Membership
 from registry.reports.common import period_quarter
 from registry.roles import AID_ROLES, PERSON_ROLES
-from registry.selectors import (
-    HouseholdProfile,
-    NotFound,
-    Purpose,
-    Viewer,
-    _audit,
-    _household_view,
-    _readable_ids,
-    _require_purpose,
-    audit_denial,
-)
+from registry.selectors import HouseholdProfile, household_view
 
 __all__ = ["AidTotal", "HouseholdAid", "MemberAid", "household_aid_get_for_user"]
 
@@ -147,20 +140,20 @@ def _member_receipts(
 def household_aid_get_for_user(*, viewer: Viewer, public_id: str, purpose: Purpose) -> HouseholdAid:
     public_id = (public_id or "").strip()
     target = {"action": "household.view", "object_type": "household", "object_id": public_id}
-    purpose = _require_purpose(viewer, purpose, **target)
+    purpose = require_purpose(viewer, purpose, **target)
     reason = "role"
     if viewer.role in PERSON_ROLES:
         with transaction.atomic():
             household = Household.objects.filter(public_id=public_id).first()
             reason = "not_found"
             if household is not None:
-                readable = _readable_ids(viewer)
+                readable = readable_dataset_ids(viewer)
                 memberships = list(
                     Membership.objects.filter(household=household)
                     .select_related("person")
                     .order_by("id")
                 )
-                view = _household_view(
+                view = household_view(
                     viewer,
                     household,
                     cls=HouseholdProfile,
@@ -178,7 +171,7 @@ def household_aid_get_for_user(*, viewer: Viewer, public_id: str, purpose: Purpo
                         else []
                     )
                     by_quarter, by_program = _totals(receipts)
-                    _audit(
+                    audit_read(
                         viewer,
                         persons=members,
                         purpose=purpose,

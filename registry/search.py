@@ -31,14 +31,14 @@ from registry.selectors import (
     PersonHit,
     Purpose,
     Viewer,
-    _audit,
-    _require_purpose,
-    _search_query_for_audit,
     audit_denial,
+    audit_read,
     households_for_user,
     mask_number,
     name_candidate_condition,
     nik_fingerprint,
+    require_purpose,
+    search_query_for_audit,
     visible_records,
 )
 
@@ -170,13 +170,13 @@ def search_page_for_user(
     kelurahan_code = (kelurahan_code or "").strip()
     limit = max(1, min(int(limit or 25), SEARCH_PAGE_SIZE_MAX))
     offset = max(0, int(offset or 0))
-    query = _search_query_for_audit(nik, name, birth_date, kelurahan_code, limit)
+    query = search_query_for_audit(nik, name, birth_date, kelurahan_code, limit)
     query["offset"] = offset
     if kk:
         query["kk_masked"] = mask_number(kk)
         query["kk_hmac"] = nik_fingerprint(kk)
     target = {"action": "person.search", "object_type": "person", "query": query}
-    purpose = _require_purpose(viewer, purpose, **target)
+    purpose = require_purpose(viewer, purpose, **target)
     if viewer.role not in PERSON_ROLES:
         audit_denial(viewer, purpose=purpose, reason="role", **target)
         raise NotFound("search")
@@ -266,7 +266,7 @@ def search_page_for_user(
         persons = [h.public_id for h in hits]
         if households:
             persons += _household_members([h.public_id for h in households])
-        _audit(
+        audit_read(
             viewer,
             persons=sorted(set(persons)),
             purpose=purpose,

@@ -18,55 +18,57 @@ Rules (domain.md, issue 4):
 from __future__ import annotations
 
 import functools
-import hashlib
-import hmac
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
-from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Cast
-from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
-from guardian.models import GroupObjectPermission
+from django.db import transaction
+from django.db.models import Q, QuerySet
 from rapidfuzz import fuzz
 
-from audit.services import audit_context_from_request, audit_record
 from linkage.normalize.names import normalize_name
-from registry.linking import GOLDEN_FIELDS, KK_UNRELIABLE_FLAGS
+from registry.access.policy import (
+    datasets_readable_by,
+    households_for_user,
+    mask_number,
+    membership_records,
+    nik_fingerprint,
+    readable_dataset_ids,
+    visible_records,
+)
+from registry.access.reads import (
+    PURPOSE_CODES,
+    PURPOSE_TEXT_MAX,
+    InvalidPurpose,
+    NotFound,
+    Purpose,
+    audit_denial,
+    audit_read,
+    require_purpose,
+)
+from registry.access.viewer import Viewer, viewer_for, viewer_from_request
+from registry.linking import GOLDEN_FIELDS, KK_UNRELIABLE_FLAGS, golden
 from registry.models import (
     SOURCE_PRIORITY,
-    AccessLevel,
-    Agency,
     AidReceipt,
-    Dataset,
-    DatasetGrant,
     Household,
     Membership,
     Person,
     PersonLinkEvent,
     Region,
     SourceRecord,
-    UserProfile,
 )
 from registry.roles import (
-    AGENCY_ROLES,
     AID_ROLES,
-    MASKED_ROLES,
     PERSON_ROLES,
-    Role,
-    agency_group_name,
-    role_of,
 )
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
     "PURPOSE_CODES",
+    "PURPOSE_TEXT_MAX",
     "AidView",
     "HouseholdMember",
     "HouseholdProfile",
@@ -81,27 +83,24 @@ __all__ = [
     "RecordVersionView",
     "RecordView",
     "Viewer",
+    "audit_denial",
+    "audit_read",
     "datasets_readable_by",
     "household_get_for_user",
     "households_for_user",
     "mask_number",
+    "membership_records",
+    "nik_fingerprint",
     "person_get_for_user",
     "persons_search_for_user",
+    "readable_dataset_ids",
+    "require_purpose",
+    "resolve_person",
     "viewer_for",
     "viewer_from_request",
     "visible_records",
 ]
 
-PURPOSE_CODES: dict[str, str] = {
-    "verifikasi-bansos": _("Verifikasi penerima bantuan sosial"),
-    "perencanaan": _("Perencanaan pembangunan"),
-    "layanan-publik": _("Layanan publik"),
-    "penanganan-kasus": _("Penanganan kasus"),
-    "audit": _("Audit"),
-    "permintaan-subjek-data": _("Permintaan subjek data (UU PDP)"),
-    "pemutakhiran-data": _("Pemutakhiran data"),
-}
-PURPOSE_TEXT_MAX = 500
 SEARCH_LIMIT_MAX = 100
 SEARCH_CANDIDATES_MAX = 2000
 SEARCH_MIN_SCORE = 0.6
@@ -134,159 +133,8 @@ GOLDEN_SHOWN = tuple(f for f in GOLDEN_FIELDS if f != "name_key")
 _NULLABLE_GOLDEN = frozenset({"birth_date", "death_date", "rt", "rw"})
 
 
-class NotFound(Exception):
-    """Missing or not visible to this viewer (deliberately indistinguishable)."""
-
-
-class InvalidPurpose(ValueError):
-    """No purpose, or a purpose code outside PURPOSE_CODES."""
-
-
 class InvalidQuery(ValueError):
     """A search without any criterion."""
-
-
-@dataclass(frozen=True)
-class Purpose:
-    code: str
-    text: str = ""
-
-    @classmethod
-    def parse(cls, code: str | None, text: str | None = "") -> Purpose:
-        code = (code or "").strip()
-        text = (text or "").strip()
-        if not code:
-            raise InvalidPurpose("a purpose code is required")
-        if code not in PURPOSE_CODES:
-            raise InvalidPurpose(f"unknown purpose code {code!r}")
-        if len(text) > PURPOSE_TEXT_MAX:
-            raise InvalidPurpose(f"purpose text longer than {PURPOSE_TEXT_MAX} characters")
-        return cls(code=code, text=text)
-
-    @property
-    def label(self) -> str:
-        return str(PURPOSE_CODES.get(self.code, self.code))
-
-
-@dataclass(frozen=True)
-class Viewer:
-    user: Any
-    role: str
-    agency: Agency | None
-    ip: str | None = None
-    user_agent: str = ""
-
-    @property
-    def agency_code(self) -> str:
-        return self.agency.code if self.agency else ""
-
-    @property
-    def masked(self) -> bool:
-        return self.role in MASKED_ROLES
-
-
-def viewer_for(user, *, ip: str | None = None, user_agent: str = "") -> Viewer:
-    role = role_of(user)
-    agency = None
-    if user is not None and getattr(user, "is_authenticated", False):
-        profile = UserProfile.objects.select_related("agency").filter(user=user).first()
-        agency = profile.agency if profile else None
-    if role in AGENCY_ROLES and agency is None:
-        # An agency role without an agency would see nothing anyway; say so in the trail.
-        logger.warning("user %s has role %s but no agency", getattr(user, "pk", None), role)
-    return Viewer(user=user, role=role, agency=agency, ip=ip, user_agent=user_agent)
-
-
-def viewer_from_request(request, user=None) -> Viewer:
-    """The viewer behind a request: `user` if given (API token auth), else request.auth when it
-    is a user, else request.user."""
-    if user is None:
-        auth = getattr(request, "auth", None)
-        user = auth if getattr(auth, "is_authenticated", False) else getattr(request, "user", None)
-    ctx = audit_context_from_request(request)
-    return viewer_for(user, ip=ctx["ip"], user_agent=ctx["user_agent"])
-
-
-# --- masking -----------------------------------------------------------------------------
-
-
-def mask_number(value: str | None) -> str:
-    """'3671011204900001' -> '3671********0001' (NIK and KK for masked roles)."""
-    if not value:
-        return ""
-    value = str(value)
-    if len(value) <= 8:
-        return "*" * len(value)
-    return value[:4] + "*" * (len(value) - 8) + value[-4:]
-
-
-def nik_fingerprint(nik: str) -> str:
-    """Keyed hash of a searched NIK for the audit query: an auditor holding the key can check
-    whether a given NIK was searched, but the trail does not reveal it (NIKs are structured
-    enough to brute-force a plain hash)."""
-    return hmac.new(settings.SECRET_KEY.encode(), nik.encode(), hashlib.sha256).hexdigest()
-
-
-# --- which datasets and records a viewer may read ------------------------------------------
-
-
-def _dataset_content_type() -> ContentType:
-    return ContentType.objects.get_for_model(Dataset)
-
-
-def datasets_readable_by(viewer: Viewer) -> QuerySet[Dataset]:
-    """Datasets whose person-level records the viewer may read (open ones never are)."""
-    person_level = Dataset.objects.exclude(access_level=AccessLevel.OPEN)
-    if viewer.role == Role.WALIDATA:
-        return person_level
-    if viewer.role not in AGENCY_ROLES or viewer.agency is None:
-        return Dataset.objects.none()
-    content_type = _dataset_content_type()
-    permission = GroupObjectPermission.objects.filter(
-        group__name=agency_group_name(viewer.agency.code),
-        group__user=viewer.user,
-        permission__codename="view_dataset_records",
-        permission__content_type=content_type,
-        content_type=content_type,
-        object_pk=Cast(OuterRef("pk"), output_field=CharField()),
-    )
-    grant = DatasetGrant.objects.filter(
-        dataset=OuterRef("pk"),
-        grantee=viewer.agency,
-        revoked_at__isnull=True,
-        expires_at__gt=timezone.now(),
-    )
-    granted = Q(access_level=AccessLevel.RESTRICTED) & Exists(permission) & Exists(grant)
-    return person_level.filter(Q(agency=viewer.agency) | granted)
-
-
-def _readable_ids(viewer: Viewer) -> list[int]:
-    """The readable dataset ids, fetched once per selector call: one small query on the
-    dataset table instead of repeating the grant subqueries in every record query."""
-    if viewer.role not in PERSON_ROLES:
-        return []
-    return list(datasets_readable_by(viewer).values_list("pk", flat=True))
-
-
-def visible_records(viewer: Viewer) -> QuerySet[SourceRecord]:
-    """Current record versions in the datasets the viewer may read."""
-    if viewer.role not in PERSON_ROLES:
-        return SourceRecord.objects.none()
-    return SourceRecord.objects.filter(
-        is_current=True, dataset__in=datasets_readable_by(viewer).values("pk")
-    )
-
-
-def households_for_user(viewer: Viewer) -> QuerySet[Household]:
-    """Households with at least one member the viewer can see. Fields of these rows are the
-    registry's golden values: show them through household_get_for_user (which recomputes and
-    masks), or mask kk_number with mask_number for masked roles."""
-    if viewer.role not in PERSON_ROLES:
-        return Household.objects.none()
-    member_visible = visible_records(viewer).filter(
-        link__person__memberships__household=OuterRef("pk")
-    )
-    return Household.objects.filter(Exists(member_visible))
 
 
 # --- views of the data --------------------------------------------------------------------
@@ -386,103 +234,30 @@ class PersonHit:
     matched_on: list[str]
 
 
-# --- audit --------------------------------------------------------------------------------
-
-
-def _audit(
-    viewer: Viewer,
-    *,
-    action: str,
-    object_type: str,
-    object_id: str = "",
-    persons: list[str] | tuple[str, ...] = (),
-    purpose: Purpose | None = None,
-    outcome: str = "allowed",
-    reason: str = "",
-    query: dict | None = None,
-    detail: dict | None = None,
-) -> None:
-    audit_record(
-        actor=viewer.user,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        persons=list(persons),
-        purpose_code=purpose.code if purpose else "",
-        purpose_text=purpose.text if purpose else "",
-        outcome=outcome,
-        reason=reason,
-        agency_code=viewer.agency_code,
-        role=viewer.role,
-        ip=viewer.ip,
-        user_agent=viewer.user_agent,
-        query=query,
-        detail=detail,
-    )
-
-
-def audit_denial(viewer: Viewer, *, reason: str, **kwargs: Any) -> None:
-    """Record a denied read in its own transaction, so it survives the error that follows."""
-    if connection.in_atomic_block:
-        logger.warning("audited denial inside an outer transaction: it commits only with it")
-    with transaction.atomic():
-        _audit(viewer, outcome="denied", reason=reason, **kwargs)
-
-
-def _require_purpose(viewer: Viewer, purpose: Any, **audit_kwargs: Any) -> Purpose:
-    try:
-        if not isinstance(purpose, Purpose):
-            raise InvalidPurpose("a purpose is required")
-        return Purpose.parse(purpose.code, purpose.text)
-    except InvalidPurpose:
-        audit_denial(viewer, reason="invalid_purpose", **audit_kwargs)
-        raise
-
-
 # --- assembling profiles ------------------------------------------------------------------
 
 
-def _golden_order(record: SourceRecord) -> tuple:
-    # registry.linking._golden_values sorts by (agency_priority asc, created_at desc,
-    # version desc); this is the same rule for a handful of rows without pandas (a DataFrame
-    # round trip costs ~100 ms, the whole read budget). tests/access/test_golden.py pins the
-    # two implementations to each other.
-    return (
-        SOURCE_PRIORITY.get(record.agency.kind, 50),
-        -record.created_at.timestamp(),
-        -record.version,
-    )
-
-
-def _golden_eligible(record: SourceRecord, name: str) -> bool:
-    if name == "nik":
-        return bool(record.nik_reliable)
-    if name == "kk_number":
-        return not (KK_UNRELIABLE_FLAGS & set(record.flags or ()))
-    return True
-
-
 def _golden_by_person(records: list[SourceRecord]) -> dict[int, dict[str, Any]]:
-    """Golden values per person from the given (visible, current) records: each field from
-    the first record, in linkage order, that has a non-empty (and, for NIK/KK, reliable)
-    value."""
-    by_person: dict[int, list[SourceRecord]] = {}
-    for record in sorted(records, key=_golden_order):
-        by_person.setdefault(record.person_id, []).append(record)
-    result: dict[int, dict[str, Any]] = {}
-    for person_id, ordered in by_person.items():
-        values: dict[str, Any] = {}
+    """Golden values per person from the given (visible, current) records, by the linker's
+    one rule (registry.linking.golden): a field held only by an invisible record is not even
+    hinted at."""
+    rows = [
+        {
+            "person_id": r.person_id,
+            "agency_priority": SOURCE_PRIORITY.get(r.agency.kind, 50),
+            "created_at": r.created_at,
+            "version": r.version,
+            "nik_reliable": bool(r.nik_reliable),
+            "kk_reliable": not (KK_UNRELIABLE_FLAGS & set(r.flags or ())),
+            **{name: getattr(r, name) for name in GOLDEN_SHOWN},
+        }
+        for r in records
+    ]
+    result = golden.golden_by_person(rows, GOLDEN_SHOWN)
+    for values in result.values():
         for name in GOLDEN_SHOWN:
-            default = "" if name not in _NULLABLE_GOLDEN else None
-            values[name] = next(
-                (
-                    getattr(r, name)
-                    for r in ordered
-                    if getattr(r, name) not in (None, "") and _golden_eligible(r, name)
-                ),
-                default,
-            )
-        result[person_id] = values
+            if values[name] is None and name not in _NULLABLE_GOLDEN:
+                values[name] = ""
     return result
 
 
@@ -560,7 +335,7 @@ def _record_views(
     ]
 
 
-def _household_view(
+def household_view(
     viewer: Viewer,
     household: Household,
     cls: type[HouseholdSummary] = HouseholdSummary,
@@ -575,7 +350,7 @@ def _household_view(
         )
     person_ids = [m.person_id for m in memberships]
     if readable is None:
-        readable = _readable_ids(viewer)
+        readable = readable_dataset_ids(viewer)
     records = list(
         SourceRecord.objects.filter(
             link__person__in=person_ids, is_current=True, dataset_id__in=readable
@@ -583,6 +358,10 @@ def _household_view(
         .with_person()
         .select_related("agency")
     )
+    # Members whose membership a visible record shows (it carries the household's KK); the
+    # others, and their records, stay out (see membership_records).
+    shown = {r.person_id for r in records if r.kk_number and r.kk_number == household.kk_number}
+    records = [r for r in records if r.person_id in shown]
     if not records:
         return None
     golden = _golden_by_person(records)
@@ -609,17 +388,18 @@ def _household_view(
                 birth_year=birth.year if birth else None,
             )
         )
-    # Household-level values from the visible records only: the KK is shown only when a
-    # visible record carries it; address fields come from the head's (or first) golden values.
-    kk_visible = any(r.kk_number == household.kk_number for r in records)
-    kk = household.kk_number if kk_visible else ""
+    # Household-level values from the visible records only: a shown member's record carries
+    # the KK; address fields come from the head's (or first) golden values.
+    kk = household.kk_number
     anchor = next(
         (golden[m.person_id] for m in memberships if m.person_id in golden and m.relationship),
         next(iter(golden.values())),
     )
+    # The decile is the household's as a visible record on its KK states it (the same rule as
+    # the reports' household_visible_values).
     deciles = sorted(
-        (r for r in records if r.welfare_decile is not None),
-        key=lambda r: r.created_at,
+        (r for r in records if r.welfare_decile is not None and r.kk_number == kk),
+        key=lambda r: (r.created_at, r.pk),
         reverse=True,
     )
     kel = anchor.get("kelurahan_code") or ""
@@ -643,7 +423,7 @@ def _household_view(
     return summary, [m.public_id for m in members]
 
 
-def _resolve_person(public_id: str) -> tuple[Person | None, str | None]:
+def resolve_person(public_id: str) -> tuple[Person | None, str | None]:
     """The active person behind a public id, following merge redirects."""
     person = Person.objects.filter(public_id=public_id).first()
     redirected_from = None
@@ -658,7 +438,7 @@ def _resolve_person(public_id: str) -> tuple[Person | None, str | None]:
 
 
 def _person_profile(viewer: Viewer, person: Person, redirected_from: str | None):
-    readable = _readable_ids(viewer)
+    readable = readable_dataset_ids(viewer)
     records = list(
         SourceRecord.objects.filter(link__person=person, is_current=True, dataset_id__in=readable)
         .with_person()
@@ -681,7 +461,7 @@ def _person_profile(viewer: Viewer, person: Person, redirected_from: str | None)
         .order_by("id")
     )
     if memberships:
-        view = _household_view(
+        view = household_view(
             viewer, memberships[0].household, readable=readable, memberships=memberships
         )
         household = view[0] if view else None
@@ -729,12 +509,12 @@ def _person_profile(viewer: Viewer, person: Person, redirected_from: str | None)
 def person_get_for_user(*, viewer: Viewer, public_id: str, purpose: Purpose) -> PersonProfile:
     public_id = (public_id or "").strip()
     target = {"object_type": "person", "object_id": public_id}
-    purpose = _require_purpose(viewer, purpose, action="person.view", **target)
+    purpose = require_purpose(viewer, purpose, action="person.view", **target)
     reason = "role"
     persons: list[str] = []
     if viewer.role in PERSON_ROLES:
         with transaction.atomic():
-            person, redirected_from = _resolve_person(public_id)
+            person, redirected_from = resolve_person(public_id)
             reason = "not_found"
             if person is not None:
                 persons = [person.public_id]
@@ -742,7 +522,7 @@ def person_get_for_user(*, viewer: Viewer, public_id: str, purpose: Purpose) -> 
                 reason = "no_visible_record"
                 if profile is not None:
                     touched = [person.public_id] + ([redirected_from] if redirected_from else [])
-                    _audit(
+                    audit_read(
                         viewer,
                         action="person.view",
                         persons=touched,
@@ -762,7 +542,7 @@ def person_get_for_user(*, viewer: Viewer, public_id: str, purpose: Purpose) -> 
     raise NotFound(public_id)
 
 
-def _search_query_for_audit(
+def search_query_for_audit(
     nik: str, name: str, birth_date: date | None, kelurahan_code: str, limit: int
 ) -> dict[str, Any]:
     query: dict[str, Any] = {"limit": limit}
@@ -841,9 +621,9 @@ def persons_search_for_user(
     name = (name or "").strip()
     kelurahan_code = (kelurahan_code or "").strip()
     limit = max(1, min(int(limit or 20), SEARCH_LIMIT_MAX))
-    query = _search_query_for_audit(nik, name, birth_date, kelurahan_code, limit)
+    query = search_query_for_audit(nik, name, birth_date, kelurahan_code, limit)
     target = {"action": "person.search", "object_type": "person", "query": query}
-    purpose = _require_purpose(viewer, purpose, **target)
+    purpose = require_purpose(viewer, purpose, **target)
     if viewer.role not in PERSON_ROLES:
         audit_denial(viewer, purpose=purpose, reason="role", **target)
         raise NotFound("search")
@@ -900,7 +680,7 @@ def persons_search_for_user(
             for r in ranked
             if r["person_id"] in public_ids
         ]
-        _audit(
+        audit_read(
             viewer,
             persons=[h.public_id for h in hits],
             purpose=purpose,
@@ -913,18 +693,18 @@ def persons_search_for_user(
 def household_get_for_user(*, viewer: Viewer, public_id: str, purpose: Purpose) -> HouseholdProfile:
     public_id = (public_id or "").strip()
     target = {"action": "household.view", "object_type": "household", "object_id": public_id}
-    purpose = _require_purpose(viewer, purpose, **target)
+    purpose = require_purpose(viewer, purpose, **target)
     reason = "role"
     if viewer.role in PERSON_ROLES:
         with transaction.atomic():
             household = Household.objects.filter(public_id=public_id).first()
             reason = "not_found"
             if household is not None:
-                view = _household_view(viewer, household, cls=HouseholdProfile)
+                view = household_view(viewer, household, cls=HouseholdProfile)
                 reason = "no_visible_member"
                 if view is not None:
                     profile, members = view
-                    _audit(
+                    audit_read(
                         viewer,
                         persons=members,
                         purpose=purpose,

@@ -170,11 +170,12 @@ class RecordOutcomeOut(Schema):
         ..., description="the record's own key", examples=["DINSOS-2026-000123"]
     )
     status: str = Field(..., description="new | changed | unchanged | invalid", examples=["new"])
-    person_id: str | None = Field(
-        None, description="public id of the linked person", examples=["P7K2M9Q4XZ1"]
-    )
-    linked_to_existing: bool | None = Field(
-        None, description="true when the person already had records before this submission"
+    linking: str = Field(
+        ...,
+        description="done | pending | not_run. No person id and no fact about other "
+        "agencies' records: find the person through /api/persons, which shows what your "
+        "datasets hold",
+        examples=["done"],
     )
 
 

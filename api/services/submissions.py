@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 
 from api.errors import ApiError, error_body
 from api.models import Submission
+from api.services.submission_outcomes import outcomes_for_submitter
 from audit.services import audit_record
 from registry.ingest import flags
 from registry.ingest.reading import ParsedFile
@@ -210,7 +211,9 @@ def submission_out(submission: Submission) -> dict[str, Any]:
         "counts": result.get("counts"),
         "errors": result.get("errors", []),
         "flags": result.get("flags", []),
-        "records": result.get("records", []),
+        "records": outcomes_for_submitter(
+            result.get("records", []), linking=result.get("linking", "not_run")
+        ),
         "linking": result.get("linking", "not_run"),
         "status_url": status_url(submission),
     }

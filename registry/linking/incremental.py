@@ -30,6 +30,7 @@ from linkage.engine import LinkResult, link_records
 from linkage.normalize.dates import MIN_PLAUSIBLE
 from linkage.scoring import FSModel
 from registry.bound_sql import bound_cursor, int_array, json_rows
+from registry.linking import golden
 from registry.linking.full import _write_review_tasks, link
 from registry.linking.profiles import _EMPTY, GOLDEN_TYPES
 from registry.linking.records import (
@@ -442,23 +443,12 @@ def _order(records: list[dict]) -> list[dict]:
 
 
 def _golden(records: list[dict]) -> list[tuple[int, list]]:
-    """profiles._golden_values for a few persons: each field from the first record (in
-    `_order`) that has a value; unreliable NIKs and KKs never win. (person pk, values) by pk."""
-    out: dict[int, list] = {}
-    for record in _order(records):
-        values = out.setdefault(record["person_id"], [None] * len(GOLDEN_FIELDS))
-        for f, column in enumerate(GOLDEN_FIELDS):
-            if values[f] is not None:
-                continue
-            value = record[column]
-            if _missing(value):
-                continue
-            if (f == _NIK and not record["nik_reliable"]) or (
-                f == _KK and not record["kk_reliable"]
-            ):
-                continue
-            values[f] = _plain(value)
-    return sorted(out.items())
+    """Golden values of the affected persons (registry.linking.golden's rule), as
+    (person pk, values in GOLDEN_FIELDS order) by pk."""
+    golden_values = golden.golden_by_person(records)
+    return sorted(
+        (pk, [_plain(values[f]) for f in GOLDEN_FIELDS]) for pk, values in golden_values.items()
+    )
 
 
 def _plain(value):

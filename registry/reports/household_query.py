@@ -12,14 +12,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass, fields
 
-from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from registry.models import AgencyKind, AidReceipt, Household, Membership, Region
-from registry.reports.common import PAGE_SIZE, audit_report, households_for, records_for
+from registry.models import AgencyKind, AidReceipt, Household, Region
+from registry.reports.common import (
+    PAGE_SIZE,
+    audit_report,
+    household_values,
+    records_for,
+    visible_memberships,
+)
 from registry.roles import AID_ROLES
-from registry.selectors import mask_number
+from registry.selectors import mask_number, membership_records
 
 SCHOOL_AGE = (7, 18)
 SCHOOL_CHOICES = ("", "child_not_enrolled", "all_enrolled")
@@ -112,26 +117,49 @@ def _born_between(today: dt.date, age_min: int | None, age_max: int | None) -> Q
     return q
 
 
+def _matching(viewer, f: HouseholdFilters, today: dt.date) -> QuerySet:
+    """household_values rows (one per matching household the viewer can see) for the
+    filters: value filters as HAVING, member conditions as EXISTS on the households."""
+    having = {
+        "v_kecamatan": f.kecamatan_code or None,
+        "v_kelurahan": f.kelurahan_code or None,
+        "v_rw": f.rw,
+        "v_decile__gte": f.decile_min,
+        "v_decile__lte": f.decile_max,
+        "v_size__gte": f.size_min,
+        "v_size__lte": f.size_max,
+    }
+    rows = household_values(records_for(viewer)).filter(
+        **{k: v for k, v in having.items() if v is not None}
+    )
+    conditions = _member_conditions(viewer, f, today)
+    if conditions is not None:
+        rows = rows.filter(household__in=conditions.values("pk"))
+    return rows
+
+
+def _member_conditions(viewer, f: HouseholdFilters, today: dt.date) -> QuerySet | None:
+    """Households passing the member filters (age, sex, school, insurance, aid), or None when
+    no such filter is set."""
+    if not (
+        f.member_age_min is not None
+        or f.member_age_max is not None
+        or f.member_sex
+        or f.school
+        or f.insurance
+        or f.aid_program
+    ):
+        return None
+    return _queryset(viewer, f, today)
+
+
 def _queryset(viewer, f: HouseholdFilters, today: dt.date) -> QuerySet[Household]:
+    # Every value filtered on is the one the viewer's records show (household_values), never
+    # the Household row's golden value, which a closed dataset may have set.
     records = records_for(viewer)
-    member_records = records.filter(link__person__memberships__household=OuterRef("pk"))
-    qs = households_for(viewer, records)
-    if f.kecamatan_code:
-        qs = qs.filter(kecamatan_code=f.kecamatan_code)
-    if f.kelurahan_code:
-        qs = qs.filter(kelurahan_code=f.kelurahan_code)
-    if f.rw is not None:
-        qs = qs.filter(rw=f.rw)
-    if f.decile_min is not None:
-        qs = qs.filter(welfare_decile__gte=f.decile_min)
-    if f.decile_max is not None:
-        qs = qs.filter(welfare_decile__lte=f.decile_max)
-    if f.size_min is not None or f.size_max is not None:
-        qs = qs.annotate(size=Count("memberships"))
-        if f.size_min is not None:
-            qs = qs.filter(size__gte=f.size_min)
-        if f.size_max is not None:
-            qs = qs.filter(size__lte=f.size_max)
+    member_records = membership_records(records)
+    members = visible_memberships(records).filter(household=OuterRef("pk"))
+    qs = Household.objects.all()
     if f.member_age_min is not None or f.member_age_max is not None or f.member_sex:
         cond = _born_between(today, f.member_age_min, f.member_age_max)
         if f.member_age_min is None and f.member_age_max is None:
@@ -157,10 +185,8 @@ def _queryset(viewer, f: HouseholdFilters, today: dt.date) -> QuerySet[Household
         else:  # all_enrolled: has school-age children, all with a school record
             qs = qs.filter(Exists(member_records.filter(school_age)), ~Exists(unenrolled))
     if f.insurance:
-        insured_member = member_records.filter(agency__kind=AgencyKind.HEALTH_INSURANCE)
-        uninsured_member = Membership.objects.filter(household=OuterRef("pk")).filter(
-            ~person_has(AgencyKind.HEALTH_INSURANCE)
-        )
+        insured_member = members.filter(person_has(AgencyKind.HEALTH_INSURANCE))
+        uninsured_member = members.filter(~person_has(AgencyKind.HEALTH_INSURANCE))
         if f.insurance == "none":
             qs = qs.filter(~Exists(insured_member))
         elif f.insurance == "some_uninsured":
@@ -168,10 +194,18 @@ def _queryset(viewer, f: HouseholdFilters, today: dt.date) -> QuerySet[Household
         else:
             qs = qs.filter(~Exists(uninsured_member))
     if f.aid_program:
+        # Receipts the viewer can read, of members whose membership the viewer can see.
         receipts = AidReceipt.objects.filter(
             source_record_id__in=records.values("id"),
             program=f.aid_program,
             person__memberships__household=OuterRef("pk"),
+        ).filter(
+            Exists(
+                records.filter(
+                    link__person=OuterRef("person_id"),
+                    kk_number=OuterRef(OuterRef("kk_number")),
+                )
+            )
         )
         if f.aid_period:
             receipts = receipts.filter(period=f.aid_period)
@@ -208,32 +242,47 @@ def household_query_run(
 ) -> HouseholdQueryResult:
     """Counts, and the (masked) list when asked for and allowed; one audit event per run."""
     today = today or timezone.localdate()
-    qs = _queryset(viewer, filters, today)
-    ids = qs.values("pk")
-    households = qs.count()
-    persons = Membership.objects.filter(household_id__in=ids).count()
+    # One grouped pass gives every matching household with its visible values: the counts
+    # and the page's order come from these rows, never from the Household row's golden values.
+    matched = list(
+        _matching(viewer, filters, today).values(
+            "household", "v_kelurahan", "v_rw", "v_rt", "v_decile", "v_size"
+        )
+    )
+    households = len(matched)
+    persons = sum(r["v_size"] for r in matched)
+    shown_members = visible_memberships(records_for(viewer))
     allowed, reason = list_allowed(viewer, filters)
     rows: list[dict] = []
     members: list[str] = []
     if with_list and allowed:
-        rows = list(
-            Household.objects.filter(pk__in=ids)
-            .annotate(
-                size=Count("memberships"),
-                member_ids=ArrayAgg("memberships__person__public_id", default=[]),
+        matched.sort(key=lambda r: (r["v_kelurahan"] or "", r["v_rw"] or 0, r["household"]))
+        page = matched[:limit]
+        identity = dict(
+            Household.objects.filter(pk__in=[r["household"] for r in page]).values_list(
+                "pk", "public_id"
             )
-            .values(
-                "public_id",
-                "kk_number",
-                "kelurahan_code",
-                "rw",
-                "rt",
-                "welfare_decile",
-                "size",
-                "member_ids",
-            )  # fmt: skip
-            .order_by("kelurahan_code", "rw", "public_id")[:limit]
         )
+        kk_of = dict(Household.objects.filter(pk__in=list(identity)).values_list("pk", "kk_number"))
+        rows = [
+            {
+                "public_id": identity[r["household"]],
+                "kk_number": kk_of[r["household"]],
+                "kelurahan_code": r["v_kelurahan"],
+                "rw": r["v_rw"],
+                "rt": r["v_rt"],
+                "welfare_decile": r["v_decile"],
+                "size": r["v_size"],
+            }
+            for r in page
+        ]
+        member_ids: dict[str, list[str]] = {}
+        for household, person in (
+            shown_members.filter(household__public_id__in=[r["public_id"] for r in rows])
+            .order_by("person__public_id")
+            .values_list("household__public_id", "person__public_id")
+        ):
+            member_ids.setdefault(household, []).append(person)
         names = dict(
             Region.objects.filter(code__in={r["kelurahan_code"] for r in rows}).values_list(
                 "code", "name"
@@ -242,7 +291,7 @@ def household_query_run(
         for row in rows:
             row["kk_number"] = mask_number(row["kk_number"])
             row["kelurahan"] = names.get(row["kelurahan_code"], row["kelurahan_code"])
-            members.extend(row.pop("member_ids"))
+            members.extend(member_ids.get(row["public_id"], []))
     query = {"report": "household_query", **filters.as_query()}
     if with_list:
         query["list"] = True

@@ -10,13 +10,19 @@ person-level, so nothing is audited per call.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, Sum
+from django.db import connection
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from registry.models import AgencyKind, AidReceipt, Household, Person, Region
-from registry.reports.common import households_for, records_for
+from registry.models import AidReceipt, Household, Region
+from registry.reports.common import (
+    household_values,
+    records_for,
+    visible_person_values,
+)
 from registry.reports.suppression import HIDDEN_LABEL, suppress
 
 SCHOOL_AGE = (7, 18)  # wajib belajar 12 tahun: SD to SMA
@@ -24,21 +30,6 @@ LOW_DECILE_MAX = 4
 AGE_BAND_YEARS = 5
 AGE_BANDS = 16  # 0-4 ... 70-74, 75+
 SEXES = ("L", "P")
-
-
-class AgeYears(Func):
-    """Whole years between birth_date and a reference date (PostgreSQL age())."""
-
-    output_field = IntegerField()
-    template = "date_part('year', age(%(expressions)s))::int"
-    arg_joiner = ", "
-
-
-def _age(reference: dt.date) -> AgeYears:
-    from django.db.models import Value
-    from django.db.models.fields import DateField
-
-    return AgeYears(Value(reference, output_field=DateField()), F("birth_date"))
 
 
 @dataclass
@@ -95,14 +86,42 @@ def _column(key: str, codes: list[str], values: list[int], within_kecamatan: boo
     return _suppressed_column(key, values)
 
 
-def _visible_persons(viewer, *, alive: bool = True):
-    qs = Person.objects.filter(
-        status=Person.Status.ACTIVE,
-        pk__in=records_for(viewer).filter(link__isnull=False).values("link__person"),
+def _living_persons_sql(
+    viewer,
+    select: str,
+    group_by: str,
+    *,
+    kecamatan_code: str = "",
+    where: str = "",
+    params: tuple = (),
+) -> list[tuple]:
+    """Run `SELECT {select} ... GROUP BY {group_by}` over the living persons the viewer can see,
+    one row each with their values as the viewer's records give them (visible_person_values):
+    never the Person row's golden values, which closed datasets feed too."""
+    shaped, shaped_params = visible_person_values(records_for(viewer))
+    conditions = ["NOT v.deceased"]
+    extra: list = []
+    if kecamatan_code:
+        conditions.append("v.kecamatan_code = %s")
+        extra.append(kecamatan_code)
+    if where:
+        conditions.append(where)
+    sql = (
+        f"SELECT {select} FROM ({shaped}) AS v WHERE {' AND '.join(conditions)}"  # noqa: S608
+        f" GROUP BY {group_by}"
     )
-    if alive:
-        qs = qs.filter(death_date__isnull=True)
-    return qs
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *shaped_params, *extra])
+        return cursor.fetchall()
+
+
+def _visible_households(viewer, *, kecamatan_code: str = "", **having):
+    """Households the viewer can see as rows of household_values (household id, v_decile,
+    v_kelurahan, v_kecamatan, ...): their values as the viewer's records show them; the
+    Household row's own values are built from every agency's records, closed ones included."""
+    if kecamatan_code:
+        having["v_kecamatan"] = kecamatan_code
+    return household_values(records_for(viewer)).filter(**having)
 
 
 def _area_names(codes) -> dict[str, str]:
@@ -121,13 +140,12 @@ def population_by_area(
     """Households and living persons per kecamatan or kelurahan. `within_kecamatan`: a city's
     kelurahan suppressed kecamatan by kecamatan (one query for a whole-city map)."""
     area = _area_field(level)
-    persons = _visible_persons(viewer)
-    households = households_for(viewer)
-    if kecamatan_code:
-        persons = persons.filter(kecamatan_code=kecamatan_code)
-        households = households.filter(kecamatan_code=kecamatan_code)
-    p_counts = dict(persons.values_list(area).annotate(n=Count("id")).order_by())
-    h_counts = dict(households.values_list(area).annotate(n=Count("id")).order_by())
+    p_counts = dict(
+        _living_persons_sql(viewer, f"v.{area}, count(*)", "1", kecamatan_code=kecamatan_code)
+    )
+    h_counts = Counter(
+        row[f"v_{level}"] for row in _visible_households(viewer, kecamatan_code=kecamatan_code)
+    )
     codes = sorted(set(p_counts) | set(h_counts))
     names = _area_names(codes)
     table = AreaTable(rows=[(c, names.get(c, c or "?")) for c in codes])
@@ -151,15 +169,14 @@ class Pyramid:
 
 def age_sex_pyramid(viewer, *, kecamatan_code: str = "", today: dt.date | None = None) -> Pyramid:
     today = today or timezone.localdate()
-    persons = _visible_persons(viewer).filter(birth_date__isnull=False, sex__in=SEXES)
-    if kecamatan_code:
-        persons = persons.filter(kecamatan_code=kecamatan_code)
     counts: dict[tuple[int, str], int] = {}
-    for age, sex, n in (
-        persons.annotate(age=_age(today))
-        .values_list("age", "sex")
-        .annotate(n=Count("id"))
-        .order_by()
+    for age, sex, n in _living_persons_sql(
+        viewer,
+        "date_part('year', age(%s::date, v.birth_date))::int, v.sex, count(*)",
+        "1, 2",
+        kecamatan_code=kecamatan_code,
+        where="v.birth_date IS NOT NULL AND v.sex IN ('L', 'P')",
+        params=(today,),
     ):
         band = min(max(age, 0) // AGE_BAND_YEARS, AGE_BANDS - 1)
         counts[(band, sex)] = counts.get((band, sex), 0) + n
@@ -206,7 +223,7 @@ def aid_coverage(
     if period:
         receipts = receipts.filter(period=period)
     if kecamatan_code:
-        receipts = receipts.filter(person__kecamatan_code=kecamatan_code)
+        receipts = receipts.filter(source_record__kecamatan_code=kecamatan_code)
     stats = list(
         receipts.values("program")
         .annotate(
@@ -216,10 +233,13 @@ def aid_coverage(
         )
         .order_by("program")
     )
-    households = Household.objects.all() if all_programs else households_for(viewer)
-    if kecamatan_code:
-        households = households.filter(kecamatan_code=kecamatan_code)
-    base = households.count()
+    if all_programs:
+        households = Household.objects.all()
+        if kecamatan_code:
+            households = households.filter(kecamatan_code=kecamatan_code)
+        base = households.count()
+    else:
+        base = _visible_households(viewer, kecamatan_code=kecamatan_code).count()
     persons_col = _suppressed_column("persons", [s["persons"] for s in stats])
     households_col = _suppressed_column("households", [s["households"] for s in stats])
     rows = []
@@ -299,51 +319,39 @@ def cross_agency_gaps(
     today = today or timezone.localdate()
     area = _area_field(level)
     records = records_for(viewer)
-
-    def has_record_of(kind: str):
-        return Exists(records.filter(link__person=OuterRef("pk"), agency__kind=kind))
-
-    persons = _visible_persons(viewer)
-    if kecamatan_code:
-        persons = persons.filter(kecamatan_code=kecamatan_code)
-    persons = persons.annotate(age=_age(today))
-    school = Q(age__gte=SCHOOL_AGE[0], age__lte=SCHOOL_AGE[1])
+    school = (
+        f"date_part('year', age(%s::date, v.birth_date)) BETWEEN {SCHOOL_AGE[0]} AND"
+        f" {SCHOOL_AGE[1]}"
+    )
     person_stats = {
-        r[area]: r
-        for r in persons.annotate(
-            in_school=has_record_of(AgencyKind.EDUCATION),
-            insured=has_record_of(AgencyKind.HEALTH_INSURANCE),
+        row[0]: dict(zip(GAP_COLUMNS[:4], row[1:], strict=True))
+        for row in _living_persons_sql(
+            viewer,
+            f"v.{area}, count(*) FILTER (WHERE {school}),"
+            f" count(*) FILTER (WHERE {school} AND NOT v.in_school), count(*),"
+            " count(*) FILTER (WHERE NOT v.insured)",
+            "1",
+            kecamatan_code=kecamatan_code,
+            params=(today, today),
         )
-        .values(area)
-        .annotate(
-            school_age=Count("id", filter=school),
-            school_age_no_school=Count("id", filter=school & Q(in_school=False)),
-            persons=Count("id"),
-            persons_no_insurance=Count("id", filter=Q(insured=False)),
-        )
-        .order_by()
     }
+    low = _visible_households(
+        viewer, kecamatan_code=kecamatan_code, v_decile__gte=1, v_decile__lte=LOW_DECILE_MAX
+    )
     receipts = AidReceipt.objects.filter(
         source_record_id__in=records.values("id"),
-        person__memberships__household=OuterRef("pk"),
+        person__memberships__household__in=low.values("household"),
     )
     if period:
         receipts = receipts.filter(period=period)
-    households = households_for(viewer).filter(
-        welfare_decile__gte=1, welfare_decile__lte=LOW_DECILE_MAX
-    )
-    if kecamatan_code:
-        households = households.filter(kecamatan_code=kecamatan_code)
-    household_stats = {
-        r[area]: r
-        for r in households.annotate(aided=Exists(receipts))
-        .values(area)
-        .annotate(
-            low_decile_households=Count("id"),
-            low_decile_no_aid=Count("id", filter=Q(aided=False)),
+    aided = set(receipts.values_list("person__memberships__household", flat=True).distinct())
+    household_stats: dict[str, dict[str, int]] = {}
+    for row in low:
+        stats = household_stats.setdefault(
+            row[f"v_{level}"], {"low_decile_households": 0, "low_decile_no_aid": 0}
         )
-        .order_by()
-    }
+        stats["low_decile_households"] += 1
+        stats["low_decile_no_aid"] += row["household"] not in aided
     codes = sorted(set(person_stats) | set(household_stats))
     names = _area_names(codes)
     table = AreaTable(rows=[(c, names.get(c, c or "?")) for c in codes])

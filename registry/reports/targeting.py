@@ -19,6 +19,7 @@ from django.db.models import (
     IntegerField,
     Min,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -40,10 +41,14 @@ from registry.reports.common import (
     PeriodQuarter,
     PeriodStart,
     audit_report,
-    households_for,
+    household_value_annotation,
+    household_values,
+    household_values_of,
+    households_with_values,
     period_quarter,
     readable_dataset_ids,
     records_for,
+    visible_memberships,
 )
 from registry.selectors import mask_number
 
@@ -129,17 +134,19 @@ def _receipts(viewer, filters: Filters) -> QuerySet[AidReceipt]:
     if filters.period:
         qs = qs.filter(period=filters.period)
     if filters.kecamatan_code:
-        qs = qs.filter(person__kecamatan_code=filters.kecamatan_code)
+        # The paying record's kecamatan (visible), not the person's golden value.
+        qs = qs.filter(source_record__kecamatan_code=filters.kecamatan_code)
     return qs
 
 
-def _civil_death_date():
+def _civil_death_date(viewer):
     # The death date as recorded by the civil registry (the reference for deaths), not by the
-    # agency that pays: a payer's own death column is not evidence.
+    # agency that pays: a payer's own death column is not evidence. Only civil-registry
+    # records the viewer may read count: a closed registry's death date is not theirs to use.
     return (
-        SourceRecord.objects.filter(
+        records_for(viewer)
+        .filter(
             link__person=OuterRef("person"),
-            is_current=True,
             agency__kind=AgencyKind.CIVIL_REGISTRY,
             death_date__isnull=False,
         )
@@ -151,7 +158,9 @@ def _civil_death_date():
 def _deceased(viewer, filters):
     return (
         _receipts(viewer, filters)
-        .annotate(civil_death=Subquery(_civil_death_date()), period_start=PeriodStart("period"))
+        .annotate(
+            civil_death=Subquery(_civil_death_date(viewer)), period_start=PeriodStart("period")
+        )
         .filter(civil_death__isnull=False, period_start__gt=F("civil_death"))
     )
 
@@ -173,7 +182,10 @@ def _overlap(viewer, filters, rule: OverlapRule):
     if filters.period:
         qs = qs.filter(quarter=period_quarter(filters.period))
     if rule.level == "household":
-        qs = qs.filter(person__memberships__isnull=False)
+        # Only memberships the viewer can see: the paying record carries the household's KK.
+        qs = qs.filter(
+            person__memberships__household__kk_number=F("source_record__kk_number"),
+        )
         unit = "person__memberships__household_id"
     else:
         unit = "person_id"
@@ -187,10 +199,21 @@ def _overlap(viewer, filters, rule: OverlapRule):
     )
 
 
-def _decile_of_person():
-    household = Membership.objects.filter(person=OuterRef("person")).values(
-        "household__welfare_decile"
-    )[:1]
+def _decile_of_person(viewer):
+    """The decile of the receipt's household as the viewer's records state it (the latest
+    visible record on the household's KK, household_values' rule), else the paying
+    record's own decile. Never Household.welfare_decile: it is built from every record."""
+    household = (
+        records_for(viewer)
+        .filter(
+            welfare_decile__isnull=False,
+            kk_number=OuterRef("source_record__kk_number"),
+            link__person__memberships__household__kk_number=OuterRef("source_record__kk_number"),
+            link__person__memberships__household__memberships__person=OuterRef("person"),
+        )
+        .order_by("-created_at", "-id")
+        .values("welfare_decile")[:1]
+    )
     return Coalesce(
         Subquery(household, output_field=IntegerField()),
         F("source_record__welfare_decile"),
@@ -198,22 +221,41 @@ def _decile_of_person():
     )
 
 
-def _high_decile(viewer, filters):
-    return (
-        _receipts(viewer, filters)
-        .annotate(decile=_decile_of_person())
-        .filter(decile__gte=HIGH_DECILE_MIN)
+def _high_decile(viewer, filters, *, with_decile: bool = False):
+    """Receipts whose household decile (as _decile_of_person states it) is 6-10. Filtered
+    with two uncorrelated sets of households from one grouped pass each; the per-receipt
+    decile is computed only for a list."""
+    values = household_values(records_for(viewer))
+
+    def in_household_of(households) -> Exists:
+        # The household the paying record's KK puts the person in (a visible membership).
+        return Exists(
+            Membership.objects.filter(
+                person=OuterRef("person"),
+                household__kk_number=OuterRef("source_record__kk_number"),
+                household__in=households.values("household"),
+            )
+        )
+
+    high = in_household_of(values.filter(v_decile__gte=HIGH_DECILE_MIN))
+    known = in_household_of(values.filter(v_decile__isnull=False))
+    qs = _receipts(viewer, filters).filter(
+        high | (~known & Q(source_record__welfare_decile__gte=HIGH_DECILE_MIN))
     )
+    if with_decile:
+        qs = qs.annotate(decile=_decile_of_person(viewer))
+    return qs
 
 
 def _low_decile_no_aid(viewer, filters):
+    records = records_for(viewer)
     receipts = _receipts(viewer, Filters(program=filters.program, period=filters.period)).filter(
         person__memberships__household=OuterRef("pk")
     )
-    qs = households_for(viewer).filter(welfare_decile__gte=1, welfare_decile__lte=LOW_DECILE_MAX)
+    having = {"v_decile__gte": 1, "v_decile__lte": LOW_DECILE_MAX}
     if filters.kecamatan_code:
-        qs = qs.filter(kecamatan_code=filters.kecamatan_code)
-    return qs.filter(~Exists(receipts))
+        having["v_kecamatan"] = filters.kecamatan_code
+    return households_with_values(records, **having).filter(~Exists(receipts))
 
 
 # -- counts (aggregates: not audited) ----------------------------------------------------------
@@ -333,7 +375,7 @@ def targeting_list(
         return _overlap_list(viewer, filters, rule, purpose, offset, limit, export)
     elif check == "high_decile":
         qs = (
-            _high_decile(viewer, filters)
+            _high_decile(viewer, filters, with_decile=True)
             .values(
                 "id",
                 "program",
@@ -363,15 +405,20 @@ def _overlap_list(viewer, filters, rule, purpose, offset, limit, export) -> Repo
     groups = _page(qs, offset, limit)
     rows = []
     if rule.level == "household":
-        households = Household.objects.in_bulk([g["unit_id"] for g in groups])
-        members = _members_of([g["unit_id"] for g in groups])
+        ids = [g["unit_id"] for g in groups]
+        values = household_values_of(records_for(viewer), ids)
+        households = {
+            h["pk"]: {**h, "v_kelurahan": values.get(h["pk"], {}).get("v_kelurahan")}
+            for h in Household.objects.filter(pk__in=ids).values("pk", "public_id")
+        }
+        members = _members_of(viewer, [g["unit_id"] for g in groups])
         for g in groups:
             hh = households.get(g["unit_id"])
             rows.append(
                 {
                     "level": "household",
-                    "household_public_id": hh.public_id if hh else "",
-                    "kelurahan_code": hh.kelurahan_code if hh else "",
+                    "household_public_id": hh["public_id"] if hh else "",
+                    "kelurahan_code": (hh["v_kelurahan"] or "") if hh else "",
                     "period": g["period_value"],
                     "programs": g["programs"],
                     "member_public_ids": members.get(g["unit_id"], []),
@@ -432,33 +479,40 @@ def _visible_identity(viewer, person_ids) -> dict[int, dict]:
     return out
 
 
-def _members_of(household_ids) -> dict[int, list[str]]:
+def _members_of(viewer, household_ids) -> dict[int, list[str]]:
+    """Public ids of the members whose membership the viewer can see."""
     out: dict[int, list[str]] = {}
-    for hh_id, public_id in Membership.objects.filter(household_id__in=household_ids).values_list(
-        "household_id", "person__public_id"
+    for hh_id, public_id in (
+        visible_memberships(records_for(viewer))
+        .filter(household_id__in=household_ids)
+        .order_by("person__public_id")
+        .values_list("household_id", "person__public_id")
     ):
         out.setdefault(hh_id, []).append(public_id)
     return out
 
 
 def _low_decile_list(viewer, filters, purpose, offset, limit, export) -> ReportPage:
-    qs = (
-        _low_decile_no_aid(viewer, filters)
-        .annotate(members=Count("memberships"))
-        .values(
-            "id",
-            "public_id",
-            "welfare_decile",
-            "members",
-            "kelurahan_code",
-            "rw",
-            "rt",
-        )
-        .order_by("welfare_decile", "kelurahan_code", "public_id")
-    )
+    records = records_for(viewer)
+    qs = _low_decile_no_aid(viewer, filters)
     total = qs.count()
-    rows = _page(qs, offset, limit)
-    members = _members_of([r["id"] for r in rows])
+    ordered = qs.annotate(
+        v_decile=household_value_annotation(records, "v_decile"),
+        v_kelurahan=household_value_annotation(records, "v_kelurahan"),
+    ).order_by("v_decile", "v_kelurahan", "public_id")
+    page = _page(ordered.values("id", "public_id"), offset, limit)
+    values = household_values_of(records, [r["id"] for r in page])
+    shown = {
+        "v_decile": "welfare_decile",
+        "v_size": "members",
+        "v_kelurahan": "kelurahan_code",
+        "v_rw": "rw",
+        "v_rt": "rt",
+    }
+    rows = [
+        {**r, **{name: values.get(r["id"], {}).get(v) for v, name in shown.items()}} for r in page
+    ]
+    members = _members_of(viewer, [r["id"] for r in rows])
     for row in rows:
         row["household_public_id"] = row.pop("public_id")
         row["member_public_ids"] = members.get(row.pop("id"), [])
@@ -506,8 +560,9 @@ class DecileCoverage:
 
 
 def decile_coverage(viewer) -> DecileCoverage:
-    """Counts only (no person listed, not audited)."""
-    households = households_for(viewer)
+    """Counts only (no person listed, not audited). Deciles as the viewer's own records state
+    them (household_values), never Household.welfare_decile, which closed datasets feed too."""
+    households = household_values(records_for(viewer))
     with_, without = [], []
     for dataset in Dataset.objects.filter(pk__in=readable_dataset_ids(viewer)).order_by("title"):
         carries = SourceRecord.objects.filter(
@@ -516,7 +571,7 @@ def decile_coverage(viewer) -> DecileCoverage:
         (with_ if carries else without).append(dataset.title)
     return DecileCoverage(
         households=households.count(),
-        without_decile=households.filter(welfare_decile__isnull=True).count(),
+        without_decile=households.filter(v_decile__isnull=True).count(),
         datasets_with_deciles=with_,
         datasets_without_deciles=without,
     )

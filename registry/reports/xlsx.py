@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from registry.reports.cells import spreadsheet_safe
+
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Cells starting with these are formulas in Excel/LibreOffice (CSV/XLSX injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -29,9 +29,7 @@ def _cell(value: object) -> object:
         return ", ".join(str(v) for v in value)
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         return value.replace(tzinfo=None)
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    return spreadsheet_safe(value)
 
 
 def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:

@@ -15,6 +15,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from registry.access.reads import NotFound, Purpose, audit_denial, audit_read, require_purpose
+from registry.access.viewer import Viewer
 from registry.linking import refresh_persons
 from registry.models import (
     LinkDecision,
@@ -26,7 +28,6 @@ from registry.models import (
     new_public_id,
 )
 from registry.roles import Role
-from registry.selectors import NotFound, Purpose, Viewer, _audit, _require_purpose, audit_denial
 
 REVIEW_ROLES = frozenset({Role.WALIDATA})
 SIDE_BY_SIDE = (
@@ -89,7 +90,7 @@ class ReviewTaskView:
 
 
 def _require_reviewer(viewer: Viewer, purpose, *, action: str, object_id: str = "") -> Purpose:
-    purpose = _require_purpose(viewer, purpose, action=action, object_type="review_task")
+    purpose = require_purpose(viewer, purpose, action=action, object_type="review_task")
     if viewer.role not in REVIEW_ROLES:
         audit_denial(
             viewer, reason="role", action=action, object_type="review_task", object_id=object_id
@@ -150,7 +151,7 @@ def review_queue_page(
                 same_person=a is not None and a == b,
             )
         )
-    _audit(
+    audit_read(
         viewer, action="review.queue", object_type="review_task", purpose=purpose,
         persons=sorted(set(public_ids.values())),
         detail={"tasks": len(rows), "total": total, "offset": offset,
@@ -221,7 +222,7 @@ def review_task_get_for_user(*, viewer: Viewer, task_id: int, purpose) -> Review
             }
         )
     persons = _person_ids(task)
-    _audit(
+    audit_read(
         viewer, action="review.view", object_type="review_task", object_id=str(task.pk),
         persons=[p for p in persons if p], purpose=purpose,
     )  # fmt: skip
@@ -251,7 +252,7 @@ def review_decide(
             elif decision == "different" and a and a == b:
                 _split(person_pk=a, record_ids=[task.record_b_id], actor=viewer.user,
                        reason="review")  # fmt: skip
-        _audit(
+        audit_read(
             viewer, action="review.decide", object_type="review_task", object_id=str(task.pk),
             persons=[p for p in _person_ids(task, linked) if p], purpose=purpose,
             detail={"decision": decision},
@@ -317,7 +318,7 @@ def person_merge(*, actor, survivor: str, absorbed: str, reason: str) -> Person:
         _pin(people[survivor], people[absorbed], "same", actor, reason)
         _merge(survivor_pk=people[survivor].pk, absorbed_pk=people[absorbed].pk, actor=actor,
                reason=reason or "manual")  # fmt: skip
-        _audit(
+        audit_read(
             viewer, action="person.merge", object_type="person", object_id=survivor,
             persons=[survivor, absorbed], detail={"reason": reason},
         )  # fmt: skip
@@ -353,7 +354,7 @@ def person_unmerge(*, actor, public_id: str, record_ids: list[int], reason: str)
         if staying is not None:
             for record in leaving:
                 _pin_records(staying, record, "different", actor, reason)
-        _audit(
+        audit_read(
             viewer, action="person.unmerge", object_type="person", object_id=public_id,
             persons=[public_id, part.public_id], detail={"records": len(record_ids)},
         )  # fmt: skip

@@ -233,18 +233,23 @@ urlpatterns = [
 
 # --- recipient-list verification ---------------------------------------------------------
 
+# The flags of registry.reports.recipient_check (the one service the API renders too).
 ISSUE_LABELS = {
-    "not_found": _("not found in the registry"),
+    "no_match": _("not found in the registry"),
     "deceased": _("deceased"),
     "nik_invalid": _("NIK invalid"),
-    "nik_differs": _("NIK differs from the civil registry"),
-    "listed_twice": _("listed twice"),
-    "other_programs": _("receives other programs"),
+    "nik_differs_from_civil_registry": _("NIK differs from the civil registry"),
+    "duplicate_in_list": _("listed twice"),
+    "receives_other_programs": _("receives other programs"),
+    "high_welfare_decile": _("welfare decile 6-10"),
 }
 MATCH_LABELS = {
-    "nik_and_name": _("NIK and name"),
-    "name_and_birth_date": _("name and date of birth"),
-    "nik_only": _("NIK only (name differs)"),
+    "nik": _("NIK"),
+    "nik_one_edit": _("NIK one digit off"),
+    "name": _("name"),
+    "birth_date": _("date of birth"),
+    "birth_date_near": _("date of birth (near)"),
+    "kelurahan": _("kelurahan"),
 }
 UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 
@@ -265,20 +270,26 @@ class RecipientListForm(forms.Form):
         return upload
 
 
-def _issue_text(row) -> list[str]:
+def _matched_text(row) -> str:
+    return ", ".join(str(MATCH_LABELS.get(m, m)) for m in row.matched_on)
+
+
+def _issue_text(row, lines_of: dict[int, int | None]) -> list[str]:
     out = []
-    for issue in row.issues:
+    for issue in row.flags:
         label = str(ISSUE_LABELS[issue])
         if issue == "deceased" and row.death_date:
             label += f" ({date_label(row.death_date)})"
-        elif issue == "nik_differs" and row.nik_digits_apart is not None:
+        elif issue == "nik_differs_from_civil_registry" and row.nik_digits_apart is not None:
             label += " " + gettext("(%(n)s digits apart)") % {"n": row.nik_digits_apart}
-        elif issue == "listed_twice" and row.duplicate_of_lines:
+        elif issue == "duplicate_in_list" and row.duplicate_of:
             label += " " + gettext("(lines %(lines)s)") % {
-                "lines": ", ".join(map(str, row.duplicate_of_lines))
+                "lines": ", ".join(str(lines_of.get(i)) for i in row.duplicate_of)
             }
-        elif issue == "other_programs":
+        elif issue == "receives_other_programs":
             label += ": " + ", ".join(row.other_programs)
+        elif issue == "high_welfare_decile" and row.welfare_decile is not None:
+            label += f" ({row.welfare_decile})"
         out.append(label)
     return out
 
@@ -286,7 +297,12 @@ def _issue_text(row) -> list[str]:
 @role_required(TARGETING_ROLES)
 @purpose_required
 def verify_view(request: HttpRequest) -> HttpResponse:
-    from registry.reports.recipient_check import RecipientFileError, recipient_list_check
+    from registry.reports.recipient_check import (
+        NotAllowed,
+        RecipientFileError,
+        VolumeLimitExceeded,
+        recipient_file_check,
+    )
 
     form = RecipientListForm(request.POST or None, request.FILES or None)
     report_ = None
@@ -294,7 +310,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         export = "xlsx" in request.POST
         try:
-            report_ = recipient_list_check(
+            report_ = recipient_file_check(
                 viewer_from_request(request),
                 file_name=upload.name,
                 content=upload.read(),
@@ -303,17 +319,26 @@ def verify_view(request: HttpRequest) -> HttpResponse:
                 purpose=request.purpose,
                 export=export,
             )
+        except NotAllowed as exc:
+            raise Http404 from exc
+        except VolumeLimitExceeded as exc:
+            form.add_error(
+                "file",
+                gettext("More than %(n)s rows checked today: try again tomorrow.")
+                % {"n": exc.limit},
+            )
         except RecipientFileError as exc:
             form.add_error("file", str(exc))
         else:
             if export:
                 return xlsx_response("verifikasi-penerima", [_verify_sheet(report_)])
+    lines_of = {r.index: r.line for r in (report_.rows if report_ else [])}
     rows = [
         {
             "row": r,
-            "matched_on": MATCH_LABELS.get(r.matched_on, ""),
-            "issues": _issue_text(r),
-            "confidence": None if r.confidence is None else round(r.confidence * 100),
+            "matched_on": _matched_text(r) if r.person_public_id else "",
+            "issues": _issue_text(r, lines_of),
+            "confidence": round(r.confidence * 100) if r.person_public_id else None,
         }
         for r in (report_.rows if report_ else [])
     ]
@@ -328,6 +353,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
 
 
 def _verify_sheet(report_) -> Sheet:
+    lines_of = {r.index: r.line for r in report_.rows}
     headers = [
         gettext("Line"),
         gettext("Name"),
@@ -346,9 +372,9 @@ def _verify_sheet(report_) -> Sheet:
                 r.name,
                 r.nik,
                 r.person_public_id,
-                str(MATCH_LABELS.get(r.matched_on, "")),
-                r.confidence,
-                "; ".join(_issue_text(r)),
+                _matched_text(r) if r.person_public_id else "",
+                r.confidence if r.person_public_id else None,
+                "; ".join(_issue_text(r, lines_of)),
             ]
             for r in report_.rows
         ),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import fnmatch
 import io
 import json
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -457,7 +458,7 @@ POLICY: dict[str, Route] = {
     "api:person_get": R(*PERSON_ROLES, cases=person_cases, purpose=True, person_data=True),
     "api:household_get": R(*PERSON_ROLES, cases=household_cases, purpose=True, person_data=True),
     "api:verification_create": R(
-        *PERSON_ROLES, cases=verification_cases, method="POST", purpose=True, person_data=True
+        W, OP, A, cases=verification_cases, method="POST", purpose=True, person_data=True
     ),
     "api:submission_create": R(OP, W, cases=submission_cases, method="POST"),
     "api:upload_create": R(OP, W, cases=upload_cases, method="POST"),
@@ -627,6 +628,46 @@ def _check_no_leak(city, viewer, route, case, response, where):
     body = _body(response).upper()
     leaked = sorted(s for s in _secrets(city, viewer, route, case) if s.upper() in body)
     assert not leaked, f"{where}: LEAK of {leaked} (status {response.status_code})"
+    _check_nik_not_rebuilt(city, viewer, case, body, where)
+
+
+# A NIK as a page may show it: 16 characters of digits and mask stars.
+NIK_SHOWN = re.compile(r"(?<![0-9*])[0-9*]{16}(?![0-9*])")
+# Digits 1-12 of a NIK (city, kecamatan, birth date +40 for women) are derivable from what a
+# page shows next to it (domain.md); only the serial, digits 13-16, may stay unknown.
+DERIVABLE = range(12)
+MIN_UNKNOWN_DIGITS = 4  # at least 10^4 candidates left for every NIK the viewer may not see
+
+
+def rebuild_unknown_digits(shown: str, nik: str) -> int | None:
+    """Digits of `nik` still unknown once `shown` is combined with what the page reveals, or
+    None when `shown` cannot be this NIK (a digit disagrees)."""
+    if any(ch != "*" and ch != real for ch, real in zip(shown, nik, strict=True)):
+        return None
+    return sum(1 for i, ch in enumerate(shown) if ch == "*" and i not in DERIVABLE)
+
+
+def _check_nik_not_rebuilt(city, viewer, case, body, where):
+    """Rebuild every NIK this viewer may not see in full from every masked number in the
+    answer (plus the page's own birth date and kecamatan): none may come back whole, nor with
+    fewer than 10^4 candidates."""
+    visible = case.visible if case.visible is not None else VISIBLE[viewer]
+    hidden = [
+        p for level, p in city.persons.items() if level not in visible or viewer in MASKED_VIEWERS
+    ]
+    for shown in set(NIK_SHOWN.findall(body)):
+        for p in hidden:
+            unknown = rebuild_unknown_digits(shown, p.nik)
+            assert unknown is None or unknown >= MIN_UNKNOWN_DIGITS, (
+                f"{where}: {p.level}'s NIK rebuilt from {shown!r} ({unknown} digits unknown)"
+            )
+
+
+def test_rebuild_finds_the_old_mask():
+    """The rebuild above is not vacuous: the old mask gave the NIK back whole."""
+    nik = "3671015506820002"
+    assert rebuild_unknown_digits(nik[:4] + "*" * 8 + nik[-4:], nik) == 0
+    assert rebuild_unknown_digits("*" * 16, nik) == MIN_UNKNOWN_DIGITS
 
 
 # --- the matrix ---------------------------------------------------------------------------

@@ -48,3 +48,41 @@ def test_python_golden_matches_linker(cast):
                 expected = expected.date()
             assert got == expected, (person_id, name)
     assert set(GOLDEN_SHOWN) <= set(GOLDEN_FIELDS)
+
+
+def test_one_golden_rule_for_profiles_and_incremental_links(cast, monkeypatch):
+    """Selectors and incremental linking both call registry.linking.golden (issue 17 item 1):
+    replace the rule and both answers change with it."""
+    from registry.linking import golden, incremental
+    from registry.selectors import Purpose, person_get_for_user
+
+    calls = []
+    real = golden.golden_by_person
+
+    def spy(rows, *args, **kwargs):
+        rows = list(rows)
+        calls.append(len(rows))
+        return real(rows, *args, **kwargs)
+
+    monkeypatch.setattr(golden, "golden_by_person", spy)
+    person_get_for_user(
+        viewer=cast.viewer("walidata"),
+        public_id=cast.father.public_id,
+        purpose=Purpose.parse("verifikasi-bansos", "uji"),
+    )
+    assert calls, "selectors computed golden values without registry.linking.golden"
+    calls.clear()
+    day = dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
+    rows = [
+        {"person_id": 1, "agency_priority": 50, "created_at": day, "version": 1,
+         "nik_reliable": True, "kk_reliable": True,
+         **dict.fromkeys(GOLDEN_FIELDS, ""), "nik": "3671013008740001"},
+        {"person_id": 1, "agency_priority": 0, "created_at": day - dt.timedelta(days=1),
+         "version": 1, "nik_reliable": False, "kk_reliable": True,
+         **dict.fromkeys(GOLDEN_FIELDS, ""), "nik": "3671013008740009", "full_name": "A"},
+    ]  # fmt: skip
+    ((pk, values),) = incremental._golden(rows)
+    assert calls == [2]
+    by_name = dict(zip(GOLDEN_FIELDS, values, strict=True))
+    # Priority wins for the name; the unreliable NIK never does, whatever its priority.
+    assert (pk, by_name["full_name"], by_name["nik"]) == (1, "A", "3671013008740001")

@@ -137,7 +137,7 @@ def test_search_by_nik_matrix(cast, viewer_name):
         assert event.action == "person.search"
         # The searched NIK is never stored in clear.
         assert nik not in str(event.query)
-        assert event.query["nik_masked"] == nik[:4] + "********" + nik[-4:]
+        assert event.query["nik_masked"] == "*" * len(nik)
 
 
 @pytest.mark.parametrize("viewer_name", list(READABLE))

@@ -59,9 +59,9 @@ def test_planner_sees_masked_numbers_and_no_aid(cast):
     viewer = cast.viewer("planner")
     profile = person_get_for_user(viewer=viewer, public_id=cast.father.public_id, purpose=PURPOSE)
     assert profile.masked
-    assert profile.golden["nik"] == "3671********0001"
-    assert profile.golden["kk_number"] == KK[:4] + "********" + KK[-4:]
-    assert profile.household.kk_number == KK[:4] + "********" + KK[-4:]
+    assert profile.golden["nik"] == "*" * 16
+    assert profile.golden["kk_number"] == "*" * 16
+    assert profile.household.kk_number == "*" * 16
     assert profile.aid == []
     for record in profile.records:
         assert record.original == {}

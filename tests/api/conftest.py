@@ -138,3 +138,14 @@ def run_jobs() -> None:
     worker_app.run_worker(
         queues=["api"], wait=False, install_signal_handlers=False, listen_notify=False
     )
+
+
+def person_of(source_record_id: str) -> str:
+    """The public id of the person a stored record was linked to (a submission's answer no
+    longer carries it: issue 14 item 3)."""
+    from registry.models import SourceRecord
+
+    record = SourceRecord.objects.select_related("link__person").get(
+        source_record_id=source_record_id, is_current=True
+    )
+    return record.link.person.public_id

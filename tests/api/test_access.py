@@ -9,7 +9,7 @@ import httpx
 from audit.models import AuditEvent
 from registry.models import SourceRecord
 
-from .conftest import FAMILY, PURPOSE, audit_actions, session_client
+from .conftest import FAMILY, PURPOSE, audit_actions, person_of, session_client
 
 
 def _submit(http, party, dataset, records, key=None):
@@ -39,7 +39,7 @@ def test_token_cannot_write_another_agencys_dataset(http, owner, other):
 
 def test_token_cannot_read_another_agencys_closed_records(http, owner, other):
     body = _submit(http, owner, owner.dataset, FAMILY).json()
-    person_id = body["records"][0]["person_id"]
+    person_id = person_of(FAMILY[0]["source_record_id"])
     job_url = body["status_url"].removeprefix("/api")
 
     profile = http.get(f"/persons/{person_id}", headers={**other.headers, **PURPOSE})

@@ -7,7 +7,7 @@ from api.models import Submission
 from audit.models import AuditEvent
 from registry.models import ImportBatch, Person, SourceRecord
 
-from .conftest import FAMILY, PURPOSE, audit_actions, person_record, run_jobs
+from .conftest import FAMILY, PURPOSE, audit_actions, person_of, person_record, run_jobs
 
 
 def submit(http, party, records, key=None, **extra):
@@ -26,8 +26,9 @@ def test_submission_stores_links_and_audits(http, owner):
     assert body["status"] == "succeeded"
     assert body["counts"]["new"] == 3
     assert [r["index"] for r in body["records"]] == [0, 1, 2]
-    assert all(r["status"] == "new" and r["person_id"] for r in body["records"])
-    assert all(r["linked_to_existing"] is False for r in body["records"])
+    assert all(r["status"] == "new" and r["linking"] == "done" for r in body["records"])
+    assert all(set(r) == {"index", "line", "source_record_id", "status", "linking"}
+               for r in body["records"])  # fmt: skip
     assert SourceRecord.objects.filter(dataset=owner.dataset).count() == 3
     assert Person.objects.count() == 3
     assert SourceRecord.objects.filter(link__isnull=True).count() == 0
@@ -212,7 +213,7 @@ def test_large_batch_runs_as_a_job(http, owner, settings):
     job = http.get(job_url, headers=owner.headers).json()
     assert job["status"] == "succeeded"
     assert job["counts"]["new"] == 8
-    assert len(job["records"]) == 8 and all(r["person_id"] for r in job["records"])
+    assert len(job["records"]) == 8 and all(r["linking"] == "done" for r in job["records"])
     assert SourceRecord.objects.filter(link__isnull=False).count() == 8
     assert Submission.objects.get().payload is None
     assert ("records.import", "allowed") in audit_actions()
@@ -230,13 +231,13 @@ def test_spreadsheet_upload(http, owner):
     )
     assert response.status_code == 201, response.text
     body = response.json()
-    assert body["records"][0]["line"] == 2 and body["records"][0]["person_id"]
+    assert body["records"][0]["line"] == 2 and body["records"][0]["linking"] == "done"
     assert SourceRecord.objects.get().source_record_id == "U-1"
 
 
 def test_person_profile_needs_purpose(http, owner):
-    created = submit(http, owner, FAMILY).json()
-    public_id = created["records"][0]["person_id"]
+    assert submit(http, owner, FAMILY).status_code == 201
+    public_id = person_of(FAMILY[0]["source_record_id"])
     missing = http.get(f"/persons/{public_id}", headers=owner.headers)
     assert missing.status_code == 400
     assert missing.json()["error"]["code"] == "missing_header"

@@ -60,7 +60,7 @@ def test_recipient_list_verification_flags(http, base_url, owner, walidata):
     assert {"duplicate_in_list", "receives_other_programs", "high_welfare_decile"} <= set(
         a["flags"]
     )
-    assert a["other_programs"] == ["PKH"] and a["welfare_decile"] == 7
+    assert a["other_programs"] == ["PKH 2026-Q1"] and a["welfare_decile"] == 7
     assert a["duplicate_of"] == [1]
     assert "nik_differs_from_civil_registry" in b["flags"]
     assert "nik_differs_from_civil_registry" not in a["flags"]
@@ -68,7 +68,7 @@ def test_recipient_list_verification_flags(http, base_url, owner, walidata):
     assert result["d"]["person_id"] is None and result["d"]["flags"] == ["no_match"]
     assert result["e"]["person_id"] and "nik_invalid" in result["e"]["flags"]
 
-    event = AuditEvent.objects.get(action="persons.verify")
+    event = AuditEvent.objects.get(action="report.recipient_check")
     assert event.purpose_code == PURPOSE["X-Purpose"]
     assert set(event.persons) == {
         a["person_id"],

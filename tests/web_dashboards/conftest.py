@@ -1,6 +1,6 @@
 """A small hand-built city with known answers for every report.
 
-Households (kelurahan 36.71.01.1001 unless noted):
+Households (kelurahan 36.71.01.1001 unless noted; deciles as Dinsos's records state them):
   H1 decile 2: P1 head, male 1960, died 2026-02-10 (civil registry); P2 wife, female 1965;
                P3 child, male 2012, no school record.
   H2 decile 8 (36.71.01.1002): P4 female 1980, receives BPNT 2026-Q1 -> high decile.
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from registry.models import (
     AccessLevel,
@@ -34,8 +35,9 @@ from registry.models import (
     SourceRecord,
     UserProfile,
 )
-from registry.roles import Role
+from registry.roles import Role, agency_group_name
 from registry.selectors import Purpose, viewer_for
+from registry.services.accounts import grant_create
 
 KEL1 = "36.71.01.1001"
 KEL2 = "36.71.01.1002"
@@ -56,6 +58,7 @@ class City:
 
     def record(self, agency: str, person: str | None, **values) -> SourceRecord:
         n = next(_counter)
+        dataset = values.pop("dataset", None) or self.datasets[agency]
         p = self.persons.get(person) if person else None
         defaults = {}
         if p is not None:
@@ -70,10 +73,14 @@ class City:
                 "kelurahan_code": p.kelurahan_code,
                 "kecamatan_code": p.kecamatan_code,
             }
+        if agency == "dinsos" and person:
+            # Deciles come from the social affairs office's records (DTSEN), as in real data;
+            # the Household rows' golden deciles are never what a report reads.
+            defaults["welfare_decile"] = HOUSEHOLDS[PERSONS[person][0]][0]
         defaults.update(values)
         record = SourceRecord.objects.create(
             agency=self.agencies[agency],
-            dataset=self.datasets[agency],
+            dataset=dataset,
             batch=self.batches[agency],
             source_record_id=f"{agency.upper()}-{n}",
             content_hash=f"h{n}",
@@ -132,6 +139,8 @@ def nik_for(birth: dt.date, sex: str, serial: int) -> str:
 def make_user(city: City, key: str, role: str, agency: str | None):
     user = get_user_model().objects.create_user(username=f"u_{key}", password="x" * 16)
     user.groups.add(Group.objects.get_or_create(name=role)[0])
+    if agency:  # the agency group carries the agency's dataset grants
+        user.groups.add(Group.objects.get_or_create(name=agency_group_name(agency))[0])
     UserProfile.objects.create(user=user, agency=city.agencies[agency] if agency else None)
     city.users[key] = user
     return user
@@ -200,13 +209,25 @@ def city(db) -> City:
     c.record("dinsos", "P6", name_key="nama lain")
     c.record("dinsos", "P3", birth_date=dt.date(2012, 3, 2))
 
-    make_user(c, "walidata", Role.WALIDATA, "diskominfo")
+    walidata = make_user(c, "walidata", Role.WALIDATA, "diskominfo")
     make_user(c, "analyst", Role.ANALYST, "dinsos")
     make_user(c, "analyst_other", Role.ANALYST, "dinkes")
     make_user(c, "planner", Role.PLANNER, "bappeda")
     make_user(c, "operator", Role.OPERATOR, "dinsos")
     make_user(c, "auditor", Role.AUDITOR, None)
     make_user(c, "public", Role.PUBLIC, None)
+    # The civil registry shares its death register (restricted) with Dinsos: the evidence of
+    # the deceased check. Its closed population register is the civil registry's alone.
+    c.datasets["kematian"] = Dataset.objects.create(
+        agency=c.agencies["disdukcapil"], name="kematian", title="kematian",
+        producer="disdukcapil", access_level=AccessLevel.RESTRICTED,
+    )  # fmt: skip
+    grant_create(
+        actor=walidata, dataset=c.datasets["kematian"], grantee=c.agencies["dinsos"],
+        purpose_code="verifikasi-bansos", purpose_text="cek kematian penerima",
+        expires_at=timezone.now() + dt.timedelta(days=30),
+    )  # fmt: skip
+    c.record("disdukcapil", "P1", dataset=c.datasets["kematian"], death_date=dt.date(2026, 2, 10))
     return c
 
 

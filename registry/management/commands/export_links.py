@@ -1,11 +1,10 @@
 """python manage.py export_links FILE: agency, source_record_id, person_id per current version."""
 
-import csv
-
 from django.core.management.base import BaseCommand
 
 from audit.services import audit_record
 from registry.models import SourceRecord
+from registry.reports.cells import csv_writer
 
 
 class Command(BaseCommand):
@@ -22,7 +21,7 @@ class Command(BaseCommand):
         )
         count = 0
         with open(opts["file"], "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
+            writer = csv_writer(handle)
             writer.writerow(["agency", "source_record_id", "person_id"])
             for agency, source_id, person in rows.iterator(chunk_size=20000):
                 writer.writerow([agency, source_id, person or ""])
