@@ -12,10 +12,12 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
+from audit.actions import Action
+from audit.head import HeadFileError, exported_heads, parse_timestamp, verify_with_exported_heads
 from audit.models import Outcome
-from audit.services import audit_record, chain_head, verify_chain
+from audit.services import audit_record, chain_head
 from registry import audit_reports
 from registry.roles import AUDIT_ROLES, Role
 from registry.selectors import NotFound, viewer_from_request
@@ -130,28 +132,47 @@ def unusual_view(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(AUDIT_ROLES)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def verify_view(request: HttpRequest) -> HttpResponse:
-    """Recompute the whole hash chain now (can take a while on a long trail)."""
+    """GET: the chain head and the latest head exported outside the database, with the
+    button; POST: recompute the whole chain now against every exported head (can take a
+    while on a long trail)."""
     viewer = viewer_from_request(request)
-    result = verify_chain()
-    audit_record(
-        actor=viewer.user,
-        action="audit.verify",
-        object_type="audit_trail",
-        outcome="allowed",
-        agency_code=viewer.agency_code,
-        role=viewer.role,
-        ip=viewer.ip,
-        user_agent=viewer.user_agent,
-        detail={"ok": result.ok, "checked": result.checked, "first_bad_id": result.first_bad_id},
-    )
+    check = None
+    if request.method == "POST":
+        check = verify_with_exported_heads()
+        result = check.result
+        audit_record(
+            actor=viewer.user,
+            action=Action.AUDIT_VERIFY,
+            object_type="audit_trail",
+            outcome="allowed",
+            agency_code=viewer.agency_code,
+            role=viewer.role,
+            ip=viewer.ip,
+            user_agent=viewer.user_agent,
+            detail={
+                "ok": result.ok,
+                "checked": result.checked,
+                "first_bad_id": result.first_bad_id,
+                "exported_head_id": check.latest["id"] if check.latest else None,
+            },
+        )
+        latest = check.latest
+    else:
+        try:
+            heads = exported_heads()
+        except HeadFileError:
+            heads = []  # reported by the verification itself
+        latest = heads[-1] if heads else None
     return render(
         request,
         "auditor/verify.html",
         {
-            "result": result,
+            "result": check.result if check else None,
             "head": chain_head(),
+            "exported": latest,
+            "exported_at": parse_timestamp(latest["exported_at"]) if latest else None,
             "is_walidata": viewer.role == Role.WALIDATA,
         },
     )

@@ -278,7 +278,9 @@ def upload_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
     )
     if len(parsed.rows) >= settings.WEB_IMPORT_PROGRESS_MIN_ROWS:
         staged_discard(staged)
-        return StreamingHttpResponse(_progress_page(request, run, len(parsed.rows)))
+        # The nonce is drawn now: the CSP header is written before the body streams.
+        nonce = str(request.csp_nonce)
+        return StreamingHttpResponse(_progress_page(request, run, len(parsed.rows), nonce))
     batch = run()
     staged_discard(staged)
     _report_outcome(request, batch)
@@ -327,7 +329,7 @@ def _report_outcome(request: HttpRequest, batch: ImportBatch) -> None:
     )
 
 
-def _progress_page(request: HttpRequest, run, total: int) -> Iterator[str]:
+def _progress_page(request: HttpRequest, run, total: int, nonce: str) -> Iterator[str]:
     """A large import runs in a worker thread while this page streams its progress (rows
     validated so far), then links to the batch. No job queue needed; the work still happens
     in one transaction, so leaving the page early does not half-import anything."""
@@ -353,7 +355,7 @@ def _progress_page(request: HttpRequest, run, total: int) -> Iterator[str]:
     done = 0
     while (step := updates.get()) is not None:
         done += step
-        yield f"<script>showProgress({done}, {total})</script>\n"
+        yield f'<script nonce="{nonce}">showProgress({done}, {total})</script>\n'
     worker.join()
     batch = outcome.get("batch")
     if batch is None:
@@ -366,7 +368,7 @@ def _progress_page(request: HttpRequest, run, total: int) -> Iterator[str]:
         _report_outcome(request, batch)
         url = reverse("batch_detail", args=[batch.pk])
         yield f'<p><a class="btn" href="{url}">{escape(gettext("Open the import batch"))}</a></p>'
-        yield f'<script>window.location.assign("{url}")</script>'
+        yield f'<script nonce="{nonce}">window.location.assign("{url}")</script>'
     yield tail
 
 
