@@ -17,7 +17,6 @@ from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOpera
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.utils.translation import gettext as _
 
 from api.errors import STATUS_CODES, error_body
 
@@ -34,14 +33,14 @@ TEMPLATES = {
 }
 
 
-def _messages() -> dict[int, str]:
-    return {
-        400: _("the request is malformed"),
-        403: _("not allowed for this account"),
-        404: _("not found"),
-        405: _("this method is not allowed here"),
-        500: _("internal error"),
-    }
+# The API speaks English (its codes are the contract); pages are translated.
+API_MESSAGES = {
+    400: "the request is malformed",
+    403: "not allowed for this account",
+    404: "not found",
+    405: "this method is not allowed here",
+    500: "internal error",
+}
 
 
 def is_api(request: HttpRequest) -> bool:
@@ -53,7 +52,7 @@ def error_response(request: HttpRequest, status: int, *, reason: str = "") -> Ht
     if is_api(request):
         code = "internal_error" if status == 500 else STATUS_CODES.get(status, "error")
         response: HttpResponse = JsonResponse(
-            error_body(code, _messages().get(status, "error")), status=status
+            error_body(code, API_MESSAGES.get(status, "error")), status=status
         )
     elif status == 500:
         # No database, no session, no base template: the 500 page must render whatever broke.

@@ -1,4 +1,4 @@
-"""Test-wide fixtures (the suite's environment is set by config/pytest_env.py)."""
+"""Test-wide fixtures (the suite's environment is set by config/throwaway_env.py)."""
 
 import pytest
 

@@ -277,7 +277,7 @@ def link_records(record_ids: list[int], *, actor) -> dict[int, str]:
         return {}
     incremental = getattr(linking, "link_new_records", None)
     if incremental is not None:
-        return dict(incremental(record_ids))
+        return dict(incremental(record_ids, actor=actor))
     linking.link(full=False, actor=actor)
     return dict(
         RecordLink.objects.filter(record_id__in=record_ids).values_list(

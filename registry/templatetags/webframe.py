@@ -81,3 +81,11 @@ def access_label(level):
 
     label = ACCESS_LABELS.get(level)
     return label if label is not None else level
+
+
+@register.filter
+def action_label(code: str) -> str:
+    """An audit action code's label from the one catalogue (audit.actions)."""
+    from audit.actions import action_label as _action_label
+
+    return _action_label(code)

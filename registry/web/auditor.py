@@ -30,7 +30,9 @@ UNUSUAL_DAYS = 30
 class TrailForm(forms.Form):
     actor_username = forms.CharField(label=_("User"), required=False, max_length=150)
     agency_code = forms.CharField(label=_("Agency"), required=False, max_length=40)
-    action = forms.CharField(label=_("Action"), required=False, max_length=64)
+    action = forms.ChoiceField(
+        label=_("Action"), required=False, choices=[("", _("Any")), *Action.choices]
+    )
     outcome = forms.ChoiceField(
         label=_("Outcome"),
         required=False,

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 
 from axes.backends import AxesStandaloneBackend
+from axes.exceptions import AxesBackendPermissionDenied
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
@@ -109,7 +110,13 @@ class LoginThrottleBackend(AxesStandaloneBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if request is None:
             return None
-        return super().authenticate(request, username=username, password=password, **kwargs)
+        try:
+            return super().authenticate(request, username=username, password=password, **kwargs)
+        except AxesBackendPermissionDenied:
+            # Told apart here, where it is certain: a refusal of an account already locked
+            # (the receivers below cannot rely on the order axes' own receivers run in).
+            request.login_refused_while_locked = True
+            raise
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -170,11 +177,7 @@ def _login_succeeded(sender, request=None, user=None, **kwargs) -> None:
 def _login_failed(sender, credentials=None, request=None, **kwargs) -> None:
     if not _over_http(request):
         return
-    # axes' backend flags the request before Django sends this signal when the account was
-    # already locked; this receiver runs before axes' own (registry precedes axes in
-    # INSTALLED_APPS), so a flag set here means "refused while locked", not "locked now".
-    locked_before = bool(getattr(request, "axes_locked_out", False))
-    request._login_refused_while_locked = locked_before
+    locked_before = bool(getattr(request, "login_refused_while_locked", False))
     account = _account((credentials or {}).get(get_user_model().USERNAME_FIELD))
     _login_event(
         request,
@@ -188,7 +191,7 @@ def _login_failed(sender, credentials=None, request=None, **kwargs) -> None:
 def _locked_out(sender, request=None, username=None, **kwargs) -> None:
     # axes sends this on the failure that reaches the limit and again on every refused attempt
     # while locked; only the first is a lockout.
-    if not _over_http(request) or getattr(request, "_login_refused_while_locked", False):
+    if not _over_http(request) or getattr(request, "login_refused_while_locked", False):
         return
     _login_event(
         request,
@@ -205,7 +208,7 @@ def _logged_out(sender, request=None, user=None, **kwargs) -> None:
 
 
 def connect_login_audit() -> None:
-    """Called from RegistryConfig.ready(), before django-axes connects its receivers."""
+    """Called from RegistryConfig.ready()."""
     from axes.signals import user_locked_out
 
     user_logged_in.connect(_login_succeeded, dispatch_uid="registry.login_audit.in")
