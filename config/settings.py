@@ -255,12 +255,14 @@ WEB_UPLOAD_DIR = Path(os.environ.get("WEB_UPLOAD_DIR") or BASE_DIR / "var" / "up
 # X-Forwarded-For entry: only behind our own reverse proxy, which appends it.
 AUDIT_TRUST_X_FORWARDED_FOR = _env_bool("AUDIT_TRUST_X_FORWARDED_FOR", default=False)
 
-# --- Login throttling (django-axes): failed logins per account, web login and admin alike.
-# Locking by account (not by address) stops guessing against one officer from anywhere;
-# a lockout ends after the cool-off, or earlier by `manage.py axes_reset_username NAME`.
+# --- Login throttling (django-axes): web login and admin alike. Failures are counted per
+# account (guessing one officer's password from anywhere) and per client address (one
+# address trying many accounts); either reaching the limit locks until the cool-off ends, or
+# earlier by `manage.py axes_reset_username NAME` / `axes_reset_ip ADDRESS`. A success resets
+# the counts that match it, so an office behind one address is not locked by a few typos.
 AXES_FAILURE_LIMIT = _env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=_env_int("LOGIN_LOCKOUT_MINUTES", 30, minimum=1))
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "registry.web.auth.lockout_response"
 # The same client address as the audit trail (REMOTE_ADDR unless the proxy is trusted), so a

@@ -94,3 +94,11 @@ def test_an_unknown_name_is_not_written_to_the_trail(client):
     assert event.outcome == "denied" and event.detail["known_account"] is False
     stored = json.dumps(event.__dict__, default=str)
     assert typed not in stored and "whatever-it-was" not in stored
+
+
+def test_one_address_trying_many_accounts_is_locked(client, officer):
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        _post_login(client, f"tebakan.{i}", "kata-sandi-tebakan-2026")
+    response = _post_login(client, "petugas.capil", PASSWORD)
+    assert response.status_code == 429
+    assert SESSION_KEY not in client.session
