@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 
 from audit.actions import Action
@@ -39,6 +40,11 @@ def _caller(request: HttpRequest):
     return user if getattr(user, "is_authenticated", False) else None
 
 
+def _actor(request: HttpRequest, caller):
+    # Recorded as "anonymous" when nobody could be authenticated (never as the system).
+    return caller if caller is not None else AnonymousUser()
+
+
 class RefusalAuditMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -57,7 +63,7 @@ def _record(request: HttpRequest, response: HttpResponse) -> None:
     profile = getattr(caller, "profile", None) if caller is not None else None
     agency = getattr(profile, "agency", None)
     audit_record(
-        actor=caller,
+        actor=_actor(request, caller),
         action=Action.API_REFUSED,
         object_type="api_route",
         object_id=(match.route if match else "")[:128],
