@@ -108,3 +108,10 @@ def five_audit_events():
     from audit.services import audit_record
 
     return [audit_record(actor=None, action="person.view", persons=[f"P{i}"]) for i in range(5)]
+
+
+def test_a_foreign_host_header_gets_the_400_page(web, settings):
+    settings.DEBUG = False
+    _page(web.get("/", HTTP_HOST="evil.example"), 400, "Permintaan tidak valid")
+    response = web.get("/api/persons", HTTP_HOST="evil.example")
+    assert response.status_code == 400 and response.json()["error"]["code"] == "bad_request"
