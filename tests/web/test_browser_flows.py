@@ -226,14 +226,14 @@ def test_auditor_finds_the_profile_view_just_made(browser, web, live_server):
     menu_link(page, "Jejak audit").click()
     page.wait_for_url("**/audit/")
     page.get_by_label("ID orang").fill(father)
-    page.get_by_label("Tindakan").fill("person.view")
+    page.get_by_label("Tindakan").select_option("person.view")  # the catalogue's choices
     page.get_by_role("button", name="Saring").click()
     page.wait_for_url("**/audit/?*")
     rows = page.locator("tbody tr")
     assert rows.count() == 1
     event = rows.first
     assert event.get_by_role("link", name="walidata").is_visible()
-    assert event.get_by_role("cell", name="person.view").is_visible()
+    assert event.get_by_role("cell", name="Profil orang dilihat person.view").is_visible()
     assert event.get_by_text("penanganan-kasus").is_visible()
     assert event.get_by_text(purpose_text).is_visible()
     shot(page, "40-audit-trail-filtered")
