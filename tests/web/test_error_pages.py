@@ -80,8 +80,9 @@ def test_api_errors_are_json_in_the_one_shape(debug, web):
     for path, status, code in [
         ("/api/tidak-ada", 404, "not_found"),
         ("/api/uji/boom/", 500, "internal_error"),
+        ("/api/stats/areas", 405, "method_not_allowed"),
     ]:
-        response = web.get(path)
+        response = web.get(path) if status != 405 else web.delete(path)
         assert response.status_code == status
         assert response["Content-Type"] == "application/json"
         assert response.json()["error"]["code"] == code
