@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -153,7 +154,8 @@ def _account(username: object):
 
 def _login_event(request: HttpRequest, *, action: Action, outcome: str, reason: str, account):
     audit_record(
-        actor=account if outcome == "allowed" else None,
+        # A refused attempt is nobody's yet: "anonymous", never the system (empty actor).
+        actor=account if outcome == "allowed" else AnonymousUser(),
         action=action,
         object_type="user",
         object_id=str(account.pk) if account is not None else "",

@@ -53,7 +53,7 @@ def test_wrong_passwords_lock_the_account_and_the_right_one_is_refused(client, o
     assert len(lockouts) == 1 and lockouts[0].object_id == str(officer.pk)
     # The account is named by id; nobody is recorded as the actor of a refused login.
     assert {e.object_id for e in events} == {str(officer.pk)}
-    assert {e.actor_username for e in events} == {""}
+    assert {(e.actor_id, e.actor_username) for e in events} == {(None, "anonymous")}
     stored = json.dumps([e.__dict__ for e in events], default=str)
     assert WRONG not in stored and PASSWORD not in stored
     assert verify_chain().ok
