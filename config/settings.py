@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "guardian",
     "audit",
     "registry",
+    "registry.privacy",
     "api",
     "ninja",
     "procrastinate.contrib.django",

@@ -5,9 +5,11 @@ from django.urls import include, path
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("", include("api.catalogue.urls")),  # CKAN-compatible catalogue, before the API
     path("api/", include("api.urls")),
 ]
 urlpatterns += i18n_patterns(
+    path("katalog/", include(("api.catalogue.pages", "catalogue"))),  # public open-data pages
     path("", include("registry.urls")),
     prefix_default_language=False,
 )

@@ -19,12 +19,14 @@ class Role(models.TextChoices):
     PLANNER = "planner", _("Perencana")
     AUDITOR = "auditor", _("Auditor")
     PUBLIC = "public", _("Publik")
+    DPO = "dpo", _("Pejabat Pelindungan Data Pribadi")
 
 
 # When a user is (wrongly) in several role groups, the least powerful one wins: closed by
 # default. Auditor ranks low because it may browse no profiles at all.
 ROLE_PRECEDENCE: tuple[str, ...] = (
     Role.PUBLIC,
+    Role.DPO,
     Role.AUDITOR,
     Role.PLANNER,
     Role.ANALYST,
@@ -42,6 +44,9 @@ MASKED_ROLES = frozenset({Role.PLANNER})
 AID_ROLES = frozenset({Role.WALIDATA, Role.OPERATOR, Role.ANALYST})
 # Roles that may read the audit trail.
 AUDIT_ROLES = frozenset({Role.WALIDATA, Role.AUDITOR})
+# Roles that keep the UU PDP registers (record of processing, breaches, correction requests).
+# The data protection officer sees these and no person profile (not in PERSON_ROLES).
+PRIVACY_ROLES = frozenset({Role.WALIDATA, Role.DPO})
 
 AGENCY_GROUP_PREFIX = "agency:"
 
@@ -104,6 +109,13 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.PUBLIC: (
         "registry.view_dataset",
         "registry.view_region",
+    ),
+    # Only registry permissions here: migration 0006 runs roles_ensure before the privacy
+    # app's tables exist; the privacy pages gate on PRIVACY_ROLES.
+    Role.DPO: (
+        "registry.view_agency",
+        "registry.view_dataset",
+        "registry.view_datasetgrant",
     ),
 }
 

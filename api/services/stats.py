@@ -18,8 +18,8 @@ from collections import defaultdict
 from django.db.models import Count, Exists, OuterRef
 
 from registry.models import AidReceipt, Household, Person, Region
+from registry.reports.suppression import THRESHOLD
 
-THRESHOLD = 10
 MEASURES = ("persons", "households", "aid_recipients")
 RULE = (
     "cells 1-10 hidden; secondary suppression within each kecamatan and across the city so "
@@ -66,7 +66,7 @@ def suppress(
     return hidden_kel, hidden_kec
 
 
-def _counts() -> dict[str, dict[str, int]]:
+def area_counts() -> dict[str, dict[str, int]]:
     """measure -> kelurahan code -> count."""
     persons = Person.objects.filter(status=Person.Status.ACTIVE).exclude(kelurahan_code="")
     aid = persons.filter(Exists(AidReceipt.objects.filter(person=OuterRef("pk"))))
@@ -86,8 +86,16 @@ def _counts() -> dict[str, dict[str, int]]:
 
 
 def area_stats(level: str, regency_code: str) -> dict:
-    counts = _counts()
-    kel_codes = set().union(*(set(m) for m in counts.values()))
+    return area_table(level, regency_code, area_counts(), MEASURES)
+
+
+def area_table(
+    level: str, regency_code: str, counts: dict[str, dict[str, int]], measures: tuple[str, ...]
+) -> dict:
+    """Cells per area of `counts` (measure -> kelurahan code -> count), every measure
+    suppressed on its own with both levels and the city total in view: the kecamatan and the
+    kelurahan table of the same counts hide consistent cells, so publishing both is safe."""
+    kel_codes = set().union(*(set(counts[m]) for m in measures))
     regions = Region.objects.filter(code__startswith=f"{regency_code}.")
     names = dict(regions.values_list("code", "name"))
     kel_codes |= set(regions.filter(level=4).values_list("code", flat=True))
@@ -97,7 +105,7 @@ def area_stats(level: str, regency_code: str) -> dict:
     cells: dict[str, dict] = {}
     totals = {}
     hidden: dict[str, tuple[set[str], set[str]]] = {}
-    for measure in MEASURES:
+    for measure in measures:
         kel = {c: counts[measure].get(c, 0) for c in kel_codes}
         kec: dict[str, int] = {c: 0 for c in kec_codes}
         for code, value in kel.items():

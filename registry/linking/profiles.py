@@ -284,6 +284,10 @@ def _write_households(records: pd.DataFrame, golden: pd.DataFrame, summary: Link
             fresh["kk_number"].map(deciles).astype("Float64").round(), dtype="Int64"
         )
         fresh["created_at"] = fresh["updated_at"] = now.isoformat()
+        # A KK whose records carry no address still makes its household; its text columns
+        # are NOT NULL, so "no value" is written as an empty string.
+        for column in HOUSEHOLD_TEXT_COLUMNS:
+            fresh[column] = fresh[column].fillna("")
         table = Household._meta.db_table
         with indexes_rebuilt(table, enabled=worth_rebuilding(table, len(fresh))):
             copy_frame(table, fresh, HOUSEHOLD_COLUMNS)
@@ -342,6 +346,7 @@ def _write_memberships(person_ids: np.ndarray, members: pd.DataFrame) -> None:
         copy_frame(table, fresh, ["household_id", "person_id", "relationship"])
 
 
+HOUSEHOLD_TEXT_COLUMNS = ("kk_number", "address", "kelurahan_code", "kecamatan_code")
 HOUSEHOLD_COLUMNS = (
     "public_id",
     "kk_number",

@@ -39,6 +39,16 @@ NAV_ENTRIES: tuple[NavEntry, ...] = (
     ),
     NavEntry("board:index", _("Walidata board"), _("Submissions, grants and data quality.")),
     NavEntry("auditor:index", _("Audit trail"), _("Who accessed what, and why.")),
+    NavEntry(
+        "privacy:index",
+        _("Pelindungan data pribadi"),
+        _("Catatan pemrosesan, register insiden dan permintaan koreksi (UU PDP)."),
+    ),
+    NavEntry(
+        "catalogue:index",
+        _("Katalog data terbuka"),
+        _("Dataset terbuka dan statistik dengan metadata Satu Data; untuk portal: CKAN dan DCAT."),
+    ),
     NavEntry("upload", _("Upload data"), _("Send a CSV or XLSX file of your agency.")),
     NavEntry("batch_list", _("Import history"), _("Batches imported and their reports.")),
 )

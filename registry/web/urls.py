@@ -24,4 +24,5 @@ urlpatterns = [
     path("impor/<int:pk>/", uploads.batch_detail_view, name="batch_detail"),
     # Dashboards (aid targeting, planning, board, auditor, review): one include line here.
     path("", include("registry.web.dashboards_urls")),
+    path("privasi/", include(("registry.privacy.views", "privacy"))),  # UU PDP pack
 ]

@@ -78,6 +78,7 @@ VIEWERS = {
     "pl_granted": (Role.PLANNER, "bappeda"),
     "auditor": (Role.AUDITOR, None),
     "public": (Role.PUBLIC, None),
+    "dpo": (Role.DPO, None),
     "anonymous": (None, None),
 }
 TOKEN_VIEWERS = {
@@ -102,6 +103,7 @@ VISIBLE = {
     "pl_granted": frozenset({"granted"}),
     "auditor": frozenset(),
     "public": frozenset(),
+    "dpo": frozenset(),  # the data protection officer: registers, never a profile
     "anonymous": frozenset(),
 }
 MASKED_VIEWERS = frozenset({"pl_granted"})

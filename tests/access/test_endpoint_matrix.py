@@ -60,7 +60,8 @@ SKIPPED = {
 W, OP, A, P, AU, PU, ANON = (
     "walidata", "operator", "analyst", "planner", "auditor", "public", "anonymous",
 )  # fmt: skip
-AUTHENTICATED = frozenset({W, OP, A, P, AU, PU})
+DPO = "dpo"
+AUTHENTICATED = frozenset({W, OP, A, P, AU, PU, DPO})
 PERSON_ROLES = frozenset({W, OP, A, P})
 
 
@@ -301,6 +302,57 @@ def task_cases(data: dict | None = None) -> Cases:
     return cases
 
 
+def ckan_cases(city: City, viewer: str) -> list[Case]:
+    """The catalogue answers everyone the same, and nobody gets a person from it."""
+    from api.catalogue.metadata import package_id
+
+    name, nobody = "bappeda-statistik", frozenset()
+    return [
+        Case("package_list", {"action": "package_list"}, expect=(name,), visible=nobody),
+        Case("package_search", {"action": "package_search"}, {"rows": "100"}, expect=(name,),
+             visible=nobody),
+        Case("package_show", {"action": "package_show"}, {"id": name}, expect=("kode_wilayah",),
+             visible=nobody),
+        Case("datastore_search", {"action": "datastore_search"},
+             {"resource_id": package_id(f"{name}/kelurahan")}, expect=("36.71.01.1001",),
+             visible=nobody),
+    ]  # fmt: skip
+
+
+def breach_cases(city: City, viewer: str) -> list[Case]:
+    from registry.privacy.models import Breach
+
+    breach = Breach.objects.create(
+        title="Matriks", description="uji", detected_at=timezone.now(), data_categories="NIK"
+    )
+    return [Case("breach", kwargs={"pk": breach.pk}, expect=("Matriks",))]
+
+
+def correction_cases(city: City, viewer: str) -> list[Case]:
+    from registry.privacy.models import CorrectionRequest
+
+    item = CorrectionRequest.objects.create(
+        reference="MATRIKS-1", received_at=timezone.now(), field="nik", description="uji"
+    )
+    return [Case("correction", kwargs={"pk": item.pk}, expect=("MATRIKS-1",))]
+
+
+def catalogue_page_cases(city: City, viewer: str) -> list[Case]:
+    return [Case("-", expect=("STATISTIK",), visible=frozenset())]
+
+
+def catalogue_detail_cases(city: City, viewer: str) -> list[Case]:
+    """The open dataset's page (its one person is a hidden cell); a closed one's is 404 for
+    everyone, the walidata included, and not a denial: there is no such page."""
+    return [
+        Case("open", {"name": "bappeda-statistik"}, expect=("&lt;11",), visible=frozenset()),
+    ]
+
+
+def catalogue_cases(city: City, viewer: str) -> list[Case]:
+    return [Case("-", expect=("BAPPEDA-STATISTIK",), visible=frozenset())]
+
+
 # --- the policy table ---------------------------------------------------------------------
 
 
@@ -369,6 +421,22 @@ POLICY: dict[str, Route] = {
     "api:upload_create": R(OP, W, cases=upload_cases, method="POST"),
     "api:job_get": R(OP, W, cases=job_cases),
     "api:stats_areas": R(*AUTHENTICATED, ANON),
+    # web: UU PDP pack (data protection officer and walidata; no person data)
+    "privacy:index": R(W, DPO),
+    "privacy:ropa": R(W, DPO, cases=lambda c, v: [Case("-", expect=("KASUS", "STATISTIK"))]),
+    "privacy:dpia": R(W, DPO),
+    "privacy:retention": R(W, DPO),
+    "privacy:breaches": R(W, DPO),
+    "privacy:breach_detail": R(W, DPO, cases=breach_cases),
+    "privacy:corrections": R(W, DPO),
+    "privacy:correction_detail": R(W, DPO, cases=correction_cases),
+    # Satu Data catalogue (CKAN-compatible, DCAT): open aggregates for everyone
+    "ckan:api_root": R(*AUTHENTICATED, ANON, cases=lambda c, v: [Case("-", visible=frozenset())]),
+    "ckan:action": R(*AUTHENTICATED, ANON, cases=ckan_cases),
+    "ckan:action_unversioned": R(*AUTHENTICATED, ANON, cases=ckan_cases),
+    "ckan:dcat_catalog": R(*AUTHENTICATED, ANON, cases=catalogue_cases),
+    "catalogue:index": R(*AUTHENTICATED, ANON, cases=catalogue_page_cases),
+    "catalogue:detail": R(*AUTHENTICATED, ANON, cases=catalogue_detail_cases),
     "api:tokens_list": R(W),
     "api:tokens_create": R(W, cases=token_create_cases, method="POST"),
     "api:tokens_rotate": R(W, cases=token_cases, method="POST"),
@@ -595,3 +663,33 @@ def test_endpoint(city, db, key, viewer):
             expected = {404, 403} if is_api else {404}
             assert status in expected, f"{where}: must be refused, got {status}"
             assert _denied_count(user) > before, f"{where}: refused ({status}) but NOT audited"
+
+
+def test_catalogue_lists_only_open_datasets(city, db):
+    """Closed and restricted datasets are absent from every catalogue answer, their
+    packages and tables not found; the open dataset's one person is a hidden cell."""
+    from api.catalogue.metadata import STATISTIC_NAME, package_id
+
+    client = Client()
+    url = reverse("ckan:action", kwargs={"action": "package_list"})
+    assert client.get(url).json()["result"] == ["bappeda-statistik", STATISTIC_NAME]
+    search = client.get(reverse("ckan:action", kwargs={"action": "package_search"}))
+    assert search.json()["result"]["count"] == 2
+    for key, dataset in city.datasets.items():
+        if dataset.access_level == "open":
+            continue
+        name = f"{dataset.agency.code}-{key}"
+        shown = client.get(reverse("ckan:action", kwargs={"action": "package_show"}), {"id": name})
+        assert shown.status_code == 404, name
+        for level in ("kecamatan", "kelurahan"):
+            table = client.get(
+                reverse("ckan:action", kwargs={"action": "datastore_search"}),
+                {"resource_id": package_id(f"{name}/{level}")},
+            )
+            assert table.status_code == 404, (name, level)
+    rows = client.get(
+        reverse("ckan:action", kwargs={"action": "datastore_search"}),
+        {"resource_id": package_id("bappeda-statistik/kelurahan")},
+    ).json()["result"]["records"]
+    sukarasa = next(r for r in rows if r["kode_wilayah"] == "36.71.01.1001")
+    assert sukarasa["jumlah_baris_data"] is None and sukarasa["jumlah_orang"] is None

@@ -121,3 +121,17 @@ def test_export_links_round_trips_and_full_relink_keeps_ids(family_csv, tmp_path
     second = tmp_path / "links2.csv"
     call_command("export_links", str(second), verbosity=0)
     assert first.read_text() == second.read_text()
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_household_from_a_kk_without_address(tmp_path, full):
+    """A record with a KK number but no address (and no RT/RW) still makes its household: the
+    household's text columns are empty strings, never NULL."""
+    row = list(FAMILY[0])
+    for field in ("address", "rt", "rw"):
+        row[HEADER.index(field)] = ""
+    load(write_csv(tmp_path / "no_address.csv", [row]))
+    call_command("link", *(["--full"] if full else []), verbosity=0)
+    household = Household.objects.get(kk_number=FAMILY[0][HEADER.index("kk_number")])
+    assert household.address == ""
+    assert Membership.objects.filter(household=household).count() == 1

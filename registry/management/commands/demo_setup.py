@@ -125,6 +125,7 @@ class Command(BaseCommand):
         wanted = [
             ("walidata", Role.WALIDATA, agencies[AgencyKind.DATA_CUSTODIAN], "walidata"),
             ("auditor", Role.AUDITOR, None, "auditor"),
+            ("ppdp", Role.DPO, None, "data protection officer"),
             ("analis.dinsos", Role.ANALYST, agencies.get(AgencyKind.SOCIAL_AFFAIRS), "analyst"),
             ("perencana", Role.PLANNER, agencies[AgencyKind.PLANNING], "planner"),
         ]

@@ -1,0 +1,224 @@
+"""Writes of the UU PDP registers: one transaction each, the audit event inside it, and only
+the data protection officer or the walidata may write (anyone else is refused, audited)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import audit_record
+from registry.models import Dataset
+from registry.privacy.models import Breach, CorrectionRequest
+from registry.roles import PRIVACY_ROLES
+from registry.selectors import Viewer, audit_denial
+
+# How far ahead of now a reported time may lie (clock skew between a phone and the server).
+FUTURE_SLACK = dt.timedelta(minutes=5)
+
+
+def _require_privacy_role(viewer: Viewer, *, action: str, object_type: str, object_id=""):
+    if viewer.role not in PRIVACY_ROLES:
+        audit_denial(
+            viewer, action=action, object_type=object_type, object_id=str(object_id), reason="role"
+        )
+        raise PermissionDenied("data protection officer or walidata only")
+
+
+def _audit(viewer: Viewer, *, action: str, obj, detail: dict) -> None:
+    audit_record(
+        actor=viewer.user,
+        action=action,
+        object_type=obj._meta.model_name,
+        object_id=str(obj.pk),
+        agency_code=getattr(viewer.agency, "code", "") or "",
+        role=str(viewer.role),
+        ip=viewer.ip,
+        user_agent=viewer.user_agent or "",
+        detail=detail,
+    )
+
+
+def _not_future(name: str, value: dt.datetime | None) -> None:
+    if value is not None and value > timezone.now() + FUTURE_SLACK:
+        raise ValidationError({name: "waktu tidak boleh di masa depan"})
+
+
+# --- breaches -----------------------------------------------------------------------------
+
+
+def breach_record(
+    *,
+    viewer: Viewer,
+    title: str,
+    description: str,
+    detected_at: dt.datetime,
+    data_categories: str,
+    datasets: Iterable[Dataset] = (),
+    subjects_estimate: int | None = None,
+    measures: str = "",
+) -> Breach:
+    _require_privacy_role(viewer, action="breach.record", object_type="breach")
+    _not_future("detected_at", detected_at)
+    breach = Breach(
+        title=title.strip(),
+        description=description.strip(),
+        detected_at=detected_at,
+        data_categories=data_categories.strip(),
+        subjects_estimate=subjects_estimate,
+        measures=measures.strip(),
+        recorded_by=viewer.user,
+    )
+    breach.full_clean()
+    datasets = list(datasets)
+    with transaction.atomic():
+        breach.save()
+        breach.datasets.set(datasets)
+        _audit(
+            viewer,
+            action="breach.record",
+            obj=breach,
+            detail={
+                "detected_at": detected_at.isoformat(),
+                "due_at": breach.due_at.isoformat(),
+                "datasets": sorted(d.pk for d in datasets),
+                "subjects_estimate": subjects_estimate,
+            },
+        )
+    return breach
+
+
+def breach_notify(
+    *,
+    viewer: Viewer,
+    breach: Breach,
+    authority_notified_at: dt.datetime | None = None,
+    subjects_notified_at: dt.datetime | None = None,
+    note: str = "",
+) -> Breach:
+    """Record that the authority and/or the data subjects were notified (UU PDP art. 46)."""
+    _require_privacy_role(viewer, action="breach.notify", object_type="breach", object_id=breach.pk)
+    if authority_notified_at is None and subjects_notified_at is None:
+        raise ValidationError({"authority_notified_at": "isi sedikitnya satu waktu pemberitahuan"})
+    for name, value in (
+        ("authority_notified_at", authority_notified_at),
+        ("subjects_notified_at", subjects_notified_at),
+    ):
+        _not_future(name, value)
+        if value is not None and value < breach.detected_at:
+            raise ValidationError({name: "pemberitahuan tidak boleh sebelum kegagalan diketahui"})
+    with transaction.atomic():
+        breach = Breach.objects.select_for_update().get(pk=breach.pk)
+        if authority_notified_at is not None:
+            breach.authority_notified_at = authority_notified_at
+        if subjects_notified_at is not None:
+            breach.subjects_notified_at = subjects_notified_at
+        if note.strip():
+            breach.notification_note = note.strip()
+        breach.save()
+        _audit(
+            viewer,
+            action="breach.notify",
+            obj=breach,
+            detail={
+                "authority_notified_at": _iso(breach.authority_notified_at),
+                "subjects_notified_at": _iso(breach.subjects_notified_at),
+                "clock": breach.clock(),
+            },
+        )
+    return breach
+
+
+def breach_close(*, viewer: Viewer, breach: Breach, measures: str = "") -> Breach:
+    _require_privacy_role(viewer, action="breach.close", object_type="breach", object_id=breach.pk)
+    with transaction.atomic():
+        breach = Breach.objects.select_for_update().get(pk=breach.pk)
+        if breach.status == Breach.Status.CLOSED:
+            raise ValidationError({"status": "insiden sudah ditutup"})
+        breach.status = Breach.Status.CLOSED
+        breach.closed_at = timezone.now()
+        if measures.strip():
+            breach.measures = measures.strip()
+        breach.save()
+        _audit(viewer, action="breach.close", obj=breach, detail={"clock": breach.clock()})
+    return breach
+
+
+# --- correction requests ------------------------------------------------------------------
+
+
+def correction_record(
+    *,
+    viewer: Viewer,
+    reference: str,
+    received_at: dt.datetime,
+    field: str,
+    description: str,
+    person_public_id: str = "",
+    dataset: Dataset | None = None,
+) -> CorrectionRequest:
+    _require_privacy_role(viewer, action="correction.record", object_type="correctionrequest")
+    _not_future("received_at", received_at)
+    request = CorrectionRequest(
+        reference=reference.strip(),
+        received_at=received_at,
+        field=field,
+        description=description.strip(),
+        person_public_id=person_public_id.strip(),
+        dataset=dataset,
+        recorded_by=viewer.user,
+    )
+    request.full_clean()
+    with transaction.atomic():
+        request.save()
+        _audit(
+            viewer,
+            action="correction.record",
+            obj=request,
+            detail={
+                "field": field,
+                "dataset": dataset.pk if dataset else None,
+                "received_at": received_at.isoformat(),
+                "due_at": request.due_at.isoformat(),
+            },
+        )
+    return request
+
+
+def correction_update(
+    *, viewer: Viewer, request: CorrectionRequest, status: str, resolution: str = ""
+) -> CorrectionRequest:
+    """Move a request on: forwarded to the owning agency, corrected, or rejected (with its
+    reason). Corrected and rejected stop the clock and are final."""
+    _require_privacy_role(
+        viewer, action="correction.update", object_type="correctionrequest", object_id=request.pk
+    )
+    if status not in CorrectionRequest.Status.values or status == CorrectionRequest.Status.RECEIVED:
+        raise ValidationError({"status": "status tidak dikenal"})
+    if status in CorrectionRequest.FINAL and not resolution.strip():
+        raise ValidationError({"resolution": "tuliskan hasil atau alasan penolakan"})
+    with transaction.atomic():
+        request = CorrectionRequest.objects.select_for_update().get(pk=request.pk)
+        if request.status in CorrectionRequest.FINAL:
+            raise ValidationError({"status": "permintaan sudah selesai"})
+        before = request.status
+        request.status = status
+        if resolution.strip():
+            request.resolution = resolution.strip()
+        if status in CorrectionRequest.FINAL:
+            request.resolved_at = timezone.now()
+        request.save()
+        _audit(
+            viewer,
+            action="correction.update",
+            obj=request,
+            detail={"from": before, "to": status, "clock": request.clock()},
+        )
+    return request
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
