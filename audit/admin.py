@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 
+from audit.actions import Action
 from audit.models import AuditEvent
 from audit.services import audit_context_from_request, audit_record
 
@@ -44,7 +45,7 @@ class AuditEventAdmin(admin.ModelAdmin):
     def _record(self, request, object_id: str, outcome: str, reason: str) -> None:
         audit_record(
             actor=request.user,
-            action="audit.view",
+            action=Action.AUDIT_VIEW,
             object_type="audit_event",
             object_id=object_id,
             outcome=outcome,

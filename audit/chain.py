@@ -162,14 +162,21 @@ def _iter_events(batch_size: int, last_id: int) -> Iterator[dict[str, Any]]:
         after = page[-1]["id"]
 
 
-def verify_chain(*, batch_size: int = 10000, expected_head_hash: str | None = None) -> VerifyResult:
+def verify_chain(
+    *,
+    batch_size: int = 10000,
+    expected_head_hash: str | None = None,
+    exported_heads: Mapping[int, str] | None = None,
+) -> VerifyResult:
     """Walk all events in id order and check every hash and every link.
 
     Detects edited content (hash mismatch), removed or reordered events (prev_hash differs from
     the previous event's hash; removing the first event breaks the genesis link) and, given a
-    previously exported head hash, a truncated tail. Events appended while verifying are left
-    for the next run.
+    previously exported head hash, a truncated tail. `exported_heads` (event id -> hash, from
+    audit.head) must all be found unchanged: that also catches a chain rewritten consistently
+    after an edited event. Events appended while verifying are left for the next run.
     """
+    exported = dict(exported_heads or {})
     last_id = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
     expected_seen = expected_head_hash in (None, GENESIS_HASH)
     prev_hash, prev_id, checked = GENESIS_HASH, None, 0
@@ -186,10 +193,25 @@ def verify_chain(*, batch_size: int = 10000, expected_head_hash: str | None = No
             return VerifyResult(
                 False, checked, row["id"], "stored hash does not match the event content"
             )
+        if row["id"] in exported and exported.pop(row["id"]) != row["hash"]:
+            return VerifyResult(
+                False,
+                checked,
+                row["id"],
+                "differs from the head exported outside the database (chain rewritten)",
+            )
         checked += 1
         prev_hash, prev_id = row["hash"], row["id"]
         if row["hash"] == expected_head_hash:
             expected_seen = True
+    if exported:
+        missing = min(exported)
+        return VerifyResult(
+            False,
+            checked,
+            missing,
+            "an exported head is no longer in the chain (tail truncated or chain rewritten)",
+        )
     if not expected_seen:
         return VerifyResult(
             False,

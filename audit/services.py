@@ -1,4 +1,7 @@
-"""Writing the audit trail. The only code that inserts AuditEvent rows.
+"""Writing the audit trail. The only code that inserts AuditEvent rows: `audit_record` (one
+event) and `audit_record_many` (a batch) are the one write API, and their `action` is a code of
+the one catalogue, `audit.actions.Action` (pass the member; plain strings from older callers are
+accepted, and tests/audit/test_actions.py keeps every code written in the catalogue).
 
 Call these inside the transaction of the action being recorded, so the action and its event
 commit or roll back together. Appends are serialised by a transaction-level advisory lock that
@@ -23,6 +26,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
+from audit.actions import Action
 from audit.chain import (
     GENESIS_HASH,
     VerifyResult,
@@ -118,7 +122,7 @@ def _actor(actor: Any) -> tuple[int | None, str]:
 def _fields(
     *,
     actor: Any,
-    action: str,
+    action: Action | str,
     object_type: str = "",
     object_id: str = "",
     persons: Sequence[str] = (),
@@ -210,7 +214,7 @@ def _bulk_insert(rows: list[dict[str, Any]]) -> None:
 def audit_record(
     *,
     actor: Any,
-    action: str,
+    action: Action | str,
     object_type: str = "",
     object_id: str = "",
     persons: Sequence[str] = (),

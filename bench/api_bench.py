@@ -32,6 +32,8 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+import config.throwaway_env  # noqa: E402, F401 - per-run keys, debug off
+
 os.environ.setdefault("SATUDATA_TEST_DB", "api_bench")
 os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
 

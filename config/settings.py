@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -22,12 +24,51 @@ def _env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), got {raw!r}")
 
 
-DEBUG = _env_bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
+def _env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _secret(name: str, *, dev_file: str) -> str:
+    """A secret from $NAME, else from the file named by $NAME_FILE (e.g. a Docker secret).
+
+    Without either, a debug (local) run gets a random key kept per checkout in var/ (created
+    once, mode 0600); production (debug off) refuses to start: a generated key would differ
+    between the web and worker containers and change on every fresh container.
+    """
+    value = os.environ.get(name, "").strip()
+    file_name = os.environ.get(f"{name}_FILE", "").strip()
+    if not value and file_name:
+        try:
+            value = Path(file_name).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE cannot be read: {exc}") from None
+    if value:
+        return value
     if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off")
-    SECRET_KEY = "dev-only-insecure-key-not-for-production"  # noqa: S105
+        raise ImproperlyConfigured(f"{name} (or {name}_FILE) is required when DJANGO_DEBUG is off")
+    path = BASE_DIR / "var" / dev_file
+    if not path.exists():
+        import secrets
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_urlsafe(50))
+    return path.read_text(encoding="utf-8").strip()
+
+
+# Production by default: debug is on only where asked for (`make demo`, a developer's shell).
+DEBUG = _env_bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = _secret("DJANGO_SECRET_KEY", dev_file="dev-secret-key")
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 ]
@@ -47,10 +88,13 @@ INSTALLED_APPS = [
     "api",
     "ninja",
     "procrastinate.contrib.django",
+    "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "api.middleware.BodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -60,7 +104,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "config.error_pages.ErrorPagesMiddleware",
+    "api.refusals.RefusalAuditMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -96,6 +144,8 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every attempt on a locked-out account before a password is checked.
+    "registry.web.auth.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -104,8 +154,13 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": _env_int("PASSWORD_MIN_LENGTH", 12, minimum=8)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -128,9 +183,39 @@ SESSION_COOKIE_AGE = 8 * 3600
 CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG:
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# HTTPS everywhere unless this is a plain-HTTP local run (debug, or the test suite's live
+# servers, which set DJANGO_HTTPS=0): redirect, secure cookies, HSTS.
+HTTPS = _env_bool("DJANGO_HTTPS", default=not DEBUG)
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = _env_int("DJANGO_HSTS_SECONDS", 31536000) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = _env_bool("DJANGO_HSTS_PRELOAD", default=True)
+# Behind a TLS-terminating reverse proxy (the usual set-up) that sets X-Forwarded-Proto.
+if _env_bool("DJANGO_BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_FAILURE_VIEW = "config.error_pages.csrf_failure"
+
+# Content Security Policy (django-csp): every script and style is served by the app itself
+# (no CDN, no inline code), so 'self' is all a page may load; no plugins, no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        # NONCE: added only to responses that draw one (the streamed import progress page).
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # Web uploads with at least this many rows show a streamed progress page while importing.
 WEB_IMPORT_PROGRESS_MIN_ROWS = int(os.environ.get("WEB_IMPORT_PROGRESS_MIN_ROWS", "20000"))
@@ -173,3 +258,44 @@ RECIPIENT_CHECK_ROWS_PER_DAY = int(os.environ.get("RECIPIENT_CHECK_ROWS_PER_DAY"
 
 # Concurrent test runs against one server need distinct test database names.
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SATUDATA_TEST_DB", "test_satudata")}
+
+# --- Limits read elsewhere through getattr(settings, ...): declared here, from the environment.
+# Bytes of an API request body (413 above).
+API_MAX_BODY_BYTES = _env_int("API_MAX_BODY_BYTES", DATA_UPLOAD_MAX_MEMORY_SIZE, minimum=1)
+# Submissions with more records than this run as background jobs (202 + job to poll).
+API_ASYNC_THRESHOLD = _env_int("API_ASYNC_THRESHOLD", 2000)
+# Requests per minute for a web session using the API (tokens carry their own limit).
+API_SESSION_RATE_LIMIT = _env_int("API_SESSION_RATE_LIMIT", 600, minimum=1)
+# Longest API query before PostgreSQL cancels it (503 query_timeout).
+API_STATEMENT_TIMEOUT_MS = _env_int("API_STATEMENT_TIMEOUT_MS", 5000, minimum=1)
+# Staged web uploads (between the report and the confirmation).
+WEB_UPLOAD_DIR = Path(os.environ.get("WEB_UPLOAD_DIR") or BASE_DIR / "var" / "uploads")
+# Take the client address for the audit trail (and login throttling) from the right-most
+# X-Forwarded-For entry: only behind our own reverse proxy, which appends it.
+AUDIT_TRUST_X_FORWARDED_FOR = _env_bool("AUDIT_TRUST_X_FORWARDED_FOR", default=False)
+
+# --- Login throttling (django-axes): web login and admin alike. Failures are counted per
+# account (guessing one officer's password from anywhere) and per client address (one
+# address trying many accounts); either reaching the limit locks until the cool-off ends, or
+# earlier by `manage.py axes_reset_username NAME` / `axes_reset_ip ADDRESS`. A success resets
+# the counts that match it, so an office behind one address is not locked by a few typos.
+AXES_FAILURE_LIMIT = _env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=_env_int("LOGIN_LOCKOUT_MINUTES", 30, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "registry.web.auth.lockout_response"
+# The same client address as the audit trail (REMOTE_ADDR unless the proxy is trusted), so a
+# forged X-Forwarded-For changes nothing.
+AXES_CLIENT_IP_CALLABLE = "registry.web.auth.client_ip"
+# Logins are recorded in the audit trail (registry.web.auth); axes keeps only its counters.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+
+# --- External audit head: a periodic job appends the chain head, HMAC-signed with a key the
+# database never sees, to an append-only file outside the database; verification compares the
+# chain against the latest line (a consistent rewrite of the whole chain fails there).
+AUDIT_HEAD_FILE = Path(os.environ.get("AUDIT_HEAD_FILE") or BASE_DIR / "var" / "audit-head.log")
+AUDIT_HEAD_KEY = _secret("AUDIT_HEAD_KEY", dev_file="dev-audit-head-key")
+AUDIT_HEAD_EXPORT_MINUTES = _env_int("AUDIT_HEAD_EXPORT_MINUTES", 10, minimum=1)
+if AUDIT_HEAD_EXPORT_MINUTES > 59:
+    raise ImproperlyConfigured("AUDIT_HEAD_EXPORT_MINUTES must be 1..59 (a cron minute step)")

@@ -13,3 +13,8 @@ urlpatterns += i18n_patterns(
     path("", include("registry.urls")),
     prefix_default_language=False,
 )
+
+handler400 = "config.error_pages.bad_request"
+handler403 = "config.error_pages.permission_denied"
+handler404 = "config.error_pages.page_not_found"
+handler500 = "config.error_pages.server_error"

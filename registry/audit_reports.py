@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from audit.actions import Action
 from audit.models import AuditEvent
 from registry.access.reads import NotFound, Purpose, audit_denial, audit_read
 from registry.access.viewer import Viewer
@@ -25,7 +26,10 @@ from registry.reports.cells import csv_writer
 from registry.roles import AUDIT_ROLES, Role
 
 # Actions that read personal data: the ones volume and night flags look at.
-READ_ACTIONS = ("person.view", "person.search", "household.view")
+# Plain strings (SQL parameters) from the one catalogue.
+READ_ACTIONS = tuple(
+    a.value for a in (Action.PERSON_VIEW, Action.PERSON_SEARCH, Action.HOUSEHOLD_VIEW)
+)
 NIGHT_START_HOUR = 22
 NIGHT_END_HOUR = 5
 SPIKE_FACTOR = 3.0
@@ -188,7 +192,7 @@ def audit_events_for_user(
         }.items()
         if v
     }
-    target = {"action": "audit.view", "object_type": "audit_trail", "query": query}
+    target = {"action": Action.AUDIT_VIEW, "object_type": "audit_trail", "query": query}
     _require(viewer, AUDIT_ROLES, **target)
     qs = _filtered(actor_username, agency_code, action, outcome, person, since, until)
     limit = max(1, min(int(limit), EVENTS_LIMIT_MAX))
@@ -217,7 +221,7 @@ def audit_events_csv(*, viewer: Viewer, **filters: Any) -> str:
     """CSV export of the filtered trail (itself audited as 'audit.export')."""
     limit = max(1, min(int(filters.pop("limit", EVENTS_LIMIT_MAX)), EVENTS_LIMIT_MAX))
     query = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in filters.items() if v}
-    target = {"action": "audit.export", "object_type": "audit_trail", "query": query}
+    target = {"action": Action.AUDIT_EXPORT, "object_type": "audit_trail", "query": query}
     _require(viewer, AUDIT_ROLES, **target)
     qs = _filtered(
         filters.get("actor_username", ""),
@@ -252,7 +256,7 @@ def who_viewed_person(
 ) -> list[AccessRow]:
     """Every audited action touching the person (any of its ids, merged ones included)."""
     public_id = (public_id or "").strip()
-    target = {"action": "audit.view", "object_type": "person", "object_id": public_id}
+    target = {"action": Action.AUDIT_VIEW, "object_type": "person", "object_id": public_id}
     _require(viewer, AUDIT_ROLES, **target)
     with transaction.atomic():
         person, _redirect = _resolve(public_id)
@@ -273,7 +277,7 @@ def what_user_viewed(
     until: datetime | None = None,
 ) -> list[AccessRow]:
     """Everything a user did that the trail recorded, newest first."""
-    target = {"action": "audit.view", "object_type": "user", "object_id": username}
+    target = {"action": Action.AUDIT_VIEW, "object_type": "user", "object_id": username}
     _require(viewer, AUDIT_ROLES, **target)
     with transaction.atomic():
         qs = _window(AuditEvent.objects.filter(actor_username=username), since, until)
@@ -388,7 +392,7 @@ def unusual_access(
     (22:00-05:00 Asia/Jakarta) and reads of persons outside the reader's agency datasets."""
     until = until or timezone.now()
     query = {"since": since.isoformat(), "until": until.isoformat()}
-    target = {"action": "audit.view", "object_type": "unusual_access", "query": query}
+    target = {"action": Action.AUDIT_VIEW, "object_type": "unusual_access", "query": query}
     _require(viewer, AUDIT_ROLES, **target)
     with transaction.atomic():
         flags = (
@@ -407,7 +411,11 @@ def subject_access_report(
     Walidata only (produced on the data subject's request)."""
     public_id = (public_id or "").strip()
     purpose = Purpose("permintaan-subjek-data", request_ref)
-    target = {"action": "audit.subject_report", "object_type": "person", "object_id": public_id}
+    target = {
+        "action": Action.AUDIT_SUBJECT_REPORT,
+        "object_type": "person",
+        "object_id": public_id,
+    }
     _require(viewer, {Role.WALIDATA}, purpose=purpose, **target)
     with transaction.atomic():
         person, redirected_from = _resolve(public_id)

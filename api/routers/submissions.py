@@ -11,6 +11,8 @@ from api.models import Submission
 from api.schemas.common import AUTH_ERRORS, errors
 from api.schemas.submissions import SubmissionIn, SubmissionOut
 from api.services import submissions as svc
+from audit.actions import Action
+from audit.services import audit_record
 from registry.ingest.limits import check_size, upload_limits
 from registry.ingest.reading import FileFormatError, FileTooLarge, ParsedFile, read_upload
 from registry.roles import Role
@@ -171,8 +173,23 @@ def job_get(request, job_id: UUID):
         submission = Submission.objects.filter(visible, agency=viewer.agency).first()
     if submission is None:
         audit_denial(
-            viewer, reason="not_found_or_forbidden", action="job.view", object_type="job",
+            viewer, reason="not_found_or_forbidden", action=Action.JOB_VIEW, object_type="job",
             object_id=str(job_id),
         )  # fmt: skip
         raise NotFound(str(job_id))
-    return 200, svc.submission_out(submission)
+    body = svc.submission_out(submission)
+    # The job's answer names persons (record -> person id): reading it is a read of them.
+    persons = sorted({r["person_id"] for r in body["records"] if r.get("person_id")})
+    audit_record(
+        actor=viewer.user,
+        action=Action.JOB_VIEW,
+        object_type="job",
+        object_id=str(job_id),
+        persons=persons,
+        agency_code=viewer.agency_code,
+        role=viewer.role,
+        ip=viewer.ip,
+        user_agent=viewer.user_agent,
+        detail={"status": body["status"], "records": len(body["records"])},
+    )
+    return 200, body

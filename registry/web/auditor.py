@@ -15,13 +15,15 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from audit.actions import Action
+from audit.head import HeadFileError, exported_heads, parse_timestamp, verify_with_exported_heads
 from audit.models import Outcome
-from audit.services import audit_record, chain_head, verify_chain
+from audit.services import audit_record, chain_head
 from registry import audit_reports
 from registry.roles import AUDIT_ROLES, Role
 from registry.selectors import NotFound, mask_number, viewer_from_request
 from registry.web.auth import role_required
-from registry.web.labels import ACTION_LABELS, action_label
+from registry.web.labels import action_label
 
 TRAIL_LIMIT = 500
 UNUSUAL_DAYS = 30
@@ -65,7 +67,7 @@ def action_choices(requested: str = "") -> list[tuple[str, str]]:
     """Every catalogued action, in words, plus the requested code when it is not catalogued
     (a link from an older trail row still filters). No DISTINCT over the trail: it would scan
     an index of every event on each page load."""
-    codes = set(ACTION_LABELS)
+    codes = {action.value for action in Action}
     if requested and len(requested) <= 64:
         codes.add(requested)
     labelled = sorted(((code, action_label(code)) for code in codes), key=lambda c: c[1])
@@ -172,33 +174,45 @@ def unusual_view(request: HttpRequest) -> HttpResponse:
 @role_required(AUDIT_ROLES)
 @require_http_methods(["GET", "POST"])
 def verify_view(request: HttpRequest) -> HttpResponse:
-    """Recompute the whole hash chain now (can take a while on a long trail). A GET (a
-    bookmark, a reload) shows the page with its button instead of a blank 405."""
+    """GET: the chain head and the latest head exported outside the database, with the
+    button; POST: recompute the whole chain now against every exported head (can take a
+    while on a long trail)."""
     viewer = viewer_from_request(request)
-    if request.method == "GET":
-        return render(
-            request,
-            "auditor/verify.html",
-            {"result": None, "head": chain_head(), "is_walidata": viewer.role == Role.WALIDATA},
+    check = None
+    if request.method == "POST":
+        check = verify_with_exported_heads()
+        result = check.result
+        audit_record(
+            actor=viewer.user,
+            action=Action.AUDIT_VERIFY,
+            object_type="audit_trail",
+            outcome="allowed",
+            agency_code=viewer.agency_code,
+            role=viewer.role,
+            ip=viewer.ip,
+            user_agent=viewer.user_agent,
+            detail={
+                "ok": result.ok,
+                "checked": result.checked,
+                "first_bad_id": result.first_bad_id,
+                "exported_head_id": check.latest["id"] if check.latest else None,
+            },
         )
-    result = verify_chain()
-    audit_record(
-        actor=viewer.user,
-        action="audit.verify",
-        object_type="audit_trail",
-        outcome="allowed",
-        agency_code=viewer.agency_code,
-        role=viewer.role,
-        ip=viewer.ip,
-        user_agent=viewer.user_agent,
-        detail={"ok": result.ok, "checked": result.checked, "first_bad_id": result.first_bad_id},
-    )
+        latest = check.latest
+    else:
+        try:
+            heads = exported_heads()
+        except HeadFileError:
+            heads = []  # reported by the verification itself
+        latest = heads[-1] if heads else None
     return render(
         request,
         "auditor/verify.html",
         {
-            "result": result,
+            "result": check.result if check else None,
             "head": chain_head(),
+            "exported": latest,
+            "exported_at": parse_timestamp(latest["exported_at"]) if latest else None,
             "is_walidata": viewer.role == Role.WALIDATA,
         },
     )

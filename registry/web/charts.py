@@ -30,7 +30,7 @@ def _svg(width: int, height: int, title: str, body: list[str]) -> SafeString:
     t = escape(title)
     return mark_safe(  # noqa: S308 - every interpolated text below is escaped
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" style="max-width:100%;height:auto" role="img" '
+        f'width="{width}" height="{height}" role="img" '
         f'aria-label="{t}" class="chart"><title>{t}</title>'
         f'<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
         f'patternTransform="rotate(45)"><rect width="2" height="6" fill="{COLOURS["hidden"]}"/>'

@@ -154,46 +154,8 @@ def date_label(value) -> str:
 
 
 # --- audit trail: action codes, roles and denial reasons in words ---------------------------
-# One mapping for the auditor pages (and the action filter's dropdown). When an audit action
-# catalogue (audit/actions.py) lands, these labels move there; codes stay as they are.
+# Action labels live in the audit action catalogue (audit/actions.py).
 
-ACTION_LABELS = {
-    "person.view": _("Opened a person profile"),
-    "person.search": _("Searched persons"),
-    "household.view": _("Opened a household"),
-    "person.merge": _("Merged two persons"),
-    "person.unmerge": _("Split a person"),
-    "persons.link": _("Linked records to persons"),
-    "persons.verify": _("Verified persons (API)"),
-    "records.import": _("Imported records"),
-    "records.submit": _("Submitted records (API)"),
-    "records.upload": _("Uploaded a file (API)"),
-    "links.export": _("Exported record links"),
-    "job.view": _("Looked at a submission job"),
-    "page.view": _("Opened a page"),
-    "review.queue": _("Opened the review queue"),
-    "review.view": _("Opened a review pair"),
-    "review.decide": _("Decided a review pair"),
-    "report.targeting.list": _("Listed an aid-targeting check"),
-    "report.targeting.export": _("Downloaded an aid-targeting check"),
-    "report.recipient_check": _("Checked a recipient list"),
-    "report.recipient_check.export": _("Downloaded a recipient-list check"),
-    "report.household_query": _("Ran a household query"),
-    "report.quality.view": _("Opened the data quality board"),
-    "report.quality.export": _("Downloaded the data quality board"),
-    "audit.view": _("Read the audit trail"),
-    "audit.export": _("Downloaded the audit trail"),
-    "audit.verify": _("Verified the audit chain"),
-    "audit.subject_report": _("Produced a subject access report"),
-    "audit.lookup": _("Looked up a data subject for the audit"),
-    "account.create": _("Created an account"),
-    "account.set_role": _("Changed an account's role"),
-    "grant.create": _("Granted dataset access"),
-    "grant.revoke": _("Revoked dataset access"),
-    "api_token.create": _("Issued an API token"),
-    "api_token.rotate": _("Rotated an API token"),
-    "api_token.revoke": _("Revoked an API token"),
-}
 
 DENIAL_REASON_LABELS = {
     "role": _("role not allowed"),
@@ -210,8 +172,10 @@ OUTCOME_LABELS = {"allowed": _("allowed"), "denied": _("denied")}
 
 
 def action_label(code: str) -> str:
-    label = ACTION_LABELS.get(code)
-    return str(label) if label is not None else code
+    """Audit action codes in words: the one catalogue, audit.actions."""
+    from audit.actions import action_label as catalogue_label
+
+    return catalogue_label(code)
 
 
 def role_label(code: str) -> str:

@@ -31,6 +31,11 @@
     });
   });
 
+  // Print buttons (the subject access report): no inline onclick under the CSP.
+  document.querySelectorAll("button[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+
   // The language switcher submits on change; its button stays for keyboard and no-JS users.
   document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });

@@ -1,4 +1,5 @@
-"""Write the audit chain head, to be kept outside the database (e.g. signed, mailed, printed)."""
+"""Export the audit chain head: append a signed line to AUDIT_HEAD_FILE (what the periodic job
+does), or print/write it as JSON to keep elsewhere (e.g. mailed, printed)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,26 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from audit.chain import chain_head, format_timestamp
+from audit.head import head_export
 
 
 class Command(BaseCommand):
-    help = "Export the audit chain head (id, hash, occurred_at, count) as JSON."
+    help = "Export the audit chain head (id, hash, occurred_at, count)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--out", metavar="FILE", help="write here instead of stdout")
+        target = parser.add_mutually_exclusive_group()
+        target.add_argument("--out", metavar="FILE", help="write JSON here instead of stdout")
+        target.add_argument(
+            "--append",
+            action="store_true",
+            help="append a signed line to AUDIT_HEAD_FILE (what the scheduled job does)",
+        )
 
     def handle(self, *args, **options):
+        if options["append"]:
+            line = head_export()
+            self.stdout.write(f"audit head #{line['id']} appended ({line['count']} events)")
+            return
         head = chain_head()
         if head["occurred_at"] is not None:
             head["occurred_at"] = format_timestamp(head["occurred_at"])
