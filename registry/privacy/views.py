@@ -5,8 +5,6 @@ the audit events. No page here shows a person profile."""
 
 from __future__ import annotations
 
-import csv
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -20,6 +18,7 @@ from registry.privacy import services
 from registry.privacy.dpia import dpia_draft
 from registry.privacy.models import DEADLINE, Breach, Clock, CorrectionRequest
 from registry.privacy.ropa import record_of_processing
+from registry.reports.cells import csv_writer
 from registry.roles import PRIVACY_ROLES
 from registry.selectors import viewer_from_request
 from registry.web.auth import role_required
@@ -170,7 +169,7 @@ def ropa_view(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="catatan-pemrosesan.csv"'
         response.write("\ufeff")
-        out = csv.writer(response)
+        out = csv_writer(response)
         out.writerow(
             ["kegiatan", "pengendali", "tingkat_akses", "tujuan", "dasar_hukum", "subjek_data",
              "kategori_data", "kategori_spesifik", "penerima", "jumlah_baris", "impor_terakhir",

@@ -19,9 +19,10 @@ from typing import Any
 
 from django.db import transaction
 
+from linkage.schema import source_id as source_id_of
 from registry.ingest.reading import ParsedFile
 from registry.models import Dataset, ImportBatch, RecordLink, SourceRecord
-from registry.services.imports import ImportOutcome, _source_id, records_import
+from registry.services.imports import ImportOutcome, records_import
 
 logger = logging.getLogger(__name__)
 
@@ -190,8 +191,3 @@ def persons_of(record_ids: list[int]) -> dict[int, str]:
             "record_id", "person__public_id"
         )
     )
-
-
-def source_id_of(record: dict[str, Any]) -> str:
-    """The row's source_record_id exactly as the import stores it."""
-    return _source_id(record)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 
@@ -19,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models import Region, SavedHouseholdQuery
 from registry.reports import planning as stats
+from registry.reports.cells import csv_writer
 from registry.reports.household_query import (
     AID_MODES,
     INSURANCE_CHOICES,
@@ -313,7 +313,7 @@ def export_view(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
     if fmt == "xlsx":
         return xlsx_response(stem, [Sheet(title=title[:31], headers=headers, rows=rows)])
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(headers)
     writer.writerows(rows)
     response = HttpResponse(out.getvalue().encode("utf-8-sig"), content_type="text/csv")

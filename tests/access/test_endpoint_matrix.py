@@ -112,6 +112,12 @@ def household_cases(city: City, viewer: str) -> list[Case]:
     ]
 
 
+def upload_job_cases(city: City, viewer: str) -> list[Case]:
+    return [
+        Case("none", kwargs={"public_id": "00000000-0000-4000-8000-000000000000"}, allowed=False)
+    ]
+
+
 def search_cases(city: City, viewer: str) -> list[Case]:
     # A search is allowed for every person role; a person outside the viewer's datasets is
     # simply not found (and must not show up).
@@ -407,6 +413,9 @@ POLICY: dict[str, Route] = {
     # the sender's fix lists (XLSX): same owners as the report and the batch page
     "upload_fix_list": R(OP, cases=staged_cases()),
     "batch_fix_list": R(OP, W, cases=batch_cases),
+    # a queued large upload's page: only the operator who confirmed it (tests/web/
+    # test_upload_import.py); here, someone else's or no job answers 404 to everyone
+    "upload_job": R(OP, cases=upload_job_cases),
     # web: aid targeting
     "targeting:index": R(W, A),
     "targeting:verify": R(W, A, purpose=True),

@@ -27,8 +27,9 @@ def test_input_keys_are_the_canonical_fields():
 
 def test_source_id_is_one_function():
     from api.services import submissions
-    from registry.services import imports
+    from registry.services import imports, submit
 
-    assert imports._source_id is schema.source_id is submissions._source_id
+    assert imports._source_id is schema.source_id is submit.source_id_of
+    assert submissions.source_id_of is schema.source_id
     assert schema.source_id({"source_record_id": 3671.0}) == "3671"
     assert schema.source_id({"source_record_id": " A-1 "}) == "A-1"

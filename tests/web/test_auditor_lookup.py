@@ -34,7 +34,7 @@ def test_auditor_finds_who_viewed_a_person_from_a_nik(client, cast, login):
     assert "Santoso" not in page.replace("I**** S******", "")
     assert "SANTOSO" not in page and FATHER_NIK not in page
     # The accesses: the analyst's search (by fingerprint) and profile view, in words.
-    assert "Membuka profil orang" in page and "Mencari orang" in page
+    assert "Profil orang dilihat" in page and "Pencarian orang" in page
     assert "Analis sosial" in page
     assert "Verifikasi penerima bantuan sosial" in page  # the purpose, in words
     lookup = AuditEvent.objects.filter(action="audit.lookup").latest("id")
@@ -69,7 +69,7 @@ def test_trail_action_filter_is_a_dropdown_in_words(client, cast, login):
     login(cast, "auditor")
     page = client.get(reverse("auditor:index")).content.decode()
     assert '<select name="action"' in page
-    assert '<option value="person.view">Membuka profil orang</option>' in page
+    assert '<option value="person.view">Profil orang dilihat</option>' in page
     filtered = client.get(reverse("auditor:index"), {"action": "person.view"}).content.decode()
     assert "<code>person.view</code>" in filtered
     assert "<code>person.search</code>" not in filtered

@@ -73,7 +73,7 @@ class City:
                 "kelurahan_code": p.kelurahan_code,
                 "kecamatan_code": p.kecamatan_code,
             }
-        if agency == "dinsos" and person:
+        if agency == "dinsos" and person in PERSONS:
             # Deciles come from the social affairs office's records (DTSEN), as in real data;
             # the Household rows' golden deciles are never what a report reads.
             defaults["welfare_decile"] = HOUSEHOLDS[PERSONS[person][0]][0]
