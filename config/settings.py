@@ -254,6 +254,11 @@ LOGGING = {
 # The city this registry serves (Kemendagri regency code, Kota Tangerang by default).
 REGISTRY_REGENCY_CODE = os.environ.get("REGISTRY_REGENCY_CODE", "36.71")
 # Recipient-list verification: rows one user may check per day (web and API together).
+# An import waits this long for its agency's lock, then fails with a clear message; the
+# statement and idle-in-transaction timeouts are backstops for a stuck or stopped importer.
+IMPORT_LOCK_TIMEOUT_MS = _env_int("IMPORT_LOCK_TIMEOUT_MS", 5_000, minimum=1)
+IMPORT_STATEMENT_TIMEOUT_MS = _env_int("IMPORT_STATEMENT_TIMEOUT_MS", 30 * 60_000, minimum=1)
+IMPORT_IDLE_TIMEOUT_MS = _env_int("IMPORT_IDLE_TIMEOUT_MS", 10 * 60_000, minimum=1)
 RECIPIENT_CHECK_ROWS_PER_DAY = int(os.environ.get("RECIPIENT_CHECK_ROWS_PER_DAY", "20000"))
 
 # Concurrent test runs against one server need distinct test database names.

@@ -122,7 +122,7 @@ def tile_map(
     t = escape(title)
     return mark_safe(  # noqa: S308 - every interpolated text is escaped above
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" style="max-width:100%;height:auto" role="img" '
+        f'width="{width}" height="{height}" role="img" '
         f'aria-label="{t}" class="chart tile-map"><title>{t}</title>'
         '<defs><pattern id="tilehatch" width="6" height="6" patternUnits="userSpaceOnUse" '
         f'patternTransform="rotate(45)"><rect width="6" height="6" fill="#eef2f6"/>'
