@@ -8,6 +8,7 @@ import json
 from audit.actions import Action
 from audit.models import AuditEvent
 from audit.services import verify_chain
+from registry.models import RecordLink
 
 from .conftest import FAMILY
 from .test_submissions import submit
@@ -26,12 +27,14 @@ def test_api_linking_names_the_token_user(http, owner):
 
 def test_a_job_read_is_audited_with_the_persons_it_returns(http, owner):
     body = submit(http, owner, FAMILY, key="k-job").json()
-    persons = sorted(r["person_id"] for r in body["records"])
     job = http.get(body["status_url"].removeprefix("/api"), headers=owner.headers)
     assert job.status_code == 200
     read = AuditEvent.objects.get(action=Action.JOB_VIEW, outcome="allowed")
     assert read.object_id == body["job_id"]
-    assert sorted(read.persons) == persons
+    # The answer names the persons it shows: none, since a submitter is told no person ids
+    # (issue 14.3); the event counts the records it returned.
+    assert all("person_id" not in r for r in job.json()["records"])
+    assert read.persons == [] and read.detail["records"] == len(FAMILY)
     assert read.actor_id == owner.token.service_user_id and read.agency_code == "dinsos"
 
 
@@ -40,8 +43,8 @@ def test_refused_requests_are_audited_without_personal_data(http, owner):
     # 401: no credentials; a NIK in the query string must not reach the trail.
     assert http.get("/persons", params={"nik": nik}).status_code == 401
     # 400: a missing purpose header.
-    body = submit(http, owner, FAMILY, key="k-400").json()
-    public_id = body["records"][0]["person_id"]
+    assert submit(http, owner, FAMILY, key="k-400").status_code == 201
+    public_id = RecordLink.objects.select_related("person").first().person.public_id
     assert http.get(f"/persons/{public_id}", headers=owner.headers).status_code == 400
     # 403: a token may not manage tokens.
     forbidden = http.post("/tokens", json={"agency_code": "dinsos", "name": nik},
