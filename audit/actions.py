@@ -53,6 +53,11 @@ class Action(models.TextChoices):
     # Accounts, grants, tokens
     ACCOUNT_CREATE = "account.create", _("Account created")
     ACCOUNT_SET_ROLE = "account.set_role", _("Account role changed")
+    ACCOUNT_SET_ACTIVE = "account.set_active", _("Account enabled or disabled")
+    AGENCY_CREATE = "agency.create", _("Agency created")
+    AGENCY_UPDATE = "agency.update", _("Agency changed")
+    DATASET_CREATE = "dataset.create", _("Dataset created")
+    DATASET_UPDATE = "dataset.update", _("Dataset changed")
     GRANT_CREATE = "grant.create", _("Dataset access granted")
     GRANT_REVOKE = "grant.revoke", _("Dataset access revoked")
     API_TOKEN_CREATE = "api_token.create", _("API token created")

@@ -173,7 +173,7 @@ def test_auditor_finds_who_viewed_a_person_from_a_nik(browser, web, live_server,
     assert loads.count == 2, loads.urls
     rows = page.locator("tbody tr").filter(has_text="analyst")
     assert rows.filter(has_text="Profil orang dilihat").count() == 1
-    assert rows.filter(has_text="Mencari orang").count() == 1
+    assert rows.filter(has_text="Pencarian orang").count() == 1
     body = page.locator("body").inner_text()
     assert FATHER_NIK not in body and "SANTOSO" not in body
     shot(page, f"64-auditor-nik-who-viewed-{viewport}")
