@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "audit",
     "registry",
     "registry.privacy",
+    "registry.welfare",
     "api",
     "ninja",
     "procrastinate.contrib.django",
@@ -275,6 +276,14 @@ API_SESSION_RATE_LIMIT = _env_int("API_SESSION_RATE_LIMIT", 600, minimum=1)
 API_STATEMENT_TIMEOUT_MS = _env_int("API_STATEMENT_TIMEOUT_MS", 5000, minimum=1)
 # Staged web uploads (between the report and the confirmation).
 WEB_UPLOAD_DIR = Path(os.environ.get("WEB_UPLOAD_DIR") or BASE_DIR / "var" / "uploads")
+# Sanggahan (objections): days to verify one in the field (DTKS rules: 14), and the evidence
+# files of proposals and objections (kept outside every served path; streamed by an audited
+# view only).
+OBJECTION_DEADLINE_DAYS = _env_int("OBJECTION_DEADLINE_DAYS", 14, minimum=1)
+WELFARE_ATTACHMENT_DIR = Path(
+    os.environ.get("WELFARE_ATTACHMENT_DIR") or BASE_DIR / "var" / "attachments"
+)
+WELFARE_ATTACHMENT_MAX_BYTES = _env_int("WELFARE_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024, minimum=1)
 # Take the client address for the audit trail (and login throttling) from the right-most
 # X-Forwarded-For entry: only behind our own reverse proxy, which appends it.
 AUDIT_TRUST_X_FORWARDED_FOR = _env_bool("AUDIT_TRUST_X_FORWARDED_FOR", default=False)

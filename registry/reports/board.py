@@ -283,3 +283,42 @@ def agencies_for_quality(viewer) -> list[Agency]:
         .distinct()
         .order_by("code")
     )
+
+
+@dataclass
+class OverdueObjection:
+    pk: int
+    household_public_id: str
+    kind_label: str
+    filed_at: dt.datetime
+    due_at: dt.datetime
+    days_overdue: int
+    state_label: str
+    assignee: str
+
+
+def overdue_objections(
+    viewer, *, now: dt.datetime | None = None, limit: int = PAGE_SIZE
+) -> tuple[int, list[OverdueObjection]]:
+    """Objections (sanggahan) still open past their verification deadline: the count and the
+    most overdue first, for the walidata to escalate."""
+    from registry.welfare.models import Objection
+
+    if viewer.role != Role.WALIDATA:
+        return 0, []
+    now = now or timezone.now()
+    qs = Objection.objects.filter(state__in=Objection.OPEN, due_at__lt=now)
+    rows = [
+        OverdueObjection(
+            pk=o.pk,
+            household_public_id=o.household.public_id,
+            kind_label=str(o.get_kind_display()),
+            filed_at=o.filed_at,
+            due_at=o.due_at,
+            days_overdue=o.days_overdue(now),
+            state_label=str(o.get_state_display()),
+            assignee=o.assignee.username if o.assignee else "",
+        )
+        for o in qs.select_related("household", "assignee").order_by("due_at", "pk")[:limit]
+    ]
+    return qs.count(), rows

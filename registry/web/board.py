@@ -36,10 +36,13 @@ def index_view(request: HttpRequest) -> HttpResponse:
     for d in datasets:
         d.linked_pct = None if d.linked_share is None else round(d.linked_share * 100, 1)
         d.last_status_label = ImportBatch.Status(d.last_status).label if d.last_status else ""
+    overdue_count, overdue = report.overdue_objections(viewer)
     return render(
         request,
         "board/index.html",
         {
+            "overdue_count": overdue_count,
+            "overdue": overdue,
             "datasets": datasets,
             "late": report.late_agencies(viewer),
             "grants": report.grants(viewer, include_inactive=bool(request.GET.get("all"))),

@@ -50,6 +50,16 @@ NAV_ENTRIES: tuple[NavEntry, ...] = (
         _("Catatan pemrosesan, register insiden dan permintaan koreksi (UU PDP)."),
     ),
     NavEntry(
+        "welfare:proposals",
+        _("Usulan DTSEN"),
+        _("Usulan tambah, keluarkan atau perbarui keluarga; ekspor batch untuk SIKS-NG."),
+    ),
+    NavEntry(
+        "welfare:objections",
+        _("Sanggahan"),
+        _("Sanggahan atas keluarga: tenggat, penugasan, verifikasi lapangan dan keputusan."),
+    ),
+    NavEntry(
         "catalogue:index",
         _("Katalog data terbuka"),
         _("Dataset terbuka dan statistik dengan metadata Satu Data; untuk portal: CKAN dan DCAT."),
@@ -73,6 +83,10 @@ def nav_items(request: HttpRequest) -> list[dict]:
             continue
         allowed = getattr(view, "allowed_roles", None)
         if allowed is not None and role not in allowed:
+            continue
+        # A page may narrow its role further (e.g. only the social analysts of Dinsos).
+        shown = getattr(view, "nav_visible", None)
+        if shown is not None and not shown(request):
             continue
         items.append(
             {

@@ -364,8 +364,11 @@ def household_detail_view(request: HttpRequest, public_id: str) -> HttpResponse:
         raise Http404 from exc
     household = aid.household
     members = [{"m": m, "sex": SEX_LABELS.get(m.sex, m.sex)} for m in household.members]
+    from registry.welfare.services import is_welfare_officer
+
+    welfare = is_welfare_officer(viewer_from_request(request))
     return render(
         request,
         "people/household.html",
-        {"household": household, "members": members, "aid": aid},
+        {"household": household, "members": members, "aid": aid, "welfare_actions": welfare},
     )

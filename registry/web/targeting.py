@@ -4,6 +4,8 @@ may read and audits every list and export."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -94,6 +96,15 @@ LINKS = {
 }
 
 
+# Checks whose rows are households a proposal (usulan) can start from.
+PROPOSE_CHECKS = frozenset({"low_decile_no_aid"})
+
+
+def _propose_url(household_public_id: str, check: str) -> str:
+    query = urlencode({"keluarga": household_public_id, "cek": check})
+    return f"{reverse('welfare:proposal_new')}?{query}"
+
+
 class FilterForm(forms.Form):
     program = forms.ChoiceField(label=_("Program"), required=False, choices=())
     period = forms.ChoiceField(label=_("Period"), required=False, choices=())
@@ -178,6 +189,14 @@ def list_view(request: HttpRequest, check: str) -> HttpResponse:
         rule_code=rule.code,
     )
     columns = _columns(check, rule)
+    links, formats = LINKS, FORMATS
+    if check in PROPOSE_CHECKS:
+        # Each household row offers "Usulkan": a DTSEN proposal drafted from this check.
+        columns = [*columns, ("propose", _("Usulan"))]
+        for row in page.rows:
+            row["propose"] = row.get("household_public_id")
+        links = {**LINKS, "propose": lambda v: _propose_url(v, check)}
+        formats = {**FORMATS, "propose": lambda v: gettext("Usulkan")}
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -192,7 +211,7 @@ def list_view(request: HttpRequest, check: str) -> HttpResponse:
             "rules": report.OVERLAP_RULES,
             "page": page,
             "columns": [label for _, label in columns],
-            "rows": table_cells(page.rows, columns, LINKS, FORMATS),
+            "rows": table_cells(page.rows, columns, links, formats),
             "page_number": page_number,
             "pages": max(1, -(-page.total // PAGE_SIZE)),
             "first_shown": page.offset + 1 if page.rows else 0,

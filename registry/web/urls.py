@@ -44,4 +44,5 @@ urlpatterns = [
     # Dashboards (aid targeting, planning, board, auditor, review): one include line here.
     path("", include("registry.web.dashboards_urls")),
     path("privasi/", include(("registry.privacy.views", "privacy"))),  # UU PDP pack
+    path("dtsen/", include(("registry.welfare.views", "welfare"))),  # usulan and sanggahan
 ]
