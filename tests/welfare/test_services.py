@@ -231,9 +231,11 @@ def test_objection_illegal_steps_and_bad_input(welfare):
             assignee=welfare.users["analyst_dinkes"],
         )  # fmt: skip
     assert Objection.objects.get().state == Objection.State.FILED
-    assert not AuditEvent.objects.filter(object_type="objection").exclude(
-        action="objection.file"
-    ).exists()
+    assert (
+        not AuditEvent.objects.filter(object_type="objection")
+        .exclude(action="objection.file")
+        .exists()
+    )
 
 
 def test_a_death_found_in_verification_enters_the_registry_as_a_verification_record(welfare):
@@ -287,6 +289,8 @@ def test_a_birth_found_in_verification_adds_a_member(welfare):
     with pytest.raises(ValidationError, match="tanggal kematian"):
         services.objection_verify(
             viewer=viewer(welfare, "analyst"), objection=other, note="x",
-            change=services.CircumstanceChange(kind="death", person_public_id=welfare.father.public_id),
+            change=services.CircumstanceChange(
+                kind="death", person_public_id=welfare.father.public_id
+            ),
         )  # fmt: skip
     assert Objection.objects.get(pk=other.pk).state == Objection.State.ASSIGNED
