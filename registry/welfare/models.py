@@ -157,7 +157,8 @@ class Objection(models.Model):
         return self.state in self.OPEN
 
     def days_overdue(self, now: dt.datetime | None = None) -> int:
-        """Whole days past the due date while open; 0 when on time or closed."""
+        """Days past the due time while open, a started day counting (1 minute late is day
+        1 overdue); 0 when on time or closed."""
         if not self.is_open():
             return 0
         late = (now or timezone.now()) - self.due_at
