@@ -88,7 +88,7 @@ def test_the_upload_form_refuses_a_renamed_file(welfare, client):
         url,
         {
             "kind": "exclusion", "channel": "citizen", "description": "tidak menerima bantuan",
-            "photos": SimpleUploadedFile("rumah.jpg", b"#!/bin/sh\necho", content_type="image/jpeg"),
+            "photos": SimpleUploadedFile("rumah.jpg", b"#!/bin/sh\n", content_type="image/jpeg"),
         },
     )  # fmt: skip
     assert response.status_code == 200
