@@ -377,6 +377,93 @@ def catalogue_cases(city: City, viewer: str) -> list[Case]:
     return [Case("-", expect=("BAPPEDA-STATISTIK",), visible=frozenset())]
 
 
+# Usulan and sanggahan act on households: the walidata and Dinsos's social analyst (the owner
+# of the closed person's dataset); other analysts pass the role gate and the purpose prompt,
+# then get 404 (audited) like a missing object.
+WELFARE_OFFICERS = frozenset({"walidata", "an_owner"})
+
+
+def _welfare_case(city: City, viewer: str, label: str, kwargs=None, query=None, expect=()):
+    return [
+        Case(label, kwargs=kwargs or {}, query=query or {}, expect=expect,
+             allowed=viewer in WELFARE_OFFICERS)
+    ]  # fmt: skip
+
+
+def _welfare_household(city: City):
+    from registry.models import Household
+
+    return Household.objects.get(public_id=city.persons["closed"].household_id)
+
+
+def welfare_proposal(city: City):
+    from registry.welfare.models import Proposal
+
+    return Proposal.objects.create(
+        household=_welfare_household(city), kind="add", reason="poor_not_listed"
+    )
+
+
+def welfare_objection(city: City):
+    from registry.welfare.models import Objection
+
+    now = timezone.now()
+    return Objection.objects.create(
+        household=_welfare_household(city), kind="exclusion", description="matriks",
+        filed_at=now, due_at=now,
+    )  # fmt: skip
+
+
+def welfare_list_cases(city: City, viewer: str) -> list[Case]:
+    welfare_proposal(city)
+    welfare_objection(city)
+    return _welfare_case(city, viewer, "list", expect=(city.persons["closed"].household_id,))
+
+
+def welfare_new_cases(city: City, viewer: str) -> list[Case]:
+    hh = city.persons["closed"].household_id
+    return _welfare_case(city, viewer, "closed", query={"keluarga": hh}, expect=(hh,))
+
+
+def proposal_detail_cases(city: City, viewer: str) -> list[Case]:
+    p = welfare_proposal(city)
+    hh = city.persons["closed"].household_id
+    return _welfare_case(city, viewer, "closed", kwargs={"pk": p.pk}, expect=(hh,))
+
+
+def objection_detail_cases(city: City, viewer: str) -> list[Case]:
+    o = welfare_objection(city)
+    return _welfare_case(city, viewer, "closed", kwargs={"pk": o.pk}, expect=("matriks",))
+
+
+def attachment_cases(city: City, viewer: str) -> list[Case]:
+    from registry.welfare.attachments import store
+    from registry.welfare.models import Attachment
+
+    content = b"%PDF-1.4 matriks"
+    name, digest = store(content, ".pdf")
+    item = Attachment.objects.create(
+        objection=welfare_objection(city), purpose="evidence", content_type="application/pdf",
+        size=len(content), sha256=digest, storage_name=name,
+    )  # fmt: skip
+    return _welfare_case(city, viewer, "closed", kwargs={"pk": item.pk}, expect=("matriks",))
+
+
+def export_cases_welfare(fmt: str | None) -> Cases:
+    def cases(city: City, viewer: str) -> list[Case]:
+        from registry.welfare.models import ProposalExport
+
+        export = ProposalExport.objects.create()
+        p = welfare_proposal(city)
+        p.state, p.export = "sent", export
+        p.save()
+        kwargs = {"pk": export.pk, **({"fmt": fmt} if fmt else {})}
+        needle = city.persons["closed"].nik if fmt else city.persons["closed"].household_id
+        return [Case("export", kwargs=kwargs, expect=(needle,))]
+
+    return cases
+
+
 # --- the policy table ---------------------------------------------------------------------
 
 
@@ -483,6 +570,21 @@ POLICY: dict[str, Route] = {
     "privacy:breach_detail": R(W, DPO, cases=breach_cases),
     "privacy:corrections": R(W, DPO),
     "privacy:correction_detail": R(W, DPO, cases=correction_cases),
+    # usulan and sanggahan (registry/welfare): walidata and Dinsos's social analysts
+    "welfare:proposals": R(W, A, cases=welfare_list_cases, purpose=True, person_data=True),
+    "welfare:proposal_new": R(W, A, cases=welfare_new_cases, purpose=True, person_data=True),
+    "welfare:proposal_detail": R(W, A, cases=proposal_detail_cases, purpose=True, person_data=True),
+    "welfare:export_create": R(W, method="POST", purpose=True),
+    "welfare:export_detail": R(W, cases=export_cases_welfare(None), purpose=True, person_data=True),
+    "welfare:export_download": R(
+        W, cases=export_cases_welfare("csv"), purpose=True, person_data=True
+    ),
+    "welfare:objections": R(W, A, cases=welfare_list_cases, purpose=True, person_data=True),
+    "welfare:objection_new": R(W, A, cases=welfare_new_cases, purpose=True, person_data=True),
+    "welfare:objection_detail": R(
+        W, A, cases=objection_detail_cases, purpose=True, person_data=True
+    ),
+    "welfare:attachment": R(W, A, cases=attachment_cases, purpose=True, person_data=True),
     # Satu Data catalogue (CKAN-compatible, DCAT): open aggregates for everyone
     "ckan:api_root": R(*AUTHENTICATED, ANON, cases=lambda c, v: [Case("-", visible=frozenset())]),
     "ckan:action": R(*AUTHENTICATED, ANON, cases=ckan_cases),
@@ -545,6 +647,8 @@ def city(django_db_setup, django_db_blocker, tmp_path_factory):
     old_dir = getattr(dj_settings, "WEB_UPLOAD_DIR", None)
     old_hashers = dj_settings.PASSWORD_HASHERS
     dj_settings.WEB_UPLOAD_DIR = upload_dir
+    old_attachments = dj_settings.WELFARE_ATTACHMENT_DIR
+    dj_settings.WELFARE_ATTACHMENT_DIR = tmp_path_factory.mktemp("lampiran")
     dj_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
@@ -560,6 +664,7 @@ def city(django_db_setup, django_db_blocker, tmp_path_factory):
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
             dj_settings.WEB_UPLOAD_DIR = old_dir
+            dj_settings.WELFARE_ATTACHMENT_DIR = old_attachments
             dj_settings.PASSWORD_HASHERS = old_hashers
 
 
@@ -580,7 +685,12 @@ def _give_purpose(client: Client) -> None:
 
 
 def _body(response) -> str:
-    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if response.streaming:  # a stream is read once: keep it for the next look
+        if not hasattr(response, "matrix_body"):
+            response.matrix_body = b"".join(response.streaming_content)
+        content = response.matrix_body
+    else:
+        content = response.content
     if content[:2] == b"PK":  # xlsx: read the sheets' XML
         with zipfile.ZipFile(io.BytesIO(content)) as z:
             return " ".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
