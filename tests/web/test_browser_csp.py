@@ -21,6 +21,8 @@ PAGES = [
     "/perencanaan/keluarga/",
     "/walidata/",
     "/tinjauan/",
+    "/dtsen/usulan/",
+    "/dtsen/sanggahan/",
     "/tidak-ada/",
 ]
 
