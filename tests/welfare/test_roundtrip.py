@@ -89,8 +89,8 @@ def test_round_trip_from_targeting_check_to_export_and_an_objection_resolved(wel
     services.proposal_decide(viewer=viewer(welfare, "walidata"), proposal=proposal,
                              accepted=True)  # fmt: skip
 
-    # An objection on another family (Hidayat, desil 3): filed 15 days ago, overdue now.
-    filed_at = timezone.now() - dt.timedelta(days=15)
+    # An objection on another family (Hidayat, desil 3): filed 14.5 days ago, overdue now.
+    filed_at = timezone.now() - dt.timedelta(days=14, hours=12)
     objection = services.objection_file(
         viewer=viewer(welfare, "analyst"), household_public_id=welfare.other.public_id,
         kind="exclusion", channel="citizen", latitude="-6.178306", longitude="106.631889",
