@@ -35,6 +35,8 @@ def _values(row: dict) -> list:
         value = row.get(key)
         if key in ("rt", "rw") and value is not None:
             value = f"{int(value):03d}"
+        elif key == "relationship" and value:
+            value = str(value).replace("_", " ")  # KEPALA_KELUARGA -> KEPALA KELUARGA (SHDK)
         out.append("" if value is None else value)
     return out
 
