@@ -157,12 +157,12 @@ class Objection(models.Model):
         return self.state in self.OPEN
 
     def days_overdue(self, now: dt.datetime | None = None) -> int:
-        """Days past the due time while open, a started day counting (1 minute late is day
-        1 overdue); 0 when on time or closed."""
+        """Whole days past the due time while open, at least 1 once it is late (so an overdue
+        objection never reads "0 days"); 0 when on time or closed."""
         if not self.is_open():
             return 0
         late = (now or timezone.now()) - self.due_at
-        return late.days + 1 if late > dt.timedelta(0) else 0
+        return max(1, late.days) if late > dt.timedelta(0) else 0
 
 
 class Attachment(models.Model):

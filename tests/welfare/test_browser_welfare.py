@@ -108,3 +108,78 @@ def test_walidata_exports_the_approved_batch_for_siks_ng(browser, city, live_ser
     assert Proposal.objects.get(household=city.poor).state == "sent"
     assert Proposal.objects.get(household=city.other).state == "draft"
     assert problems == []
+
+
+def test_an_objection_is_filed_verified_with_a_death_and_decided(browser, city, live_server,
+                                                                  tmp_path):  # fmt: skip
+    """A citizen's objection on the Santoso family (receives PKH) entered by Dinsos with a
+    house photo and GPS; assigned, verified (the head of the family has died: the registry
+    gets the death date through the verification dataset), upheld; the walidata's board
+    escalates an overdue one."""
+    import datetime as dt
+
+    from registry.models import Person
+    from registry.welfare.models import Objection
+
+    base = live_server.url
+    page = new_page(browser)
+    problems = watch(page)
+    log_in(page, base, "analyst")
+    set_purpose(page, base)
+    photo = tmp_path / "rumah-santoso.png"
+    from .conftest import PNG
+
+    photo.write_bytes(PNG)
+    loads = LoadCounter(page)
+    page.goto(f"{base}/keluarga/{city.household.public_id}/")  # load 1
+    page.get_by_role("link", name="Catat sanggahan").click()  # load 2
+    page.wait_for_url("**/dtsen/sanggahan/baru/**")
+    form = page.locator("#objection-form")
+    form.get_by_label("Jenis sanggahan").select_option(label="Menerima bantuan padahal tidak layak")
+    form.get_by_label("Diajukan oleh").select_option(label="Warga (dicatat petugas)")
+    form.get_by_label("Uraian").fill("Tetangga melapor: kepala keluarga sudah meninggal")
+    form.get_by_label("Lintang (GPS)").fill("-6.178306")
+    form.get_by_label("Bujur (GPS)").fill("106.631889")
+    form.get_by_label("Foto rumah (JPEG/PNG)").set_input_files(str(photo))
+    shot(page, "84-dinsos-objection-form")
+    form.get_by_role("button", name="Catat sanggahan").click()  # load 3
+    page.wait_for_url("**/dtsen/sanggahan/*/")
+    assert loads.count == 3, loads.urls
+    page.locator("#assign-form").get_by_label("Petugas verifikasi").select_option(label="petugas")
+    page.locator("#assign-form").get_by_role("button", name="Tugaskan").click()
+    page.locator("#objection-state[data-state=assigned]").wait_for()
+    verify = page.locator("#verify-form")
+    verify.get_by_label("Hasil verifikasi lapangan").fill("Benar, meninggal 2 November 2026")
+    verify.get_by_label("Perubahan keadaan yang ditemukan").select_option("death")
+    verify.get_by_label("Anggota keluarga").select_option(city.father.public_id)
+    verify.get_by_label("Tanggal kematian").fill("2026-11-02")
+    shot(page, "85-dinsos-objection-verification")
+    verify.get_by_role("button", name="Simpan hasil verifikasi").click()
+    page.locator("#objection-state[data-state=verified]").wait_for()
+    resolve = page.locator("#resolve-form")
+    resolve.get_by_role("combobox", name="Keputusan").select_option("upheld")
+    resolve.get_by_label("Dasar keputusan").fill(
+        "Diusulkan keluar dari PKH; akta kematian menyusul"
+    )
+    resolve.get_by_role("button", name="Simpan keputusan").click()
+    page.locator("#objection-state[data-state=upheld]").wait_for()
+    shot(page, "86-dinsos-objection-upheld")
+    assert Person.objects.get(pk=city.father.pk).death_date == dt.date(2026, 11, 2)
+    item = Objection.objects.get()
+    assert item.attachments.get().content_type == "image/png"
+    assert float(item.latitude) == -6.178306
+
+    # An overdue one (filed 20 days ago) on the walidata's board.
+    services.objection_file(
+        viewer=viewer(city, "analyst"), household_public_id=city.other.public_id,
+        kind="exclusion", description="tidak menerima bantuan",
+        now=timezone.now() - dt.timedelta(days=20),
+    )  # fmt: skip
+    board = new_page(browser)
+    board_problems = watch(board)
+    log_in(board, base, "walidata")
+    board.goto(f"{base}/walidata/")
+    assert board.locator("#overdue-objections").inner_text() == "1"
+    assert board.locator("[data-days-overdue]").first.inner_text() == "6"
+    shot(board, "87-walidata-board-overdue-objections")
+    assert problems == [] and board_problems == []

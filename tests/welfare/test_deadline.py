@@ -1,6 +1,6 @@
 """The objection clock: due `OBJECTION_DEADLINE_DAYS` (14) after filing, fixed at filing;
-open ones past it are overdue by each started day and escalated on the walidata board (a count and
-a list with days overdue). A fixed clock through `now=`: no sleeping."""
+open ones past it are overdue by whole days (at least one) and escalated on the walidata
+board (a count and a list with days overdue). A fixed clock through `now=`: no sleeping."""
 
 from __future__ import annotations
 
@@ -26,13 +26,14 @@ def _file(welfare, now, household=None):
     )  # fmt: skip
 
 
-def test_days_overdue_counts_each_started_day_past_the_due_time(welfare):
+def test_days_overdue_counts_whole_days_past_the_due_time_at_least_one(welfare):
     item = _file(welfare, T0)
     assert item.due_at == T0 + dt.timedelta(days=14)
     assert item.days_overdue(T0 + dt.timedelta(days=13, hours=23)) == 0
     assert item.days_overdue(T0 + dt.timedelta(days=14)) == 0  # due now: not late yet
     assert item.days_overdue(T0 + dt.timedelta(days=14, minutes=1)) == 1
-    assert item.days_overdue(T0 + dt.timedelta(days=20, hours=1)) == 7
+    assert item.days_overdue(T0 + dt.timedelta(days=15, hours=23)) == 1
+    assert item.days_overdue(T0 + dt.timedelta(days=20, hours=1)) == 6
 
 
 def test_the_deadline_setting_applies_to_new_objections_only(welfare, settings):
@@ -53,7 +54,7 @@ def test_overdue_objections_are_escalated_on_the_walidata_board(welfare):
     count, rows = overdue_objections(walidata, now=now)
     assert count == 1
     assert [(r.pk, r.household_public_id, r.days_overdue) for r in rows] == [
-        (late.pk, welfare.other.public_id, 4)
+        (late.pk, welfare.other.public_id, 3)
     ]
     # Resolved ones leave the board, even when they were late.
     services.objection_assign(viewer=walidata, objection=late, assignee=welfare.users["petugas"])
@@ -80,8 +81,8 @@ def test_board_page_shows_the_count_and_days(welfare, client):
     client.force_login(welfare.users["walidata"])
     body = client.get(reverse("board:index")).content.decode()
     assert 'id="overdue-objections">1<' in body
-    assert 'data-days-overdue="3"' in body
+    assert 'data-days-overdue="2"' in body
     assert reverse("welfare:objection_detail", args=[item.pk]) in body
     give_purpose(client)
     listing = client.get(reverse("welfare:objections")).content.decode()
-    assert 'id="stat-overdue">1<' in listing and 'data-overdue="3"' in listing
+    assert 'id="stat-overdue">1<' in listing and 'data-overdue="2"' in listing
