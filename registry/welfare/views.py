@@ -16,6 +16,7 @@ from audit.actions import Action
 from registry.roles import Role
 from registry.selectors import NotFound, household_get_for_user, viewer_from_request
 from registry.web.auth import role_required
+from registry.web.labels import relationship_label
 from registry.web.purpose import purpose_required
 from registry.welfare import attachments as files
 from registry.welfare import services
@@ -148,7 +149,8 @@ class VerifyForm(forms.Form):
     def __init__(self, *args, members=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["person"].choices = [("", "—")] + [
-            (m.public_id, f"{m.display_name} ({m.relationship or '—'})") for m in members
+            (m.public_id, f"{m.display_name} ({relationship_label(m.relationship) or '—'})")
+            for m in members
         ]
 
     def circumstance(self) -> CircumstanceChange | None:
