@@ -76,13 +76,19 @@ COLUMNS = {
         ("period", _("Period")),
         ("programs", _("Programs")),
     ],
-    "high_decile": [*_PERSON, *_RECEIPT, ("decile", _("Decile"))],
+    "high_decile": [
+        *_PERSON,
+        *_RECEIPT,
+        ("decile", _("Decile")),
+        ("decile_source", _("Decile source")),
+    ],
     "low_decile_no_aid": [
         ("household_public_id", _("Household id")),
         ("kelurahan", _("Kelurahan")),
         ("rw", _("RW")),
         ("rt", _("RT")),
         ("welfare_decile", _("Decile")),
+        ("decile_source", _("Decile source")),
         ("members", _("Members")),
     ],
 }
