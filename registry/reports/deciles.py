@@ -74,3 +74,29 @@ def decile_source(quarter: str | None, estimating_agency: str | None) -> str:
     if estimating_agency:
         return gettext("estimate of %(agency)s") % {"agency": estimating_agency.capitalize()}
     return ""
+
+
+def decile_history(viewer, kk_number: str) -> list[dict]:
+    """Every quarter's DTSEN decile of one KK the viewer may read, newest first: quarter,
+    label, decile, source (the dataset), imported_at. Empty for a viewer without a DTSEN
+    dataset: the page then shows nothing, not even that facts exist."""
+    if not kk_number:
+        return []
+    facts = (
+        decile_facts_for(viewer)
+        .filter(kk_number=kk_number)
+        .select_related("dataset__agency")
+        .order_by("-quarter", "-pk")
+    )
+    return [
+        {
+            "quarter": f.quarter,
+            "quarter_label": quarter_label(f.quarter),
+            "decile": f.decile,
+            "source": f"DTSEN {quarter_label(f.quarter)}",
+            "dataset_title": f.dataset.title,
+            "agency_code": f.dataset.agency.code,
+            "imported_at": f.imported_at,
+        }
+        for f in facts
+    ]
