@@ -612,7 +612,7 @@ def _estimating_agencies(records, household_ids) -> dict[int, str]:
             link__person__memberships__household__in=list(household_ids),
         )
         .values(household=F("link__person__memberships__household"))
-        .annotate(agency=FirstOf(ArrayAgg("agency__code", ordering=("-created_at", "-id"))))
+        .annotate(agency=FirstOf(ArrayAgg("agency__code", order_by=("-created_at", "-id"))))
         .order_by()
     )
     return {r["household"]: r["agency"] for r in rows}
