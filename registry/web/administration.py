@@ -174,6 +174,7 @@ class DatasetForm(forms.Form):
         label=_("Kind of dataset"),
         choices=DatasetKind.choices,
         initial=DatasetKind.RECORDS,
+        required=False,  # agency records unless chosen (forms and scripts that predate it)
         help_text=_(
             "Agency records, or a national DTSEN extract (NIK, KK, decile, quarter per row) "
             "stored as household decile facts. Fixed once created."
@@ -225,7 +226,7 @@ def dataset_edit_view(request: HttpRequest, pk: int | None = None) -> HttpRespon
                     actor=request.user,
                     agency=Agency.objects.get(pk=data["agency"]),
                     name=data["name"],
-                    kind=data["kind"],
+                    kind=data["kind"] or DatasetKind.RECORDS,
                     **{f: data[f] for f in DATASET_FIELDS},
                 )
                 messages.success(request, gettext("Dataset %s created.") % dataset)

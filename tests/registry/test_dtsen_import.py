@@ -214,3 +214,22 @@ def test_new_dtsen_dataset_from_the_command(tmp_path, dinsos):
     dataset = Dataset.objects.get(name="dtsen-2026")
     assert dataset.kind == DatasetKind.DTSEN and dataset.access_level == "restricted"
     assert _facts() == [(KK, "2026-Q3", 2, True)]
+
+
+def test_walidata_creates_a_dtsen_dataset(dinsos):
+    from registry.roles import Role, roles_ensure
+    from registry.services.accounts import account_create
+    from registry.services.catalog import dataset_create
+
+    roles_ensure()
+    walidata = account_create(
+        actor=None, username="walidata", password="kata-sandi-uji-yang-panjang-1",
+        role=Role.WALIDATA,
+    )  # fmt: skip
+    dataset = dataset_create(
+        actor=walidata, agency=dinsos, name="dtsen-desil", title="Desil DTSEN",
+        access_level=AccessLevel.RESTRICTED, kind=DatasetKind.DTSEN,
+    )  # fmt: skip
+    assert dataset.kind == "dtsen"
+    event = AuditEvent.objects.get(action="dataset.create")
+    assert event.detail["kind"] == "dtsen"
