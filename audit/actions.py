@@ -35,6 +35,8 @@ class Action(models.TextChoices):
     PERSON_MERGE = "person.merge", _("Persons merged")
     PERSON_UNMERGE = "person.unmerge", _("Persons split")
     LINKS_EXPORT = "links.export", _("Record links exported")
+    # National DTSEN extract (registry.services.dtsen)
+    DTSEN_IMPORT = "dtsen.import", _("DTSEN extract imported")
     # Review queue
     REVIEW_QUEUE = "review.queue", _("Review queue opened")
     REVIEW_VIEW = "review.view", _("Review pair viewed")

@@ -71,9 +71,10 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
         "TGL MENINGGAL",
         "DEATH DATE",
     ),
-    "welfare_decile": ("DESIL", "DESIL KESEJAHTERAAN"),
+    "welfare_decile": ("DESIL", "DESIL KESEJAHTERAAN", "DESIL NASIONAL", "DESIL DTSEN"),
     "program": ("JENIS BANTUAN", "BANTUAN", "PROGRAM BANTUAN"),
-    "period": ("PERIODE", "PERIODE BANTUAN", "TAHAP"),
+    # TRIWULAN: the quarter of a DTSEN extract (registry.services.dtsen)
+    "period": ("PERIODE", "PERIODE BANTUAN", "TAHAP", "TRIWULAN", "PERIODE DATA"),
     "amount": ("NOMINAL", "JUMLAH BANTUAN", "NILAI BANTUAN", "NILAI"),
     RT_RW: ("RT/RW", "RT RW", "RTRW"),
     ROW_COUNTER: ("NO", "NO.", "NOMOR", "NO URUT"),

@@ -23,6 +23,7 @@ from registry.access.reads import NotFound, Purpose, audit_denial, audit_read, r
 from registry.access.viewer import Viewer
 from registry.models import AidReceipt, Household, Membership
 from registry.reports.common import period_quarter
+from registry.reports.deciles import decile_history
 from registry.roles import AID_ROLES, PERSON_ROLES
 from registry.selectors import HouseholdProfile, household_view
 
@@ -57,6 +58,9 @@ class HouseholdAid:
     receipts: list[MemberAid] = field(default_factory=list)
     by_program_quarter: list[AidTotal] = field(default_factory=list)
     by_program: list[AidTotal] = field(default_factory=list)
+    # DTSEN deciles of the household's KK, every quarter (registry.reports.deciles); only
+    # from DTSEN datasets the viewer may read
+    decile_history: list[dict] = field(default_factory=list)
 
     @property
     def total_amount(self) -> int:
@@ -171,6 +175,7 @@ def household_aid_get_for_user(*, viewer: Viewer, public_id: str, purpose: Purpo
                         else []
                     )
                     by_quarter, by_program = _totals(receipts)
+                    history = decile_history(viewer, household.kk_number)
                     audit_read(
                         viewer,
                         persons=members,
@@ -179,6 +184,7 @@ def household_aid_get_for_user(*, viewer: Viewer, public_id: str, purpose: Purpo
                             "members": len(members),
                             "masked": viewer.masked,
                             "aid_receipts": len(receipts),
+                            "dtsen_deciles": len(history),
                         },
                         **target,
                     )
@@ -188,6 +194,7 @@ def household_aid_get_for_user(*, viewer: Viewer, public_id: str, purpose: Purpo
                         receipts=receipts,
                         by_program_quarter=by_quarter,
                         by_program=by_program,
+                        decile_history=history,
                     )
     audit_denial(viewer, purpose=purpose, reason=reason, **target)
     raise NotFound(public_id)

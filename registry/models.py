@@ -81,6 +81,14 @@ class UpdateFrequency(models.TextChoices):
     AD_HOC = "ad_hoc", _("Sewaktu-waktu")
 
 
+class DatasetKind(models.TextChoices):
+    # An agency's own person rows (the exchange format), linked into persons and households.
+    RECORDS = "records", _("Catatan OPD")
+    # The national DTSEN extract an agency (Dinsos) receives: NIK, KK, desil, triwulan. Its
+    # rows become household decile facts (HouseholdDecile), never person records.
+    DTSEN = "dtsen", _("Ekstrak DTSEN (desil nasional)")
+
+
 class Dataset(models.Model):
     """An agency's collection of records, with Satu Data metadata and an access level."""
 
@@ -95,6 +103,7 @@ class Dataset(models.Model):
     access_level = models.CharField(
         max_length=20, choices=AccessLevel.choices, default=AccessLevel.CLOSED
     )
+    kind = models.CharField(max_length=10, choices=DatasetKind.choices, default=DatasetKind.RECORDS)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -333,6 +342,50 @@ class Household(models.Model):
 
     def __str__(self) -> str:
         return self.public_id
+
+
+class HouseholdDecile(models.Model):
+    """A household's DTSEN welfare decile for one quarter, as one national extract states it.
+
+    Keyed by KK number, not by Household row: households are rebuilt by linking, a family
+    card number is not. A fact belongs to its dataset (the extract's holder, e.g. Dinsos) and
+    is read only by viewers who may read that dataset. Agency estimates (SourceRecord.
+    welfare_decile) never overwrite it; every quarter is kept (the decile history). A later
+    delivery of the same quarter with another decile is a new current fact, the old one kept
+    with is_current=False."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="decile_facts")
+    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="decile_facts")
+    kk_number = models.CharField(max_length=16)
+    quarter = models.CharField(max_length=7, help_text="2026-Q3")
+    decile = models.PositiveSmallIntegerField()
+    member_niks = ArrayField(models.CharField(max_length=16), default=list, blank=True)
+    line_number = models.PositiveIntegerField(null=True)
+    is_current = models.BooleanField(default=True)
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kk_number", "-quarter"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dataset", "kk_number", "quarter"],
+                condition=Q(is_current=True),
+                name="decile_one_current_per_quarter",
+            ),
+            models.CheckConstraint(
+                condition=Q(decile__gte=1, decile__lte=10), name="decile_between_1_and_10"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["kk_number", "quarter"],
+                condition=Q(is_current=True),
+                name="decile_kk_quarter_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"decile:{self.dataset_id}:{self.quarter}"
 
 
 class Membership(models.Model):

@@ -79,6 +79,13 @@ class VerificationRowOut(Schema):
     welfare_decile: int | None = Field(
         None, description="latest welfare decile of the person's household", examples=[7]
     )
+    welfare_decile_source: str = Field(
+        "",
+        description="where the decile comes from: 'DTSEN 2026-Q3' (the latest national DTSEN "
+        "decile of the household's KK the caller may read) or 'estimate:<agency code>' (an "
+        "agency's own estimate, used only without a DTSEN decile)",
+        examples=["DTSEN 2026-Q3"],
+    )
 
 
 class VerificationOut(Schema):

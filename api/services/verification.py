@@ -44,6 +44,7 @@ def recipients_verify_for_user(
                 "duplicate_of": r.duplicate_of,
                 "other_programs": r.other_programs,
                 "welfare_decile": r.welfare_decile,
+                "welfare_decile_source": r.welfare_decile_source,
             }
             for r in report.rows
         ],

@@ -13,6 +13,7 @@ import numpy as np
 from registry.citygen.adversarial import ADVERSARIAL, make_adversarial
 from registry.citygen.agencies import AGENCIES, AgencySpec, select_rows
 from registry.citygen.columns import build_columns
+from registry.citygen.dtsen import DTSEN_QUARTERS, dtsen_file, emit_dtsen, open_dtsen
 from registry.citygen.noise import NoiseRates
 from registry.citygen.population import PopulationChunk, SerialCounters, generate_chunk
 from registry.citygen.regions import City, load_city
@@ -36,6 +37,8 @@ class CityConfig:
     chunk_persons: int = DEFAULT_CHUNK_PERSONS
     # twins, juniors, remarried widows, mononyms, movers (registry.citygen.adversarial)
     adversarial: bool = False
+    # the national DTSEN extract, one file per quarter (registry.citygen.dtsen)
+    dtsen: bool = True
 
     def rates_for(self, spec: AgencySpec) -> NoiseRates:
         rates = self.rates.get(spec.code, spec.rates).scaled(self.noise_scale)
@@ -78,6 +81,7 @@ def generate_city(out_dir: Path, config: CityConfig) -> CitySummary:
         if config.noise_log
         else None
     )
+    dtsen = open_dtsen(out_dir) if config.dtsen else {}
     counters = SerialCounters(len(city.kecamatan))
     households = 0
     try:
@@ -99,6 +103,9 @@ def generate_city(out_dir: Path, config: CityConfig) -> CitySummary:
                     random.Random(config.seed * 1_000_003 + index + 7_777),
                 )
             households += chunk.households.count
+            if dtsen:
+                # its own random stream: the agencies' files stay what they were
+                emit_dtsen(chunk, np.random.default_rng([config.seed, index, 1_000]), dtsen)
             for agency_index, spec in enumerate(AGENCIES, start=1):
                 _emit_agency(
                     spec,
@@ -112,11 +119,18 @@ def generate_city(out_dir: Path, config: CityConfig) -> CitySummary:
                     noise_log,
                 )
     finally:
-        for out in [*outputs.values(), truth, *([noise_log] if noise_log else [])]:
+        for out in [
+            *outputs.values(),
+            *dtsen.values(),
+            truth,
+            *([noise_log] if noise_log else []),
+        ]:
             out.close()
     files = [MANIFEST_FILE, *(spec.file for spec in AGENCIES), TRUTH_FILE]
     if noise_log:
         files.append(NOISE_LOG_FILE)
+    if dtsen:
+        files += [dtsen_file(q) for q in DTSEN_QUARTERS]
     return CitySummary(
         out_dir=out_dir,
         persons=config.persons,

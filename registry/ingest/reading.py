@@ -24,6 +24,8 @@ from registry.ingest.headers import ROW_COUNTER, RT_RW, map_headers
 from registry.memory import gc_paused
 
 HEADER_SEARCH_ROWS = 30
+# The columns that make a header row of a DTSEN extract (registry.services.dtsen).
+DTSEN_HEADER = frozenset({"nik", "kk_number", "welfare_decile", "period"})
 TOTAL_WORDS = ("JUMLAH", "TOTAL", "GRAND TOTAL")
 
 
@@ -171,6 +173,8 @@ def _find_header(rows: list[list[object]], agency_mapping) -> int:
         columns, _ = map_headers(list(cells), agency_mapping)
         fields = set(columns.values()) - {ROW_COUNTER}
         if len(fields) >= 3 and ({"full_name", "source_record_id"} & fields):
+            return index
+        if fields >= DTSEN_HEADER:  # a DTSEN extract: no names, no agency ids
             return index
     raise FileFormatError(
         f"no header row found in the first {HEADER_SEARCH_ROWS} rows "

@@ -22,6 +22,7 @@ from registry.models import (
     AgencyKind,
     Dataset,
     DatasetGrant,
+    HouseholdDecile,
     ImportBatch,
     SourceRecord,
 )
@@ -96,7 +97,22 @@ def _facts_by_dataset(today: dt.date) -> dict[int, dict]:
         )
         .order_by()
     )
-    return {r["dataset_id"]: r for r in rows}
+    facts = {r["dataset_id"]: r for r in rows}
+    # A DTSEN extract holds household decile facts, not records: financial data too.
+    deciles = (
+        HouseholdDecile.objects.filter(is_current=True)
+        .values("dataset_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in deciles:
+        entry = facts.setdefault(
+            row["dataset_id"],
+            {"dataset_id": row["dataset_id"], "records": 0, "children": 0, "aid": 0, "deaths": 0},
+        )
+        entry["records"] = entry.get("records", 0) + row["n"]
+        entry["decile"] = entry.get("decile", 0) + row["n"]
+    return facts
 
 
 def _active_grants(now: dt.datetime) -> dict[int, list[DatasetGrant]]:

@@ -52,6 +52,7 @@ from linkage.normalize.regions import RegionMatcher
 from registry.ingest.reading import FileFormatError, read_upload
 from registry.models import AgencyKind, AidReceipt
 from registry.reports.common import audit_report, period_start, records_for
+from registry.reports.deciles import latest_by_kk
 from registry.roles import AID_ROLES, MASKED_ROLES
 
 MAX_ROWS = 20_000
@@ -69,6 +70,7 @@ CANDIDATE_COLUMNS = (
     "person_id",  # SourceRecordQuerySet.linked()'s annotation
     "link__person__public_id",
     "agency__kind",
+    "agency__code",
     "nik",
     "nik_reliable",
     "name_key",
@@ -77,6 +79,7 @@ CANDIDATE_COLUMNS = (
     "kelurahan_code",
     "death_date",
     "welfare_decile",
+    "kk_number",
     "created_at",
 )
 FLAGS = (
@@ -120,6 +123,8 @@ class CheckedRow:
     other_programs: list[str] = field(default_factory=list)
     duplicate_of: list[int] = field(default_factory=list)  # indexes of the other rows
     welfare_decile: int | None = None
+    # "DTSEN 2026-Q3" (the latest readable DTSEN fact of the person's KK) or "estimate:<agency>"
+    welfare_decile_source: str = ""
 
 
 @dataclass
@@ -417,6 +422,14 @@ def _flag(viewer, records, checked, normalised, person_of, by_person, program, p
         if row.nik and normalised[row.index].get("nik_reliable"):
             nik_rows[row.nik].append(row.index)
     start = period_start(period) if period else None
+    # The latest readable DTSEN decile of the person's KK (their latest visible record that
+    # carries one) comes first; the agencies' own estimates only where DTSEN says nothing.
+    kk_of: dict[int, str] = {}
+    for pid in person_ids:
+        with_kk = [c for c in by_person[pid] if c.get("kk_number")]
+        if with_kk:
+            kk_of[pid] = max(with_kk, key=lambda c: (c["created_at"], c["id"]))["kk_number"]
+    dtsen = latest_by_kk(viewer, kk_of.values())
     for row in checked:
         given = normalised[row.index]
         if given["_nik_given"] and (given["_nik_error"] or not given.get("nik_reliable")):
@@ -446,10 +459,15 @@ def _flag(viewer, records, checked, normalised, person_of, by_person, program, p
                 key=lambda c: (c["created_at"], c["id"]),
                 reverse=True,
             )
-            if deciles:
+            fact = dtsen.get(kk_of.get(pid, ""))
+            if fact is not None:
+                row.welfare_decile = fact[0]
+                row.welfare_decile_source = f"DTSEN {fact[1]}"
+            elif deciles:
                 row.welfare_decile = deciles[0]["welfare_decile"]
-                if row.welfare_decile >= HIGH_DECILE:
-                    row.flags.append("high_welfare_decile")
+                row.welfare_decile_source = f"estimate:{deciles[0]['agency__code']}"
+            if row.welfare_decile is not None and row.welfare_decile >= HIGH_DECILE:
+                row.flags.append("high_welfare_decile")
         twins.discard(row.index)
         if twins:
             row.flags.append("duplicate_in_list")

@@ -31,6 +31,7 @@ from registry.models import (
     AgencyKind,
     AidReceipt,
     Dataset,
+    DatasetKind,
     Household,
     Membership,
     Region,
@@ -38,6 +39,7 @@ from registry.models import (
 )
 from registry.reports.common import (
     PAGE_SIZE,
+    FirstOf,
     PeriodQuarter,
     PeriodStart,
     audit_report,
@@ -50,6 +52,7 @@ from registry.reports.common import (
     records_for,
     visible_memberships,
 )
+from registry.reports.deciles import decile_source, latest_by_kk, latest_for_viewer
 from registry.selectors import mask_number
 
 HIGH_DECILE_MIN = 6  # desil 6-10: outside every program's target group
@@ -221,6 +224,32 @@ def _decile_of_person(viewer):
     )
 
 
+def _estimate_agency_of_person(viewer):
+    """The agency whose record gave _decile_of_person's estimate (its code), for the source
+    column: the latest visible record on the household's KK, else the paying agency."""
+    household = (
+        records_for(viewer)
+        .filter(
+            welfare_decile__isnull=False,
+            kk_number=OuterRef("source_record__kk_number"),
+            link__person__memberships__household__kk_number=OuterRef("source_record__kk_number"),
+            link__person__memberships__household__memberships__person=OuterRef("person"),
+        )
+        .order_by("-created_at", "-id")
+        .values("agency__code")[:1]
+    )
+    return Coalesce(Subquery(household), F("agency__code"))
+
+
+def _dtsen_of_receipt(viewer, column: str):
+    """The latest readable DTSEN fact's `column` for the paying record's KK."""
+    return Subquery(
+        latest_for_viewer(viewer)
+        .filter(kk_number=OuterRef("source_record__kk_number"))
+        .values(column)[:1]
+    )
+
+
 def _high_decile(viewer, filters, *, with_decile: bool = False):
     """Receipts whose household decile (as _decile_of_person states it) is 6-10. Filtered
     with two uncorrelated sets of households from one grouped pass each; the per-receipt
@@ -239,11 +268,23 @@ def _high_decile(viewer, filters, *, with_decile: bool = False):
 
     high = in_household_of(values.filter(v_decile__gte=HIGH_DECILE_MIN))
     known = in_household_of(values.filter(v_decile__isnull=False))
-    qs = _receipts(viewer, filters).filter(
-        high | (~known & Q(source_record__welfare_decile__gte=HIGH_DECILE_MIN))
-    )
+    estimate_high = high | (~known & Q(source_record__welfare_decile__gte=HIGH_DECILE_MIN))
+    # The latest DTSEN decile of the paying record's KK first; the agency estimate only
+    # where no readable DTSEN fact exists (none readable: exactly the estimate's rule).
+    facts = latest_for_viewer(viewer)
+    kk = OuterRef("source_record__kk_number")
+    dtsen_high = Exists(facts.filter(kk_number=kk, decile__gte=HIGH_DECILE_MIN))
+    dtsen_known = Exists(facts.filter(kk_number=kk))
+    qs = _receipts(viewer, filters).filter(dtsen_high | (~dtsen_known & estimate_high))
     if with_decile:
-        qs = qs.annotate(decile=_decile_of_person(viewer))
+        qs = qs.annotate(
+            dtsen_decile=_dtsen_of_receipt(viewer, "decile"),
+            decile_quarter=_dtsen_of_receipt(viewer, "quarter"),
+            decile=Coalesce(
+                F("dtsen_decile"), _decile_of_person(viewer), output_field=IntegerField()
+            ),
+            estimate_agency=_estimate_agency_of_person(viewer),
+        )
     return qs
 
 
@@ -252,10 +293,19 @@ def _low_decile_no_aid(viewer, filters):
     receipts = _receipts(viewer, Filters(program=filters.program, period=filters.period)).filter(
         person__memberships__household=OuterRef("pk")
     )
-    having = {"v_decile__gte": 1, "v_decile__lte": LOW_DECILE_MAX}
-    if filters.kecamatan_code:
-        having["v_kecamatan"] = filters.kecamatan_code
-    return households_with_values(records, **having).filter(~Exists(receipts))
+    area = {"v_kecamatan": filters.kecamatan_code} if filters.kecamatan_code else {}
+    estimate_low = households_with_values(
+        records, v_decile__gte=1, v_decile__lte=LOW_DECILE_MAX, **area
+    )
+    # The latest readable DTSEN decile of the household's KK first, the estimate otherwise;
+    # the household itself must be one the viewer sees (in the area filtered on).
+    facts = latest_for_viewer(viewer)
+    dtsen_low = Exists(facts.filter(kk_number=OuterRef("kk_number"), decile__lte=LOW_DECILE_MAX))
+    dtsen_known = Exists(facts.filter(kk_number=OuterRef("kk_number")))
+    visible = households_with_values(records, **area)
+    return visible.filter(dtsen_low | (~dtsen_known & Q(pk__in=estimate_low.values("pk")))).filter(
+        ~Exists(receipts)
+    )
 
 
 # -- counts (aggregates: not audited) ----------------------------------------------------------
@@ -382,6 +432,8 @@ def targeting_list(
                 "period",
                 "amount",
                 "decile",
+                "decile_quarter",
+                "estimate_agency",
                 agency_code=F("agency__code"),
                 record_ref=F("source_record__source_record_id"),
                 **PERSON_FIELDS,
@@ -394,6 +446,10 @@ def targeting_list(
         raise ValueError(f"unknown check {check!r}")
     total = qs.count()
     rows = _page(qs, offset, limit)
+    if check == "high_decile":
+        for row in rows:
+            quarter, agency = row.pop("decile_quarter"), row.pop("estimate_agency")
+            row["decile_source"] = decile_source(quarter, agency if row["decile"] else None)
     _finish(viewer, rows)
     _audit(viewer, check, filters, rows, purpose=purpose, offset=offset, limit=limit, export=export)
     return ReportPage(check=check, total=total, rows=rows, offset=offset, limit=limit or total)
@@ -496,12 +552,19 @@ def _low_decile_list(viewer, filters, purpose, offset, limit, export) -> ReportP
     records = records_for(viewer)
     qs = _low_decile_no_aid(viewer, filters)
     total = qs.count()
+    facts = latest_for_viewer(viewer).filter(kk_number=OuterRef("kk_number"))
     ordered = qs.annotate(
-        v_decile=household_value_annotation(records, "v_decile"),
+        v_decile=Coalesce(
+            Subquery(facts.values("decile")[:1]),
+            household_value_annotation(records, "v_decile"),
+            output_field=IntegerField(),
+        ),
         v_kelurahan=household_value_annotation(records, "v_kelurahan"),
     ).order_by("v_decile", "v_kelurahan", "public_id")
-    page = _page(ordered.values("id", "public_id"), offset, limit)
+    page = _page(ordered.values("id", "public_id", "kk_number"), offset, limit)
     values = household_values_of(records, [r["id"] for r in page])
+    dtsen = latest_by_kk(viewer, [r["kk_number"] for r in page])
+    estimators = _estimating_agencies(records, [r["id"] for r in page])
     shown = {
         "v_decile": "welfare_decile",
         "v_size": "members",
@@ -514,6 +577,12 @@ def _low_decile_list(viewer, filters, purpose, offset, limit, export) -> ReportP
     ]
     members = _members_of(viewer, [r["id"] for r in rows])
     for row in rows:
+        fact = dtsen.get(row.pop("kk_number"))
+        if fact is not None:
+            row["welfare_decile"] = fact[0]
+        row["decile_source"] = decile_source(
+            fact[1] if fact else None, estimators.get(row["id"]) if row["welfare_decile"] else None
+        )
         row["household_public_id"] = row.pop("public_id")
         row["member_public_ids"] = members.get(row.pop("id"), [])
     _finish(viewer, rows)
@@ -530,6 +599,23 @@ def _low_decile_list(viewer, filters, purpose, offset, limit, export) -> ReportP
     return ReportPage(
         check="low_decile_no_aid", total=total, rows=rows, offset=offset, limit=limit or total
     )
+
+
+def _estimating_agencies(records, household_ids) -> dict[int, str]:
+    """Household id -> code of the agency whose visible record gave household_values'
+    v_decile (the latest visible record on the household's KK that states one)."""
+    rows = (
+        records.exclude(kk_number="")
+        .filter(
+            welfare_decile__isnull=False,
+            link__person__memberships__household__kk_number=F("kk_number"),
+            link__person__memberships__household__in=list(household_ids),
+        )
+        .values(household=F("link__person__memberships__household"))
+        .annotate(agency=FirstOf(ArrayAgg("agency__code", order_by=("-created_at", "-id"))))
+        .order_by()
+    )
+    return {r["household"]: r["agency"] for r in rows}
 
 
 def programs_and_periods(viewer) -> tuple[list[str], list[str]]:
@@ -563,15 +649,24 @@ def decile_coverage(viewer) -> DecileCoverage:
     """Counts only (no person listed, not audited). Deciles as the viewer's own records state
     them (household_values), never Household.welfare_decile, which closed datasets feed too."""
     households = household_values(records_for(viewer))
+    facts = latest_for_viewer(viewer)
     with_, without = [], []
     for dataset in Dataset.objects.filter(pk__in=readable_dataset_ids(viewer)).order_by("title"):
-        carries = SourceRecord.objects.filter(
-            dataset=dataset, is_current=True, welfare_decile__isnull=False
-        ).exists()
+        if dataset.kind == DatasetKind.DTSEN:
+            carries = facts.filter(dataset=dataset).exists()
+        else:
+            carries = SourceRecord.objects.filter(
+                dataset=dataset, is_current=True, welfare_decile__isnull=False
+            ).exists()
         (with_ if carries else without).append(dataset.title)
+    # a household with a readable DTSEN fact on its KK has a decile too (the record rows of
+    # household_values all carry the household's KK)
+    undecided = households.filter(v_decile__isnull=True).filter(
+        ~Exists(facts.filter(kk_number=OuterRef("kk_number")))
+    )
     return DecileCoverage(
         households=households.count(),
-        without_decile=households.filter(v_decile__isnull=True).count(),
+        without_decile=undecided.count(),
         datasets_with_deciles=with_,
         datasets_without_deciles=without,
     )

@@ -8,7 +8,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import AccessLevel, Agency, AgencyKind, Dataset, UpdateFrequency
+from registry.models import (
+    AccessLevel,
+    Agency,
+    AgencyKind,
+    Dataset,
+    DatasetKind,
+    UpdateFrequency,
+)
 from registry.services.accounts import _audit_write, _require_walidata
 
 AGENCY_EDITABLE = ("name", "kind")
@@ -69,11 +76,14 @@ def dataset_create(
     description: str = "",
     update_frequency: str = UpdateFrequency.QUARTERLY,
     access_level: str = AccessLevel.CLOSED,
+    kind: str = DatasetKind.RECORDS,
 ) -> Dataset:
-    """A dataset of an agency (its owner, fixed for life: its records carry the agency)."""
+    """A dataset of an agency (its owner, fixed for life: its records carry the agency). Its
+    kind is fixed too: agency records, or a national DTSEN extract (household decile facts)."""
     _require_walidata(actor, action="dataset.create", object_type="dataset", object_id=name)
     _check_choice("update_frequency", update_frequency, UpdateFrequency)
     _check_choice("access_level", access_level, AccessLevel)
+    _check_choice("kind", kind, DatasetKind)
     dataset = Dataset(
         agency=agency,
         name=name.strip().lower(),
@@ -82,6 +92,7 @@ def dataset_create(
         description=description.strip(),
         update_frequency=update_frequency,
         access_level=access_level,
+        kind=kind,
     )
     with transaction.atomic():
         dataset.full_clean()
@@ -95,6 +106,7 @@ def dataset_create(
                 "dataset": str(dataset),
                 "access_level": dataset.access_level,
                 "update_frequency": dataset.update_frequency,
+                "kind": dataset.kind,
             },
         )
     return dataset

@@ -36,7 +36,7 @@ from registry.ingest import flags as flag_catalogue
 from registry.ingest.copy import NULL, copy_writer
 from registry.ingest.reading import ParsedFile
 from registry.memory import gc_paused
-from registry.models import AidReceipt, Dataset, ImportBatch, SourceRecord
+from registry.models import AidReceipt, Dataset, DatasetKind, ImportBatch, SourceRecord
 from registry.services.bulk_load import import_worth_rebuilding, loading_in_bulk
 
 logger = logging.getLogger(__name__)
@@ -368,6 +368,20 @@ def records_import(
     skip_invalid, rolls everything back, so a batch still lands whole or not at all. Field
     problems (a future birth date, an unknown sex code, ...) are flags and the row lands;
     with strict they are errors like any other."""
+    if dataset.kind == DatasetKind.DTSEN:
+        # A national DTSEN extract arrives on the same path but becomes household decile
+        # facts, not record versions (registry.services.dtsen).
+        from registry.services.dtsen import dtsen_import
+
+        return dtsen_import(
+            dataset=dataset,
+            parsed=parsed,
+            actor=actor,
+            file_name=file_name,
+            file_sha256=file_sha256,
+            channel=channel,
+            skip_invalid=skip_invalid,
+        )
     regions = regions or RegionMatcher.for_regency(_regency_code())
     batch = ImportBatch(
         agency=dataset.agency,

@@ -21,7 +21,7 @@ from django.db import transaction
 
 from linkage.schema import source_id as source_id_of
 from registry.ingest.reading import ParsedFile
-from registry.models import Dataset, ImportBatch, RecordLink, SourceRecord
+from registry.models import Dataset, DatasetKind, ImportBatch, RecordLink, SourceRecord
 from registry.services.imports import ImportOutcome, records_import
 
 logger = logging.getLogger(__name__)
@@ -96,6 +96,10 @@ def records_submit(
     invalid_lines = {int(e["line"]) for e in errors}
     result = SubmitOutcome(outcome, batch, LINKING_NOT_RUN, {}, errors, invalid_lines)
     if result.rejected:
+        return result
+    if dataset.kind == DatasetKind.DTSEN:
+        # decile facts are keyed by KK: nothing to place on persons
+        result.linking = LINKING_DONE
         return result
     if link == LINK_QUEUE:
         # A file of a city's size: no id lists, one question (anything of the agency left

@@ -31,6 +31,7 @@ from registry.models import (
     AgencyKind,
     Dataset,
     DatasetGrant,
+    DatasetKind,
     UpdateFrequency,
     UserProfile,
 )
@@ -169,6 +170,17 @@ class DatasetForm(forms.Form):
         ),
     )
 
+    kind = forms.ChoiceField(
+        label=_("Kind of dataset"),
+        choices=DatasetKind.choices,
+        initial=DatasetKind.RECORDS,
+        required=False,  # agency records unless chosen (forms and scripts that predate it)
+        help_text=_(
+            "Agency records, or a national DTSEN extract (NIK, KK, decile, quarter per row) "
+            "stored as household decile facts. Fixed once created."
+        ),
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["agency"].choices = [("", _("— choose —"))] + _agency_choices(blank=False)
@@ -196,7 +208,7 @@ def dataset_edit_view(request: HttpRequest, pk: int | None = None) -> HttpRespon
     dataset = get_object_or_404(Dataset.objects.select_related("agency"), pk=pk) if pk else None
     initial = None
     if dataset is not None:
-        initial = {f: getattr(dataset, f) for f in ("name", *DATASET_FIELDS)}
+        initial = {f: getattr(dataset, f) for f in ("name", "kind", *DATASET_FIELDS)}
         initial["agency"] = dataset.agency_id
     elif request.GET.get("agency", "").isdigit():
         initial = {"agency": int(request.GET["agency"])}
@@ -205,6 +217,7 @@ def dataset_edit_view(request: HttpRequest, pk: int | None = None) -> HttpRespon
         # The owner and the short name are fixed: records and files carry them.
         form.fields["agency"].disabled = True
         form.fields["name"].disabled = True
+        form.fields["kind"].disabled = True
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -213,6 +226,7 @@ def dataset_edit_view(request: HttpRequest, pk: int | None = None) -> HttpRespon
                     actor=request.user,
                     agency=Agency.objects.get(pk=data["agency"]),
                     name=data["name"],
+                    kind=data["kind"] or DatasetKind.RECORDS,
                     **{f: data[f] for f in DATASET_FIELDS},
                 )
                 messages.success(request, gettext("Dataset %s created.") % dataset)

@@ -74,6 +74,14 @@ _REASONS: list[tuple[re.Pattern[str], str]] = [
     ),
     (re.compile(r"^too large \(max (?P<value>\d+)\)$"), _("too large (at most %(value)s)")),
     (re.compile(r"^contains a NUL character$"), _("contains a NUL character")),
+    # DTSEN extracts (registry.services.dtsen)
+    (re.compile(r"^not a quarter: (?P<value>.*)$"), _("not a quarter: %(value)s")),
+    (
+        re.compile(r"^differs from line (?P<value>\d+) \(same KK and quarter\)$"),
+        _("differs from line %(value)s (same KK and quarter)"),
+    ),
+    (re.compile(r"^not a 16-digit number: (?P<value>.*)$"), _("not a 16-digit number: %(value)s")),
+    (re.compile(r"^not a valid KK number: (?P<value>.*)$"), _("not a valid KK number: %(value)s")),
 ]
 
 

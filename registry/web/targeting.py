@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.reports import targeting as report
 from registry.reports.common import EXPORT_LIMIT, PAGE_SIZE
+from registry.reports.deciles import decile_source
 from registry.reports.planning import kecamatan_choices
 from registry.reports.xlsx import Sheet
 from registry.roles import Role
@@ -78,13 +79,19 @@ COLUMNS = {
         ("period", _("Period")),
         ("programs", _("Programs")),
     ],
-    "high_decile": [*_PERSON, *_RECEIPT, ("decile", _("Decile"))],
+    "high_decile": [
+        *_PERSON,
+        *_RECEIPT,
+        ("decile", _("Decile")),
+        ("decile_source", _("Decile source")),
+    ],
     "low_decile_no_aid": [
         ("household_public_id", _("Household id")),
         ("kelurahan", _("Kelurahan")),
         ("rw", _("RW")),
         ("rt", _("RT")),
         ("welfare_decile", _("Decile")),
+        ("decile_source", _("Decile source")),
         ("members", _("Members")),
     ],
 }
@@ -293,6 +300,14 @@ def _matched_text(row) -> str:
     return ", ".join(str(MATCH_LABELS.get(m, m)) for m in row.matched_on)
 
 
+def _decile_source_text(source: str) -> str:
+    """The check's decile source in words: 'DTSEN 2026-Q3' -> 'DTSEN Triwulan III 2026',
+    'estimate:dinsos' -> 'perkiraan Dinsos'."""
+    if source.startswith("DTSEN "):
+        return decile_source(source.removeprefix("DTSEN "), None)
+    return decile_source(None, source.removeprefix("estimate:"))
+
+
 def _issue_text(row, lines_of: dict[int, int | None]) -> list[str]:
     out = []
     for issue in row.flags:
@@ -308,7 +323,7 @@ def _issue_text(row, lines_of: dict[int, int | None]) -> list[str]:
         elif issue == "receives_other_programs":
             label += ": " + ", ".join(row.other_programs)
         elif issue == "high_welfare_decile" and row.welfare_decile is not None:
-            label += f" ({row.welfare_decile})"
+            label += f" ({row.welfare_decile}, {_decile_source_text(row.welfare_decile_source)})"
         out.append(label)
     return out
 

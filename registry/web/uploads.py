@@ -32,9 +32,10 @@ from linkage.normalize.regions import RegionMatcher
 from registry.ingest import flags
 from registry.ingest.limits import check_size, upload_limits
 from registry.ingest.reading import FileFormatError, FileTooLarge, ParsedFile, read_upload
-from registry.models import Dataset, ImportBatch
+from registry.models import Dataset, DatasetKind, ImportBatch
 from registry.reports.batch_linking import batch_linking
 from registry.roles import Role
+from registry.services.dtsen import dtsen_validate
 from registry.services.imports import ImportBusy, validate_rows
 from registry.services.submit import (
     LINKING_PENDING,
@@ -204,10 +205,14 @@ def _regions() -> RegionMatcher:
     return RegionMatcher.for_regency(settings.REGISTRY_REGENCY_CODE)
 
 
-def build_report(parsed: ParsedFile, *, strict: bool = False) -> dict:
+def build_report(parsed: ParsedFile, *, strict: bool = False, dataset=None) -> dict:
     """Dry-run validation: what records_import would accept and reject, nothing written."""
-    # in the request's own process: a web server process never forks validation workers
-    validation = validate_rows(parsed.rows, regions=_regions(), parallel=False, strict=strict)
+    if dataset is not None and dataset.kind == DatasetKind.DTSEN:
+        # a DTSEN extract is checked by its own rules (registry.services.dtsen)
+        validation = dtsen_validate(parsed.rows).validation
+    else:
+        # in the request's own process: a web server process never forks validation workers
+        validation = validate_rows(parsed.rows, regions=_regions(), parallel=False, strict=strict)
     return {
         "strict": strict,
         "rows_total": len(parsed.rows),
@@ -271,7 +276,9 @@ def upload_view(request: HttpRequest) -> HttpResponse:
             context = {"form": form, "agency": agency}
             return render(request, "uploads/upload.html", context, status=422)
         else:
-            report = build_report(parsed, strict=form.cleaned_data["strict"])
+            report = build_report(
+                parsed, strict=form.cleaned_data["strict"], dataset=form.cleaned_data["dataset"]
+            )
             token = stage_file(
                 user=request.user,
                 dataset=form.cleaned_data["dataset"],

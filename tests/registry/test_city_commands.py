@@ -7,7 +7,17 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 
-from registry.models import AidReceipt, ImportBatch, Person, RecordLink, SourceRecord
+from registry.models import (
+    AidReceipt,
+    Dataset,
+    DatasetKind,
+    Household,
+    HouseholdDecile,
+    ImportBatch,
+    Person,
+    RecordLink,
+    SourceRecord,
+)
 from tests.registry.conftest import indexes_and_constraints
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +37,20 @@ def test_demo_setup_loads_links_and_opens_a_login_per_role(tmp_path, every_load_
     call_command("demo_setup", persons=300, seed=3, dir=str(tmp_path / "city"), stdout=out)
     assert [indexes_and_constraints(table) for table in TABLES] == before
     batches = ImportBatch.objects.all()
-    assert batches.count() == 5 and not batches.filter(status="rejected").exists()
+    # five agency files, then the DTSEN extract of two quarters (issue 18 item 1)
+    assert batches.count() == 7 and not batches.filter(status="rejected").exists()
+    dtsen = Dataset.objects.get(kind=DatasetKind.DTSEN)
+    assert (dtsen.agency.code, dtsen.access_level) == ("dinsos", "restricted")
+    quarters = set(HouseholdDecile.objects.values_list("quarter", flat=True))
+    assert quarters == {"2026-Q2", "2026-Q3"}
+    # every household of the city has its DTSEN history, and some deciles moved
+    facts = HouseholdDecile.objects.filter(is_current=True)
+    assert facts.filter(quarter="2026-Q2").count() == facts.filter(quarter="2026-Q3").count()
+    assert facts.values("kk_number").distinct().count() >= 0.9 * Household.objects.count()
+    by_kk = {}
+    for kk, quarter, decile in facts.values_list("kk_number", "quarter", "decile"):
+        by_kk.setdefault(kk, {})[quarter] = decile
+    assert any(d["2026-Q2"] != d["2026-Q3"] for d in by_kk.values())
     current = SourceRecord.objects.filter(is_current=True).count()
     assert current > 600
     assert RecordLink.objects.count() == current  # every record placed with a person

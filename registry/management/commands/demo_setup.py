@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from registry.ingest.reading import read_file
 from registry.linking import link
-from registry.models import AccessLevel, Agency, AgencyKind, Dataset, DatasetGrant
+from registry.models import AccessLevel, Agency, AgencyKind, Dataset, DatasetGrant, DatasetKind
 from registry.roles import Role
 from registry.services.accounts import account_create, grant_create
 from registry.services.bulk_load import bulk_load, data_lines
@@ -43,6 +43,15 @@ LATE_AGENCY = {
     "kind": AgencyKind.OTHER,
     "dataset_name": "pencari-kerja",
     "dataset_title": "Pencari kerja terdaftar (AK/I)",
+}
+# The national extract the social agency receives each quarter (issue 18 item 1): restricted,
+# its owner reads it; other agencies only through a grant.
+DTSEN_DATASET = {
+    "name": "dtsen-desil",
+    "title": "Desil kesejahteraan DTSEN (ekstrak nasional)",
+    "producer": "Kementerian Sosial / BPS (DTSEN)",
+    "description": "Desil kesejahteraan keluarga dari Data Tunggal Sosial Ekonomi Nasional, "
+    "diterima Dinas Sosial per triwulan.",
 }
 DEMO_GRANTS = (
     ("civil_registry", "dinsos", "verifikasi-bansos", "Verifikasi sasaran bantuan sosial"),
@@ -68,6 +77,7 @@ class Command(BaseCommand):
         if not (city / "agencies.csv").exists():
             call_command("generate_city", persons=opts["persons"], seed=opts["seed"], out=str(city))
         agencies = self._import_city(city)
+        self._import_dtsen(city, agencies.get(AgencyKind.SOCIAL_AFFAIRS))
         summary = link(full=False)
         self.stdout.write(
             f"linked {summary.records} records: {summary.persons_created} new persons, "
@@ -136,6 +146,37 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{path.name}: {batch.rows_new} new, {batch.rows_changed} changed, "
                 f"{batch.rows_unchanged} unchanged, {batch.rows_invalid} invalid"
+            )
+
+    def _import_dtsen(self, city: Path, agency: Agency | None) -> None:
+        """The national DTSEN extract, one file per quarter (registry.citygen.dtsen), into the
+        social agency's restricted DTSEN dataset: household decile facts, oldest quarter
+        first, through the same import as every file."""
+        files = sorted(city.glob("dtsen-*.csv"))
+        if agency is None or not files:
+            return
+        dataset, _ = Dataset.objects.get_or_create(
+            agency=agency,
+            name=DTSEN_DATASET["name"],
+            defaults={
+                "title": DTSEN_DATASET["title"],
+                "producer": DTSEN_DATASET["producer"],
+                "description": DTSEN_DATASET["description"],
+                "access_level": AccessLevel.RESTRICTED,
+                "kind": DatasetKind.DTSEN,
+            },
+        )
+        for path in files:
+            parsed = read_file(path, agency_mapping=agency.column_mapping)
+            batch = records_import(
+                dataset=dataset,
+                parsed=parsed,
+                file_name=path.name,
+                file_sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+            ).batch
+            self.stdout.write(
+                f"{path.name}: {batch.status}, {batch.rows_new} new, {batch.rows_changed} "
+                f"changed, {batch.rows_unchanged} unchanged, {batch.rows_invalid} invalid"
             )
 
     def _accounts(self, agencies: dict[str, Agency], password: str) -> list[tuple[str, str]]:

@@ -12,7 +12,7 @@ from tqdm import tqdm
 from registry.ingest import flags
 from registry.ingest.headers import CANONICAL_FIELDS
 from registry.ingest.reading import FileFormatError, read_file
-from registry.models import AccessLevel, Agency, AgencyKind, Dataset
+from registry.models import AccessLevel, Agency, AgencyKind, Dataset, DatasetKind
 from registry.services.imports import ImportBusy
 from registry.services.submit import LINK_QUEUE, LINKING_PENDING, records_submit
 
@@ -37,6 +37,13 @@ class Command(BaseCommand):
             choices=[a.value for a in AccessLevel],
             default=AccessLevel.CLOSED,
             help="access level of a newly created dataset (default closed)",
+        )
+        parser.add_argument(
+            "--dataset-kind",
+            choices=[k.value for k in DatasetKind],
+            default=DatasetKind.RECORDS,
+            help="kind of a newly created dataset: records (default) or dtsen (a national DTSEN "
+            "extract: NIK, NO KK, DESIL, TRIWULAN per row, stored as household decile facts)",
         )
         parser.add_argument("--sheet", default=None, help="XLSX sheet name (default: first)")
         parser.add_argument(
@@ -112,6 +119,7 @@ class Command(BaseCommand):
                     "title": opts["dataset_title"] or f"{agency.name}: {name}",
                     "producer": agency.name,
                     "access_level": opts["access"],
+                    "kind": opts["dataset_kind"],
                 },
             )
         if created:
