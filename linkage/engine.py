@@ -35,7 +35,7 @@ from linkage.compare import (
     str_array,
 )
 from linkage.config import LinkConfig
-from linkage.scoring import U_FLOOR, FSModel, TermFrequencies, explain_row, fit_em
+from linkage.scoring import U_FLOOR, FieldParams, FSModel, TermFrequencies, explain_row, fit_em
 
 
 @dataclass
@@ -125,6 +125,31 @@ def _nik_date_matches(nik: pd.Series, birth: pd.Series | None) -> pd.Series:
     ).fillna(False)
 
 
+def present_comparisons(comps: list[Comparison], df: pd.DataFrame) -> list[Comparison]:
+    """The comparisons that read at least one column the frame has: a comparison with none
+    of its columns (an "other_id" on the registry's frames) would be a field with no evidence
+    in any pair, so it is not a field of the model at all."""
+    return [c for c in comps if any(col in df.columns for col in c.columns)]
+
+
+def population_prior(candidate_prior: float, candidates: int, records: int) -> float:
+    """Share of matches among all record pairs when the candidates hold every match."""
+    all_pairs = max(records * (records - 1) / 2, 1.0)
+    return float(np.clip(candidate_prior * candidates / all_pairs, 1e-12, 0.5))
+
+
+def u_without_matches(
+    model: FSModel, random_u: dict[str, list[float]], prior: float
+) -> dict[str, list[float]]:
+    """u of random pairs less the matches among them: (u - prior * m) / (1 - prior), floored."""
+    out = {}
+    for fp in model.fields:
+        u = (np.asarray(random_u[fp.comparison.name]) - prior * np.asarray(fp.m)) / (1 - prior)
+        u = np.maximum(u, U_FLOOR)
+        out[fp.comparison.name] = (u / u.sum()).tolist()
+    return out
+
+
 def _inverted(model: FSModel, levels: np.ndarray) -> bool:
     """A field with observed levels whose top (exact) level weighs below its level 0."""
     for f, fp in enumerate(model.fields):
@@ -138,6 +163,8 @@ def _inverted(model: FSModel, levels: np.ndarray) -> bool:
 
 
 RANDOM_PAIRS = 50_000
+# Above this fitted share of matches among the candidate pairs, u comes from random pairs.
+MAX_EM_PRIOR_FOR_U = 0.5
 
 
 def random_pair_u(
@@ -351,7 +378,7 @@ def link_records(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     df = _prepare(records)
-    comps = resolve(cfg.comparisons)
+    comps = present_comparisons(resolve(cfg.comparisons), df)
     must, cannot = _decision_pairs(df, decisions)
     timings["prepare"] = time.perf_counter() - t0
 
@@ -383,17 +410,27 @@ def link_records(
         model = fit_em(
             levels, comps, max_iterations=cfg.em_max_iterations, tolerance=cfg.em_tolerance
         )
-        if _inverted(model, levels):
+        if _inverted(model, levels) or model.match_prior > MAX_EM_PRIOR_FOR_U:
             # EM swapped a field's roles (exact agreement weighing against a match: seen on
-            # data sets with few fields, FEBRL through the default configuration). Refit
-            # with u pinned to the levels of random record pairs (nearly all non-matches,
-            # as Splink estimates u), so only m and the prior are left to EM.
-            model = fit_em(
-                levels,
-                comps,
-                max_iterations=cfg.em_max_iterations,
-                tolerance=cfg.em_tolerance,
-                initial_u=random_pair_u(df, comps, cols, workers=cfg.workers),
+            # data sets with few fields), or the candidates are mostly matches (a small
+            # deduplication set: FEBRL's 1,000 records give 500 candidate pairs, 450 of them
+            # matches), so the few non-matches cannot tell u. Refit with u pinned to the
+            # levels of random record pairs (nearly all non-matches, as Splink estimates
+            # u), so only m and the prior are left to EM.
+            candidate_prior = model.match_prior
+            population = population_prior(candidate_prior, len(i), len(df))
+            random_u = random_pair_u(df, comps, cols, workers=cfg.workers)
+            model = FSModel(
+                fields=[
+                    FieldParams(fp.comparison, fp.m, u)
+                    for fp, u in zip(
+                        model.fields,
+                        u_without_matches(model, random_u, population).values(),
+                        strict=True,
+                    )
+                ],
+                match_prior=population,
+                iterations=model.iterations,
             )
             timings["u_from_random_pairs"] = 1.0
         model.tf_tables = build_tf_tables(df, comps)

@@ -161,6 +161,13 @@ APPROXIMATE_PROBES: dict[str, str] = {
 UNPROBED: dict[str, str] = {
     "nik_one_off": "a NIK one typo away has no index; the same person meets by name and date",
     "dob_swapped_phonetic": "the swapped date is found by the name sound probes in the kelurahan",
+    # keys for records with neither NIK nor KK: such a record still meets its others by name
+    # and date (token_dob, dob_house) or, without a date, by name sound in its kelurahan
+    "phonetic_house": "records without NIK and KK only; met by the date and name-sound probes",
+    "name_house": "records without NIK and KK only; met by the date and name-sound probes",
+    "token_address": "records without NIK and KK only; met by the date and name-sound probes",
+    "name_kelurahan": "records without NIK and KK only; met by the date and name-sound probes",
+    "other_id_exact": "the registry's records carry no identifier other than NIK and KK",
 }
 
 
