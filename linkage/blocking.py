@@ -317,6 +317,29 @@ def key_other_id_exact(c: ColumnCodes) -> KeyCodes:
     return _single(c("other_id"))
 
 
+def key_other_id_one_off(c: ColumnCodes) -> KeyCodes:
+    """An identifier other than NIK and KK one typo apart (a substitution, a swap of adjacent
+    characters, one character dropped or added): the value and each of its one-character
+    deletions are the record's codes, so two values one typo apart share one of them."""
+    codes = c("other_id")
+    uniques = c.shared.uniques("other_id")
+    if uniques is None or len(uniques) == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    variants = [
+        [value, *(value[:k] + value[k + 1 :] for k in range(len(value)))]
+        for value in uniques.tolist()
+    ]
+    per_value = np.array([len(v) for v in variants], dtype=np.int64)
+    variant_codes, _ = pd.factorize(pd.Series([x for v in variants for x in v], dtype=object))
+    first = np.cumsum(per_value) - per_value
+    rows = np.flatnonzero(codes >= 0)
+    count = per_value[codes[rows]]
+    offset = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    keyed = np.repeat(rows, count)
+    return keyed, variant_codes.astype(np.int64)[first[codes[keyed]] + offset]
+
+
 @dataclass(frozen=True)
 class BlockingKey:
     """One blocking key as data: its name, the columns it reads (a frame lacking any of them
@@ -338,6 +361,7 @@ _NAME = ("name_key",)
 BLOCKING_KEYS: tuple[BlockingKey, ...] = (
     BlockingKey("nik_exact", ("nik",), key_nik_exact),
     BlockingKey("other_id_exact", ("other_id",), key_other_id_exact),
+    BlockingKey("other_id_one_off", ("other_id",), key_other_id_one_off, multi=True),
     BlockingKey("name_dob", ("name_key", "birth_date"), key_name_dob),
     BlockingKey("sorted_name_dob", ("name_sorted", "birth_date"), key_sorted_name_dob),
     BlockingKey("phonetic_dob", ("name_phonetic", "birth_date"), key_phonetic_dob),

@@ -677,11 +677,12 @@ def _location_levels(t: Columns, c: Comparison, i: np.ndarray, j: np.ndarray, w:
     same_kel, miss_kel = t.eq(kel_c, i, j)
     lv = same_kec.astype(np.int8)
     lv[same_kel] = 2
-    # the same street name in another village is another street, so only pairs in one
-    # village (or with it unknown) need the fuzzy street test
-    in_village = same_kel | miss_kel
-    _, street, miss_addr = _similar_street(t, addr_c, i, j, w, only=in_village)
-    street &= in_village
+    # the same street name in another district is another street, so only pairs in one
+    # district (or with it unknown) need the fuzzy street test; within a district the
+    # village may be misread (FEBRL's "whittingham" / "whittinhgam" for one suburb)
+    same_district = same_kel | miss_kel | same_kec
+    _, street, miss_addr = _similar_street(t, addr_c, i, j, w, only=same_district)
+    street &= same_district
     lv[street] = 3
     house, _ = t.eq(num_c, i, j)
     rt, rw = t.ints(rt_c), t.ints(rw_c)

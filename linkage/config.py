@@ -34,6 +34,7 @@ DEFAULT_BLOCKING_KEYS: tuple[str, ...] = (
     "name_kelurahan",
     # an identifier other than NIK/KK, when the frame has one (skipped otherwise)
     "other_id_exact",
+    "other_id_one_off",
 )
 
 DEFAULT_COMPARISONS: tuple[str, ...] = (

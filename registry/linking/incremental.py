@@ -168,6 +168,7 @@ UNPROBED: dict[str, str] = {
     "token_address": "records without NIK and KK only; met by the date and name-sound probes",
     "name_kelurahan": "records without NIK and KK only; met by the date and name-sound probes",
     "other_id_exact": "the registry's records carry no identifier other than NIK and KK",
+    "other_id_one_off": "the registry's records carry no identifier other than NIK and KK",
 }
 
 
