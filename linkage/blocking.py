@@ -675,10 +675,3 @@ def sorted_unique(a: np.ndarray) -> np.ndarray:
         return a
     s = np.sort(a)
     return s[np.r_[True, s[1:] != s[:-1]]]
-
-
-def _not_in_sorted(values: np.ndarray, sorted_ref: np.ndarray) -> np.ndarray:
-    if len(sorted_ref) == 0 or len(values) == 0:
-        return values
-    pos = np.minimum(np.searchsorted(sorted_ref, values), len(sorted_ref) - 1)
-    return values[sorted_ref[pos] != values]

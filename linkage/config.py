@@ -6,7 +6,7 @@ FEBRL-like data sets pick a different field set through the same dataclass.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from linkage.compare import Comparison
 
@@ -72,7 +72,4 @@ class LinkConfig:
     # Term-frequency adjustment of exact-name agreement (0 disables it).
     tf_adjustment_weight: float = 1.0
     tf_adjustment_cap: float = 6.0
-    # Names with at least this many records are stored in the saved model for incremental use.
-    tf_store_top: int = 50_000
     workers: int = -1
-    extra: dict[str, object] = field(default_factory=dict)
