@@ -150,21 +150,37 @@ def u_without_matches(
     return out
 
 
-def _inverted(model: FSModel, levels: np.ndarray) -> bool:
-    """A field with observed levels whose top (exact) level weighs below its level 0."""
-    for f, fp in enumerate(model.fields):
-        col = levels[:, f]
-        if not (col >= 0).any():
-            continue
-        w = fp.weights
-        if w[-1] < w[0] or w[-1] < 0:
-            return True
-    return False
-
-
 RANDOM_PAIRS = 50_000
-# Above this fitted share of matches among the candidate pairs, u comes from random pairs.
-MAX_EM_PRIOR_FOR_U = 0.5
+
+
+def with_random_pair_u(
+    em_model: FSModel,
+    df: pd.DataFrame,
+    comps: list[Comparison],
+    cols: Columns,
+    candidates: int,
+    *,
+    workers: int = 1,
+) -> FSModel:
+    """EM's m with u from the levels of random record pairs (nearly all non-matches), less
+    the matches among them, and the prior of a match among all record pairs (Splink's way).
+
+    EM's own u and prior describe the candidate pairs, which are half matches or more in a
+    city (a person's records pair with each other) and nearly all matches in a small
+    deduplication set (FEBRL1: 450 of 500): the few non-matches cannot tell u, so EM's u
+    swings with the data set's size and a field's roles may even swap (exact agreement
+    weighing against a match). And non-matching candidates share a blocking key (a date, a
+    house number), so random pairs' u goes with the population prior, never with the
+    candidates' odds: two strangers born on one day at one house number would otherwise
+    start at those odds with the date's full weight."""
+    population = population_prior(em_model.match_prior, candidates, len(df))
+    random_u = random_pair_u(df, comps, cols, workers=workers)
+    u = u_without_matches(em_model, random_u, population)
+    return FSModel(
+        fields=[FieldParams(fp.comparison, fp.m, u[fp.comparison.name]) for fp in em_model.fields],
+        match_prior=population,
+        iterations=em_model.iterations,
+    )
 
 
 def random_pair_u(
@@ -410,29 +426,7 @@ def link_records(
         model = fit_em(
             levels, comps, max_iterations=cfg.em_max_iterations, tolerance=cfg.em_tolerance
         )
-        if _inverted(model, levels) or model.match_prior > MAX_EM_PRIOR_FOR_U:
-            # EM swapped a field's roles (exact agreement weighing against a match: seen on
-            # data sets with few fields), or the candidates are mostly matches (a small
-            # deduplication set: FEBRL's 1,000 records give 500 candidate pairs, 450 of them
-            # matches), so the few non-matches cannot tell u. Refit with u pinned to the
-            # levels of random record pairs (nearly all non-matches, as Splink estimates
-            # u), so only m and the prior are left to EM.
-            candidate_prior = model.match_prior
-            population = population_prior(candidate_prior, len(i), len(df))
-            random_u = random_pair_u(df, comps, cols, workers=cfg.workers)
-            model = FSModel(
-                fields=[
-                    FieldParams(fp.comparison, fp.m, u)
-                    for fp, u in zip(
-                        model.fields,
-                        u_without_matches(model, random_u, population).values(),
-                        strict=True,
-                    )
-                ],
-                match_prior=population,
-                iterations=model.iterations,
-            )
-            timings["u_from_random_pairs"] = 1.0
+        model = with_random_pair_u(model, df, comps, cols, len(i), workers=cfg.workers)
         model.tf_tables = build_tf_tables(df, comps)
         model.tf_adjustment_weight = cfg.tf_adjustment_weight
         model.tf_adjustment_cap = cfg.tf_adjustment_cap

@@ -251,14 +251,11 @@ def fit_em(
     initial_prior: float = 0.3,
     fixed_u: dict[str, list[float]] | None = None,
     initial_u: dict[str, list[float]] | None = None,
-    fixed_prior: float | None = None,
 ) -> FSModel:
     """Two-class latent model over (pairs x fields) levels, conditional independence.
 
     Works on the distinct patterns weighted by count, so cost is independent of pair count
-    after one np.unique. ``fixed_u`` pins u for fields whose u was estimated elsewhere;
-    ``fixed_prior`` pins the share of matches (with every u pinned too, EM could otherwise
-    call every pair a match: free m values fit any level distribution).
+    after one np.unique. ``fixed_u`` pins u for fields whose u was estimated elsewhere.
     """
     n_fields = levels.shape[1]
     n_levels = [len(c.labels) for c in comparisons]
@@ -280,7 +277,7 @@ def fit_em(
         for f, c in enumerate(comparisons):
             if c.name in fixed_u:
                 u[f] = np.asarray(fixed_u[c.name], dtype=np.float64)
-    lam = initial_prior if fixed_prior is None else fixed_prior
+    lam = initial_prior
     # one-hot index per field for the M step
     masks = [[patterns[:, f] == lv for lv in range(n_levels[f])] for f in range(n_fields)]
     it = 0
@@ -297,8 +294,6 @@ def fit_em(
         g = 1.0 / (1.0 + np.exp(np.clip(b - a, -700, 700)))
         wm, wu = counts * g, counts * (1 - g)
         new_lam = float(np.clip(wm.sum() / counts.sum(), _EPS, 1 - _EPS))
-        if fixed_prior is not None:
-            new_lam = fixed_prior
         delta = abs(new_lam - lam)
         for f in range(n_fields):
             mm = np.array([wm[mk].sum() for mk in masks[f]]) + _EPS
