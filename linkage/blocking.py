@@ -312,6 +312,34 @@ def key_token_address(c: ColumnCodes) -> KeyCodes:
     return rows, np.r_[a[a >= 0], b[b >= 0]]
 
 
+def key_other_id_exact(c: ColumnCodes) -> KeyCodes:
+    """An identifier other than NIK and KK (an agency's member number), exact."""
+    return _single(c("other_id"))
+
+
+def key_other_id_one_off(c: ColumnCodes) -> KeyCodes:
+    """An identifier other than NIK and KK one typo apart (a substitution, a swap of adjacent
+    characters, one character dropped or added): the value and each of its one-character
+    deletions are the record's codes, so two values one typo apart share one of them."""
+    codes = c("other_id")
+    uniques = c.shared.uniques("other_id")
+    if uniques is None or len(uniques) == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    variants = [
+        [value, *(value[:k] + value[k + 1 :] for k in range(len(value)))]
+        for value in uniques.tolist()
+    ]
+    per_value = np.array([len(v) for v in variants], dtype=np.int64)
+    variant_codes, _ = pd.factorize(pd.Series([x for v in variants for x in v], dtype=object))
+    first = np.cumsum(per_value) - per_value
+    rows = np.flatnonzero(codes >= 0)
+    count = per_value[codes[rows]]
+    offset = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    keyed = np.repeat(rows, count)
+    return keyed, variant_codes.astype(np.int64)[first[codes[keyed]] + offset]
+
+
 @dataclass(frozen=True)
 class BlockingKey:
     """One blocking key as data: its name, the columns it reads (a frame lacking any of them
@@ -322,11 +350,18 @@ class BlockingKey:
     columns: tuple[str, ...]
     build: Callable[[ColumnCodes], KeyCodes]
     multi: bool = False  # a record may carry several codes (pairs may repeat within the key)
+    # Keys for records with neither a valid NIK nor a KK number (an agency holding name, birth
+    # date and address only; FEBRL): those have no identifier key to meet their other records
+    # through, so looser name/address keys reach them. Identified records are not keyed, so
+    # the city's candidate pairs (and EM on them) hardly change.
+    unidentified_only: bool = False
 
 
 _NAME = ("name_key",)
 BLOCKING_KEYS: tuple[BlockingKey, ...] = (
     BlockingKey("nik_exact", ("nik",), key_nik_exact),
+    BlockingKey("other_id_exact", ("other_id",), key_other_id_exact),
+    BlockingKey("other_id_one_off", ("other_id",), key_other_id_one_off, multi=True),
     BlockingKey("name_dob", ("name_key", "birth_date"), key_name_dob),
     BlockingKey("sorted_name_dob", ("name_sorted", "birth_date"), key_sorted_name_dob),
     BlockingKey("phonetic_dob", ("name_phonetic", "birth_date"), key_phonetic_dob),
@@ -348,7 +383,12 @@ BLOCKING_KEYS: tuple[BlockingKey, ...] = (
         key_given_dob_kecamatan,
     ),
     BlockingKey("name_address", ("name_phonetic", "address_key"), key_name_address),
-    BlockingKey("name_kelurahan", ("name_key", "kelurahan_code"), key_name_kelurahan),
+    BlockingKey(
+        "name_kelurahan",
+        ("name_key", "kelurahan_code"),
+        key_name_kelurahan,
+        unidentified_only=True,
+    ),
     BlockingKey("dob_kelurahan", ("birth_date", "kelurahan_code"), key_dob_kelurahan),
     BlockingKey(
         "monthday_address", ("birth_date", "address_key", "house_number"), key_monthday_address
@@ -359,14 +399,22 @@ BLOCKING_KEYS: tuple[BlockingKey, ...] = (
         ("name_phonetic", "address_key", "house_number"),
         key_phonetic_address,
     ),
-    BlockingKey("phonetic_house", ("name_phonetic", "house_number"), key_phonetic_house),
-    BlockingKey("name_house", ("name_sorted", "house_number"), key_name_house),
+    BlockingKey(
+        "phonetic_house",
+        ("name_phonetic", "house_number"),
+        key_phonetic_house,
+        unidentified_only=True,
+    ),
+    BlockingKey(
+        "name_house", ("name_sorted", "house_number"), key_name_house, unidentified_only=True
+    ),
     BlockingKey("dob_house", ("birth_date", "house_number"), key_dob_house),
     BlockingKey(
         "token_address",
         ("name_key", "address_key", "house_number"),
         key_token_address,
         multi=True,
+        unidentified_only=True,
     ),
 )
 KEYS_BY_NAME: dict[str, BlockingKey] = {k.name: k for k in BLOCKING_KEYS}
@@ -375,6 +423,13 @@ NAMED_KEYS: dict[str, Callable[[ColumnCodes], KeyCodes]] = {k.name: k.build for 
 NIK_ONE_OFF_COLUMNS = ("nik", "given_name_key")
 
 BlockingKeySpec = str | tuple[str, ...]
+
+
+def identified(c: ColumnCodes) -> np.ndarray:
+    """Per record: a valid NIK or a KK number."""
+    return c.derived(
+        "identified", lambda: c.shared.valid_nik("nik") | (c.shared.code("kk_number") >= 0)
+    )
 
 
 def key_columns(spec: BlockingKeySpec) -> tuple[str, ...]:
@@ -393,7 +448,12 @@ def key_name(spec: BlockingKeySpec) -> str:
 def key_codes(c: ColumnCodes, spec: BlockingKeySpec) -> tuple[str, KeyCodes]:
     """A named key, or a tuple of column names compared exactly (generic data sets)."""
     if isinstance(spec, str):
-        return spec, KEYS_BY_NAME[spec].build(c)
+        key = KEYS_BY_NAME[spec]
+        rows, codes = key.build(c)
+        if key.unidentified_only:
+            keep = ~identified(c)[rows]
+            rows, codes = rows[keep], codes[keep]
+        return spec, (rows, codes)
     return "+".join(spec), _single(combine_codes(*(c(col) for col in spec)))
 
 
@@ -615,10 +675,3 @@ def sorted_unique(a: np.ndarray) -> np.ndarray:
         return a
     s = np.sort(a)
     return s[np.r_[True, s[1:] != s[:-1]]]
-
-
-def _not_in_sorted(values: np.ndarray, sorted_ref: np.ndarray) -> np.ndarray:
-    if len(sorted_ref) == 0 or len(values) == 0:
-        return values
-    pos = np.minimum(np.searchsorted(sorted_ref, values), len(sorted_ref) - 1)
-    return values[sorted_ref[pos] != values]

@@ -80,6 +80,10 @@ NAMED_COMPARISONS: dict[str, Comparison] = {
     # santoso" / "muhammad fajar santoso"); a full disagreement of the given name is what
     # tells them apart, and it must not be averaged away inside the whole-name similarity.
     "given": Comparison("given", "given", ("name_key",)),
+    # An identifier the records share that is neither NIK nor KK (an agency's own member
+    # number; FEBRL's social security number, see linkage.febrl). The registry's frames never
+    # carry the column, so link_records drops this comparison there (no field, no weight).
+    "other_id": Comparison("other_id", "id", ("other_id",)),
     # KK, address, RT/RW and region as ONE comparison: family members share all of them, so
     # as separate fields their weights would add up four times for the same fact ("same
     # household") and outvote a different name and birth date.
@@ -532,7 +536,24 @@ def _given_compatible(a: str, b: str, name_a: str, name_b: str) -> bool:
 
 
 def _given_kind_levels(t: Columns, c: Comparison, i: np.ndarray, j: np.ndarray, w: int):
-    return given_levels(t, i, j, w, c.columns[0])
+    """The given-name comparison as a field of the model: evidence only where the pair has
+    household identifiers on both sides (KK numbers, or valid NIKs). There, a full
+    disagreement of the given name is what tells siblings and a father and son apart, who
+    share everything else. Without them (FEBRL, an agency holding name, birth date and
+    address only) nothing marks the two as one family, the whole-name comparison already
+    counts the disagreement, and a second weight for it would only count it twice (a replaced
+    given name then outweighs a shared date and address)."""
+    lv = given_levels(t, i, j, w, c.columns[0])
+    household = household_identified(t, i, j)
+    lv[~household] = NULL
+    return lv
+
+
+def household_identified(t: Columns, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Both records carry a KK number, or both a valid NIK."""
+    kk = t.code("kk_number") >= 0
+    nik = t.valid_nik("nik")
+    return (kk[i] & kk[j]) | (nik[i] & nik[j])
 
 
 def _id_levels_core(
@@ -656,11 +677,12 @@ def _location_levels(t: Columns, c: Comparison, i: np.ndarray, j: np.ndarray, w:
     same_kel, miss_kel = t.eq(kel_c, i, j)
     lv = same_kec.astype(np.int8)
     lv[same_kel] = 2
-    # the same street name in another village is another street, so only pairs in one
-    # village (or with it unknown) need the fuzzy street test
-    in_village = same_kel | miss_kel
-    _, street, miss_addr = _similar_street(t, addr_c, i, j, w, only=in_village)
-    street &= in_village
+    # the same street name in another district is another street, so only pairs in one
+    # district (or with it unknown) need the fuzzy street test; within a district the
+    # village may be misread (FEBRL's "whittingham" / "whittinhgam" for one suburb)
+    same_district = same_kel | miss_kel | same_kec
+    _, street, miss_addr = _similar_street(t, addr_c, i, j, w, only=same_district)
+    street &= same_district
     lv[street] = 3
     house, _ = t.eq(num_c, i, j)
     rt, rw = t.ints(rt_c), t.ints(rw_c)

@@ -6,7 +6,7 @@ FEBRL-like data sets pick a different field set through the same dataclass.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from linkage.compare import Comparison
 
@@ -23,10 +23,18 @@ DEFAULT_BLOCKING_KEYS: tuple[str, ...] = (
     "dob_kelurahan",
     "monthday_address",
     # no identifier and no region: agencies outside Dukcapil (and FEBRL-like data sets) often
-    # hold only a name, a birth date and an address. (phonetic_address and name_house find a
-    # few more FEBRL pairs but, with these, shift EM on a city enough to lose recall there.)
+    # hold only a name, a birth date and an address
     "token_dob",
     "dob_house",
+    # only records with neither NIK nor KK are keyed by these (a wrong or missing birth date
+    # plus a typo: FEBRL); run on every record they shifted EM on a city
+    "phonetic_house",
+    "name_house",
+    "token_address",
+    "name_kelurahan",
+    # an identifier other than NIK/KK, when the frame has one (skipped otherwise)
+    "other_id_exact",
+    "other_id_one_off",
 )
 
 DEFAULT_COMPARISONS: tuple[str, ...] = (
@@ -36,6 +44,8 @@ DEFAULT_COMPARISONS: tuple[str, ...] = (
     "birth_date",
     "sex",
     "location",
+    # only when the frame has an "other_id" column (linkage.febrl): dropped otherwise
+    "other_id",
 )
 
 
@@ -62,7 +72,4 @@ class LinkConfig:
     # Term-frequency adjustment of exact-name agreement (0 disables it).
     tf_adjustment_weight: float = 1.0
     tf_adjustment_cap: float = 6.0
-    # Names with at least this many records are stored in the saved model for incremental use.
-    tf_store_top: int = 50_000
     workers: int = -1
-    extra: dict[str, object] = field(default_factory=dict)

@@ -3,11 +3,16 @@ records whose hard identifiers contradict each other (two civil-registry records
 different NIKs; reliable NIKs that are not typos of one another). Such a cluster is almost
 surely two people merged (twins, a father and his same-named son), so a run prints them.
 
+A cluster whose two civil-registry NIKs a reviewer's "same" decision joins is no error but a
+person Dukcapil registered twice (docs/decisions/0005-reviewer-same-vs-civil-split.md): it is
+listed apart, as a confirmed double civil registration, for the civil registry to resolve.
+
 Only counts and ids (cluster labels, record ids) come out: never a name or a NIK.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,6 +32,10 @@ class ClusterDiagnostics:
     # (label, record ids) of clusters whose reliable NIKs are not one typo from one of them
     nik_conflicts: list[tuple[int, list[int]]] = field(default_factory=list)
     nik_conflict_count: int = 0
+    # (label, record ids) of clusters with two civil-registry NIKs that a reviewer's "same"
+    # decision holds together: one person registered twice by the civil registry
+    confirmed_double_registrations: list[tuple[int, list[int]]] = field(default_factory=list)
+    confirmed_double_registration_count: int = 0
 
     def lines(self, label: str = "cluster") -> list[str]:
         sizes = ", ".join(f"{label} {c}: {n} records" for c, n in self.largest)
@@ -34,6 +43,14 @@ class ClusterDiagnostics:
         out.append(
             f"{label}s with two civil-registry NIKs: {self.civil_conflict_count}"
             + "".join(f"\n  {label} {c}: records {_ids(r)}" for c, r in self.civil_conflicts)
+        )
+        out.append(
+            f'{label}s confirmed as double civil registrations (a reviewer\'s "same"): '
+            f"{self.confirmed_double_registration_count}"
+            + "".join(
+                f"\n  {label} {c}: records {_ids(r)}"
+                for c, r in self.confirmed_double_registrations
+            )
         )
         out.append(
             f"{label}s with conflicting reliable NIKs: {self.nik_conflict_count}"
@@ -47,12 +64,20 @@ def _ids(ids: list[int]) -> str:
 
 
 def cluster_diagnostics(
-    records: pd.DataFrame, labels: np.ndarray | pd.Series, *, top: int = 5, listed: int = 10
+    records: pd.DataFrame,
+    labels: np.ndarray | pd.Series,
+    *,
+    top: int = 5,
+    listed: int = 10,
+    same_decisions: Iterable[tuple[int, int]] = (),
 ) -> ClusterDiagnostics:
     """``records``: record_id plus, where known, nik, nik_reliable, agency_priority (0 = civil
     registry); ``labels``: the cluster (person) of each row, aligned with ``records``. Rows
     without a label (NaN / negative) are left out. ``top`` largest clusters are listed, and
-    up to ``listed`` clusters of each conflict kind (all are counted)."""
+    up to ``listed`` clusters of each conflict kind (all are counted). ``same_decisions``:
+    record id pairs a reviewer decided are one person; a cluster with two civil-registry
+    NIKs that holds such a pair of records with different NIKs is a confirmed double civil
+    registration, not a civil conflict."""
     records = prepare_records(records)  # the NIKs as the engine saw them
     lab = pd.to_numeric(pd.Series(np.asarray(labels)), errors="coerce").to_numpy()
     keep = ~np.isnan(lab) & (lab >= 0)
@@ -77,8 +102,12 @@ def cluster_diagnostics(
 
     frame = pd.DataFrame({"c": lab, "n": nik, "r": rid})
     civil_multi = _multi_nik_clusters(frame[has & civil])
+    confirmed = _confirmed_by_reviewers(civil_multi, same_decisions, rid, lab, nik, has)
+    civil_multi = [c for c in civil_multi if c not in confirmed]
     out.civil_conflict_count = len(civil_multi)
     out.civil_conflicts = _with_records(frame, civil_multi[:listed])
+    out.confirmed_double_registration_count = len(confirmed)
+    out.confirmed_double_registrations = _with_records(frame, sorted(confirmed)[:listed])
 
     candidates = _multi_nik_clusters(frame[has])
     sub = frame[has & np.isin(lab, candidates)]
@@ -87,6 +116,30 @@ def cluster_diagnostics(
     ]
     out.nik_conflict_count = len(nik_bad)
     out.nik_conflicts = _with_records(frame, nik_bad[:listed])
+    return out
+
+
+def _confirmed_by_reviewers(
+    clusters: list[int],
+    same_decisions: Iterable[tuple[int, int]],
+    rid: np.ndarray,
+    lab: np.ndarray,
+    nik: np.ndarray,
+    has: np.ndarray,
+) -> set[int]:
+    """Those of ``clusters`` in which a reviewer's "same" joins two records of different
+    reliable NIKs."""
+    if not clusters:
+        return set()
+    where = {int(r): k for k, r in enumerate(rid.tolist())}
+    wanted = set(clusters)
+    out = set()
+    for a, b in same_decisions:
+        ka, kb = where.get(int(a)), where.get(int(b))
+        if ka is None or kb is None or lab[ka] != lab[kb] or int(lab[ka]) not in wanted:
+            continue
+        if has[ka] and has[kb] and nik[ka] != nik[kb]:
+            out.add(int(lab[ka]))
     return out
 
 

@@ -35,7 +35,7 @@ from linkage.compare import (
     str_array,
 )
 from linkage.config import LinkConfig
-from linkage.scoring import U_FLOOR, FSModel, TermFrequencies, explain_row, fit_em
+from linkage.scoring import U_FLOOR, FieldParams, FSModel, TermFrequencies, explain_row, fit_em
 
 
 @dataclass
@@ -125,19 +125,62 @@ def _nik_date_matches(nik: pd.Series, birth: pd.Series | None) -> pd.Series:
     ).fillna(False)
 
 
-def _inverted(model: FSModel, levels: np.ndarray) -> bool:
-    """A field with observed levels whose top (exact) level weighs below its level 0."""
-    for f, fp in enumerate(model.fields):
-        col = levels[:, f]
-        if not (col >= 0).any():
-            continue
-        w = fp.weights
-        if w[-1] < w[0] or w[-1] < 0:
-            return True
-    return False
+def present_comparisons(comps: list[Comparison], df: pd.DataFrame) -> list[Comparison]:
+    """The comparisons that read at least one column the frame has: a comparison with none
+    of its columns (an "other_id" on the registry's frames) would be a field with no evidence
+    in any pair, so it is not a field of the model at all."""
+    return [c for c in comps if any(col in df.columns for col in c.columns)]
+
+
+def population_prior(candidate_prior: float, candidates: int, records: int) -> float:
+    """Share of matches among all record pairs when the candidates hold every match."""
+    all_pairs = max(records * (records - 1) / 2, 1.0)
+    return float(np.clip(candidate_prior * candidates / all_pairs, 1e-12, 0.5))
+
+
+def u_without_matches(
+    model: FSModel, random_u: dict[str, list[float]], prior: float
+) -> dict[str, list[float]]:
+    """u of random pairs less the matches among them: (u - prior * m) / (1 - prior), floored."""
+    out = {}
+    for fp in model.fields:
+        u = (np.asarray(random_u[fp.comparison.name]) - prior * np.asarray(fp.m)) / (1 - prior)
+        u = np.maximum(u, U_FLOOR)
+        out[fp.comparison.name] = (u / u.sum()).tolist()
+    return out
 
 
 RANDOM_PAIRS = 50_000
+
+
+def with_random_pair_u(
+    em_model: FSModel,
+    df: pd.DataFrame,
+    comps: list[Comparison],
+    cols: Columns,
+    candidates: int,
+    *,
+    workers: int = 1,
+) -> FSModel:
+    """EM's m with u from the levels of random record pairs (nearly all non-matches), less
+    the matches among them, and the prior of a match among all record pairs (Splink's way).
+
+    EM's own u and prior describe the candidate pairs, which are half matches or more in a
+    city (a person's records pair with each other) and nearly all matches in a small
+    deduplication set (FEBRL1: 450 of 500): the few non-matches cannot tell u, so EM's u
+    swings with the data set's size and a field's roles may even swap (exact agreement
+    weighing against a match). And non-matching candidates share a blocking key (a date, a
+    house number), so random pairs' u goes with the population prior, never with the
+    candidates' odds: two strangers born on one day at one house number would otherwise
+    start at those odds with the date's full weight."""
+    population = population_prior(em_model.match_prior, candidates, len(df))
+    random_u = random_pair_u(df, comps, cols, workers=workers)
+    u = u_without_matches(em_model, random_u, population)
+    return FSModel(
+        fields=[FieldParams(fp.comparison, fp.m, u[fp.comparison.name]) for fp in em_model.fields],
+        match_prior=population,
+        iterations=em_model.iterations,
+    )
 
 
 def random_pair_u(
@@ -351,7 +394,7 @@ def link_records(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     df = _prepare(records)
-    comps = resolve(cfg.comparisons)
+    comps = present_comparisons(resolve(cfg.comparisons), df)
     must, cannot = _decision_pairs(df, decisions)
     timings["prepare"] = time.perf_counter() - t0
 
@@ -383,19 +426,7 @@ def link_records(
         model = fit_em(
             levels, comps, max_iterations=cfg.em_max_iterations, tolerance=cfg.em_tolerance
         )
-        if _inverted(model, levels):
-            # EM swapped a field's roles (exact agreement weighing against a match: seen on
-            # data sets with few fields, FEBRL through the default configuration). Refit
-            # with u pinned to the levels of random record pairs (nearly all non-matches,
-            # as Splink estimates u), so only m and the prior are left to EM.
-            model = fit_em(
-                levels,
-                comps,
-                max_iterations=cfg.em_max_iterations,
-                tolerance=cfg.em_tolerance,
-                initial_u=random_pair_u(df, comps, cols, workers=cfg.workers),
-            )
-            timings["u_from_random_pairs"] = 1.0
+        model = with_random_pair_u(model, df, comps, cols, len(i), workers=cfg.workers)
         model.tf_tables = build_tf_tables(df, comps)
         model.tf_adjustment_weight = cfg.tf_adjustment_weight
         model.tf_adjustment_cap = cfg.tf_adjustment_cap

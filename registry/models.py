@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 
 # base32 without I/L/O/U, as a translation of the RFC 4648 alphabet
@@ -262,6 +263,21 @@ class SourceRecord(models.Model):
                 fields=["birth_date", "kecamatan_code", "kelurahan_code"],
                 condition=Q(is_current=True),
                 name="rec_dob_kec_kel",
+            ),
+            # the engine's nik_one_off key (a NIK one typo away, same given name): a typo
+            # leaves one 8-digit half of the NIK intact (a swap across the middle leaves the
+            # first 7 digits, a range of the first index)
+            models.Index(
+                Substr("nik", 1, 8),
+                F("given_name_key"),
+                condition=Q(is_current=True) & ~Q(nik=""),
+                name="rec_nik_left_given",
+            ),
+            models.Index(
+                Substr("nik", 9, 8),
+                F("given_name_key"),
+                condition=Q(is_current=True) & ~Q(nik=""),
+                name="rec_nik_right_given",
             ),
         ]
 

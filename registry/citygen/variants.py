@@ -9,7 +9,15 @@ from linkage.normalize.dates import parse_date
 from registry.citygen import noise
 
 # Each kind alone leaves a key the engine blocks on; together they test the probes' reach.
-VARIANT_KINDS = ("no_nik", "no_kk", "name_typo", "year_off", "day_month_swap")
+VARIANT_KINDS = (
+    "no_nik",
+    "no_kk",
+    "name_typo",
+    "year_off",
+    "day_month_swap",
+    "nik_typo",  # one digit changed or two adjacent digits swapped
+    "names_swapped",  # the name's first token moved to the end ("rizki santoso" -> "santoso rizki")
+)
 
 
 def random_kinds(rng: random.Random) -> set[str]:
@@ -35,6 +43,11 @@ def row_variant(row: dict, kinds: set[str], rng: random.Random) -> dict:
         row["nik"] = ""
     if "no_kk" in kinds:
         row["kk_number"] = ""
+    if "nik_typo" in kinds and row.get("nik"):
+        row["nik"] = noise.digit_typo(str(row["nik"]), rng)
+    if "names_swapped" in kinds and row.get("full_name"):
+        first, _, rest = str(row["full_name"]).partition(" ")
+        row["full_name"] = f"{rest} {first}" if rest else first
     if "name_typo" in kinds and row.get("full_name"):
         row["full_name"] = noise.typo(row["full_name"], rng)
     born = parse_date(row.get("birth_date"), field="birth_date").value

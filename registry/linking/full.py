@@ -58,9 +58,10 @@ def link(*, full: bool = False, actor=None) -> LinkSummary:
         saved = None if full else LinkModel.objects.first()
         # The whole frame, not records[ENGINE_COLUMNS]: selecting columns copies them, and
         # the engine reads only the columns of its contract (ENGINE_COLUMNS).
+        decisions = _decisions()
         result = link_records(
             records,
-            decisions=_decisions(),
+            decisions=decisions,
             model=FSModel.from_dict(saved.parameters) if saved else None,
         )
         labels = result.clusters.reindex(records["record_id"].to_numpy()).to_numpy()
@@ -76,7 +77,9 @@ def link(*, full: bool = False, actor=None) -> LinkSummary:
         )
         records["person_id"] = person_of
         lap("person_map")
-        summary.diagnostics = cluster_diagnostics(records, person_of)
+        summary.diagnostics = cluster_diagnostics(
+            records, person_of, same_decisions=[(a, b) for a, b, d in decisions if d == "same"]
+        )
         lap("diagnostics")
         _write_links(records, summary)
         lap("links")

@@ -124,14 +124,40 @@ _PROBE_DOB_REGION = """
         ON s.birth_date = n.birth_date AND s.kecamatan_code = n.kecamatan_code
        AND (s.kelurahan_code = n.kelurahan_code OR s.given_name_key = n.given_name_key)
      WHERE n.kecamatan_code <> '' AND s.is_current"""
-# no identifier and no region (token_dob, dob_house): the birth date leads the
-# (birth_date, kecamatan, kelurahan) index, a few hundred records a day in a city of millions
+# no identifier and no region (token_dob, dob_house), and the name in any order
+# (sorted_name_dob): the birth date leads the (birth_date, kecamatan, kelurahan) index, a few
+# hundred records a day in a city of millions
 _PROBE_DOB_NAME_OR_HOUSE = """
     SELECT s.id FROM new n JOIN {t} s ON s.birth_date = n.birth_date
      WHERE s.is_current
        AND (split_part(s.name_key, ' ', 1) IN (n.first_token, n.last_token)
             OR regexp_replace(s.name_key, '^.* ', '') IN (n.first_token, n.last_token)
+            OR s.name_sorted = n.name_sorted
             OR (n.house_number <> '' AND s.house_number = n.house_number))"""
+# a NIK one typo away with the same given name and birth year (the engine's nik_one_off key):
+# a substitution or a swap of adjacent digits leaves the first or the last 8 digits intact,
+# a swap across the middle the first 7 and the last 7 (a range of the first index); one
+# expression index per half (migration 0018), the same expressions as here
+_PROBE_NIK_ONE_OFF = """
+    SELECT s.id FROM new n JOIN {t} s
+        ON SUBSTRING(s.nik, 1, 8) = SUBSTRING(n.nik, 1, 8)
+       AND s.given_name_key = n.given_name_key
+     WHERE n.nik_valid AND n.given_name_key <> '' AND s.is_current AND NOT (s.nik = '')
+       AND date_trunc('year', s.birth_date)::date IS NOT DISTINCT FROM n.year_start
+    UNION
+    SELECT s.id FROM new n JOIN {t} s
+        ON SUBSTRING(s.nik, 9, 8) = SUBSTRING(n.nik, 9, 8)
+       AND s.given_name_key = n.given_name_key
+     WHERE n.nik_valid AND n.given_name_key <> '' AND s.is_current AND NOT (s.nik = '')
+       AND date_trunc('year', s.birth_date)::date IS NOT DISTINCT FROM n.year_start
+    UNION
+    SELECT s.id FROM new n JOIN {t} s
+        ON SUBSTRING(s.nik, 1, 8) BETWEEN SUBSTRING(n.nik, 1, 7) || '0'
+                                      AND SUBSTRING(n.nik, 1, 7) || '9'
+       AND s.given_name_key = n.given_name_key
+     WHERE n.nik_valid AND n.given_name_key <> '' AND s.is_current AND NOT (s.nik = '')
+       AND SUBSTRING(s.nik, 10, 7) = SUBSTRING(n.nik, 10, 7)
+       AND date_trunc('year', s.birth_date)::date IS NOT DISTINCT FROM n.year_start"""
 # records without a birth date meet by name sound in their kelurahan (no engine key needs
 # the date to be missing; this keeps them from meeting nobody)
 _PROBE_NO_DATE = """
@@ -152,15 +178,23 @@ PROBES: dict[str, str] = {
     "given_dob_kecamatan": _PROBE_DOB_REGION,
     "token_dob": _PROBE_DOB_NAME_OR_HOUSE,
     "dob_house": _PROBE_DOB_NAME_OR_HOUSE,
+    "sorted_name_dob": _PROBE_DOB_NAME_OR_HOUSE,
+    "nik_one_off": _PROBE_NIK_ONE_OFF,
 }
 # key -> the probe that stands in for it, finding only part of its pairs
 APPROXIMATE_PROBES: dict[str, str] = {
-    "sorted_name_dob": _PROBE_NAME_DOB,  # not the swapped name order (no index on it)
     "monthday_address": _PROBE_SOUND_MONTHDAY,  # only with the same name sound
 }
 UNPROBED: dict[str, str] = {
-    "nik_one_off": "a NIK one typo away has no index; the same person meets by name and date",
     "dob_swapped_phonetic": "the swapped date is found by the name sound probes in the kelurahan",
+    # keys for records with neither NIK nor KK: such a record still meets its others by name
+    # and date (token_dob, dob_house) or, without a date, by name sound in its kelurahan
+    "phonetic_house": "records without NIK and KK only; met by the date and name-sound probes",
+    "name_house": "records without NIK and KK only; met by the date and name-sound probes",
+    "token_address": "records without NIK and KK only; met by the date and name-sound probes",
+    "name_kelurahan": "records without NIK and KK only; met by the date and name-sound probes",
+    "other_id_exact": "the registry's records carry no identifier other than NIK and KK",
+    "other_id_one_off": "the registry's records carry no identifier other than NIK and KK",
 }
 
 
@@ -173,7 +207,8 @@ def _pool_sql(keys: tuple) -> str:
     united = "\n    UNION".join(p.format(t=_T) for p in probes)
     return f"""
 WITH new AS MATERIALIZED (  -- NOT EXISTS: one probe of the link table's primary key each
-    SELECT id, nik, nik_reliable, kk_number, name_key, birth_date, name_phonetic,
+    SELECT id, nik, nik_reliable, kk_number, name_key, name_sorted, birth_date, name_phonetic,
+           nik ~ '^[0-9]{{16}}$' AS nik_valid,
            kelurahan_code, kecamatan_code, given_name_key, house_number,
            split_part(name_key, ' ', 1) AS first_token,
            regexp_replace(name_key, '^.* ', '') AS last_token,

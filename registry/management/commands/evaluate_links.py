@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from linkage.diagnostics import cluster_diagnostics
 from linkage.evaluation import pairwise_scores, read_truth
-from registry.linking.records import load_records
+from registry.linking.records import load_records, same_decision_pairs
 from registry.models import SourceRecord
 
 
@@ -34,7 +34,9 @@ class Command(BaseCommand):
         )
         # without the truth file's help: persons that hold contradicting identifiers
         records = load_records()
-        diagnostics = cluster_diagnostics(records, records["person_id"].to_numpy())
+        diagnostics = cluster_diagnostics(
+            records, records["person_id"].to_numpy(), same_decisions=same_decision_pairs()
+        )
         for line in diagnostics.lines(label="person"):
             self.stdout.write(line)
         self.stdout.write(
