@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0016_input_batch_problems'),
+        ('registry', '0017_dtsen_deciles'),
     ]
 
     operations = [
