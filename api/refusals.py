@@ -6,6 +6,10 @@ an identifier the caller typed), method, status, the error code of the answer, a
 (the token's service user or the session's user; nobody for a 401). Never the body, the query
 string or a header value. Refusals that a selector already audits with its domain reason (e.g.
 an invalid purpose) get this event too: one says what was refused, the other why.
+
+A refusal nobody authenticated (any 401, an anonymous 400/403) is coalesced per source
+address, route and minute (audit.coalesce): the first is an event at once, the rest one
+event with their count when the minute ends, so a flood cannot grow the chain per request.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 
 from audit.actions import Action
+from audit.coalesce import refusal_record
 from audit.services import audit_context_from_request, audit_record
 from registry.roles import role_of
 
@@ -62,13 +67,26 @@ def _record(request: HttpRequest, response: HttpResponse) -> None:
     token = getattr(request, "api_token", None)
     profile = getattr(caller, "profile", None) if caller is not None else None
     agency = getattr(profile, "agency", None)
+    route = (match.route if match else "")[:128]
+    reason = _error_code(response) or str(response.status_code)
+    context = audit_context_from_request(request)
+    if caller is None and token is None:
+        refusal_record(
+            action=Action.API_REFUSED,
+            object_type="api_route",
+            object_id=route,
+            reason=reason,
+            detail={"status": response.status_code, "method": request.method, "token_id": None},
+            **context,
+        )
+        return
     audit_record(
         actor=_actor(request, caller),
         action=Action.API_REFUSED,
         object_type="api_route",
-        object_id=(match.route if match else "")[:128],
+        object_id=route,
         outcome="denied",
-        reason=_error_code(response) or str(response.status_code),
+        reason=reason,
         role=str(role_of(caller)) if caller is not None else "",
         agency_code=agency.code if agency is not None else "",
         detail={
@@ -76,5 +94,5 @@ def _record(request: HttpRequest, response: HttpResponse) -> None:
             "method": request.method,
             "token_id": token.pk if token is not None else None,
         },
-        **audit_context_from_request(request),
+        **context,
     )

@@ -75,3 +75,43 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         # Ids and codes only: __str__ ends up in logs and admin messages.
         return f"#{self.pk} {self.action} {self.outcome}"
+
+
+class RefusalTally(models.Model):
+    """Anonymous refusals of one source address, per minute: a counter, not the trail.
+
+    The first refusal of a (minute, address, action, route, reason, detail) key is appended to
+    the chain at once; the others only count here, and `audit.coalesce.refusal_tallies_flush`
+    appends one event carrying their count when the minute is over. So an anonymous flood
+    (401s under /api/, attempts on a locked login) costs the chain a bounded number of events
+    and never holds the global append lock per request, while no refusal goes uncounted."""
+
+    window_start = models.DateTimeField()
+    ip = models.CharField(max_length=45, blank=True)
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=128, blank=True)
+    reason = models.CharField(max_length=64, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    user_agent = models.TextField(blank=True)
+    count = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "window_start",
+                    "ip",
+                    "action",
+                    "object_type",
+                    "object_id",
+                    "reason",
+                    "detail",
+                ],
+                name="audit_refusal_tally_key",
+            ),  # fmt: skip
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} x{self.count}"

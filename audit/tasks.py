@@ -8,6 +8,7 @@ import logging
 from django.conf import settings
 from procrastinate.contrib.django import app
 
+from audit.coalesce import refusal_tallies_flush
 from audit.head import head_export
 
 logger = logging.getLogger(__name__)
@@ -21,3 +22,12 @@ QUEUE = "audit"
 def export_head(timestamp: int) -> None:
     line = head_export()
     logger.info("audit head exported id=%s count=%s", line["id"], line["count"])
+
+
+@app.periodic(cron="* * * * *")
+@app.task(queue=QUEUE, name="audit.flush_refusals", queueing_lock="audit.flush_refusals")
+def flush_refusals(timestamp: int) -> None:
+    """Every minute: the anonymous refusals counted in finished minutes become events."""
+    written = refusal_tallies_flush()
+    if written:
+        logger.info("coalesced refusals written=%s", written)

@@ -34,11 +34,13 @@ RESPONSES = {
 UPLOAD_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".ods")
 
 
-def _respond(request, submission: Submission, parsed: ParsedFile):
+def _respond(request, submission: Submission, parsed: ParsedFile, *, strict: bool):
     if len(parsed.rows) > svc.async_threshold():
-        return svc.submission_enqueue(submission, parsed=parsed)
+        return svc.submission_enqueue(submission, parsed=parsed, strict=strict)
     try:
-        return svc.submission_run_now(submission, viewer_user=request.auth, parsed=parsed)
+        return svc.submission_run_now(
+            submission, viewer_user=request.auth, parsed=parsed, strict=strict
+        )
     except ApiError:
         raise  # another live runner has this submission: its claim stays
     except ImportBusy as exc:
@@ -100,7 +102,8 @@ def submission_create(
     )
     if replay:
         return submission.response_status, submission.response_body
-    return _respond(request, submission, ParsedFile(rows=list(enumerate(records))))
+    parsed = ParsedFile(rows=list(enumerate(records)))
+    return _respond(request, submission, parsed, strict=payload.strict)
 
 
 @router.post(
@@ -115,6 +118,7 @@ def upload_create(
     dataset_id: int,
     file: File[UploadedFile],
     skip_invalid: Form[bool] = False,
+    strict: Form[bool] = False,
     idempotency_key: str = Header(
         ...,
         alias="Idempotency-Key",
@@ -146,7 +150,9 @@ def upload_create(
         dataset=dataset,
         token=getattr(request, "api_token", None),
         key=idempotency_key,
-        digest=svc.body_sha256(content, name.encode(), str(skip_invalid).encode()),
+        digest=svc.body_sha256(
+            content, name.encode(), str(skip_invalid).encode(), str(strict).encode()
+        ),
         kind="upload",
         file_name=name,
         records_total=len(parsed.rows),
@@ -154,7 +160,7 @@ def upload_create(
     )
     if replay:
         return submission.response_status, submission.response_body
-    return _respond(request, submission, parsed)
+    return _respond(request, submission, parsed, strict=strict)
 
 
 @router.get(

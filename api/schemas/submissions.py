@@ -115,6 +115,11 @@ class SubmissionIn(BaseModel):
         description="store the valid records and report the others instead of refusing "
         "the whole batch",
     )
+    strict: bool = Field(
+        False,
+        description="treat field problems (a value that would be stored flagged or emptied, "
+        "e.g. an unreliable NIK or an unknown kelurahan) as errors of their record",
+    )
 
 
 class CountsOut(Schema):

@@ -246,7 +246,7 @@ def _linking_caught_up(submission: Submission, result: dict[str, Any]) -> dict[s
 
 
 def submission_run_now(
-    submission: Submission, *, viewer_user, parsed: ParsedFile
+    submission: Submission, *, viewer_user, parsed: ParsedFile, strict: bool = False
 ) -> tuple[int, dict[str, Any]]:
     """Validate, store and link synchronously; store and return the (status, body) to answer
     this and every retry with."""
@@ -256,7 +256,7 @@ def submission_run_now(
                 409, "submission_in_progress", "the first request with this key is still running"
             )
         submission.refresh_from_db()
-        _process(submission, actor=viewer_user, parsed=parsed)
+        _process(submission, actor=viewer_user, parsed=parsed, strict=strict)
     if submission.status == Submission.Status.REJECTED:
         status, body = (
             422,
@@ -274,13 +274,20 @@ def submission_run_now(
     return status, body
 
 
-def submission_enqueue(submission: Submission, *, parsed: ParsedFile) -> tuple[int, dict]:
-    """Keep the rows for the worker and queue the job; the job row and the queue entry commit
-    together (procrastinate's Django connector defers on Django's own connection)."""
+def submission_enqueue(
+    submission: Submission, *, parsed: ParsedFile, strict: bool = False
+) -> tuple[int, dict]:
+    """Keep the rows (and the sender's strict choice) for the worker and queue the job; the
+    job row and the queue entry commit together (procrastinate's Django connector defers on
+    Django's own connection)."""
     from api.tasks import process_submission
 
     with transaction.atomic():
-        submission.payload = {"rows": jsonable_rows(parsed.rows), "skipped": parsed.skipped}
+        submission.payload = {
+            "rows": jsonable_rows(parsed.rows),
+            "skipped": parsed.skipped,
+            "strict": strict,
+        }
         submission.status = Submission.Status.QUEUED
         body = submission_out(submission)
         submission.response_status = 202
@@ -292,7 +299,7 @@ def submission_enqueue(submission: Submission, *, parsed: ParsedFile) -> tuple[i
 
 def submission_queue_upload(
     *, user, dataset: Dataset, key: str, sha256: str, file_name: str, parsed: ParsedFile,
-    skip_invalid: bool,
+    skip_invalid: bool, strict: bool = False,
 ) -> Submission:  # fmt: skip
     """A confirmed large web upload as a queued job (the worker imports it, as an API batch).
     Confirming the same staged upload twice finds the first job (the key is the upload's)."""
@@ -311,7 +318,7 @@ def submission_queue_upload(
             )
     except IntegrityError:
         return Submission.objects.get(agency=dataset.agency, idempotency_key=key)
-    submission_enqueue(submission, parsed=parsed)
+    submission_enqueue(submission, parsed=parsed, strict=strict)
     return submission
 
 
@@ -345,7 +352,12 @@ def submission_run_job(submission_id: int) -> None:
             skipped=payload.get("skipped", []),
         )
         try:
-            _process(submission, actor=submission.submitted_by, parsed=parsed)
+            _process(
+                submission,
+                actor=submission.submitted_by,
+                parsed=parsed,
+                strict=bool(payload.get("strict", False)),
+            )
         except ImportBusy:
             # the agency is busy: nothing was stored; the job's retry runs it again later
             Submission.objects.filter(pk=submission.pk).update(status=Submission.Status.QUEUED)
@@ -364,7 +376,7 @@ def _clear_payload(submission_id: int) -> None:
     Submission.objects.filter(pk=submission_id, payload__isnull=False).update(payload=None)
 
 
-def _process(submission: Submission, *, actor, parsed: ParsedFile) -> None:
+def _process(submission: Submission, *, actor, parsed: ParsedFile, strict: bool = False) -> None:
     json_batch = submission.kind == "json"
     stored = None
     if submission.batch_id is not None:
@@ -382,6 +394,7 @@ def _process(submission: Submission, *, actor, parsed: ParsedFile) -> None:
         file_name=submission.file_name or f"api:{submission.public_id}",
         file_sha256=submission.request_sha256,
         skip_invalid=submission.skip_invalid,
+        strict=strict,
         stored_batch=stored,
         on_stored=remember,
     )

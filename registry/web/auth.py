@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from audit.actions import Action
+from audit.coalesce import refusal_record
 from audit.services import audit_context_from_request, audit_record
 from registry.roles import role_of
 
@@ -181,6 +182,22 @@ def _login_failed(sender, credentials=None, request=None, **kwargs) -> None:
         return
     locked_before = bool(getattr(request, "login_refused_while_locked", False))
     account = _account((credentials or {}).get(get_user_model().USERNAME_FIELD))
+    if locked_before:
+        # Attempts on a locked login are a flood's shape: coalesced per address, account and
+        # minute (the failures that led to the lock and the lockout stay one event each).
+        refusal_record(
+            action=Action.LOGIN,
+            object_type="user",
+            object_id=str(account.pk) if account is not None else "",
+            reason="locked_out",
+            detail={
+                "path": request.path,
+                "known_account": account is not None,
+                "admin": request.path.startswith("/admin/"),
+            },
+            **audit_context_from_request(request),
+        )
+        return
     _login_event(
         request,
         action=Action.LOGIN,

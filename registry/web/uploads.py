@@ -345,6 +345,7 @@ def upload_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
             file_name=staged.meta["file_name"],
             parsed=parsed,
             skip_invalid=(mode == "valid"),
+            strict=staged.meta["report"].get("strict", False),
         )
         staged_discard(staged)
         return redirect("upload_job", public_id=submission.public_id)

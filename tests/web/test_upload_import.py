@@ -1,11 +1,12 @@
 """Confirmed web uploads are linked at once; large ones stream their import progress."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from registry.models import ImportBatch, RecordLink, SourceRecord
 from tests.api.conftest import run_jobs
-from tests.web.conftest import build_cast
+from tests.web.conftest import build_cast, csv_bytes
 from tests.web.test_views import GOOD_ROW, _upload
 
 
@@ -97,3 +98,32 @@ def test_the_upload_report_never_forks_in_the_request(client, cast, login, monke
     response = _upload(client, cast, [GOOD_ROW, ["CAP-9", *GOOD_ROW[1:]]])
     assert response.status_code == 302, response.content[:300]
     assert "/laporan/" in response.url
+
+
+def test_large_strict_upload_keeps_strict_in_the_worker(client, cast_committed, settings):
+    """The "Ketat" (strict) checkbox holds for a queued large upload too: the worker refuses
+    the row with a future birth date instead of storing it flagged."""
+    from tests.web.test_upload_problems import FUTURE_ROW
+
+    settings.WEB_IMPORT_PROGRESS_MIN_ROWS = 1
+    client.force_login(cast_committed.users["operator"])
+    future = ["CAP-7", *FUTURE_ROW[1:]]
+    response = client.post(
+        reverse("upload"),
+        {
+            "dataset": cast_committed.penduduk.pk,
+            "file": SimpleUploadedFile("baru.csv", csv_bytes([GOOD_ROW, future])),
+            "strict": "on",
+        },
+    )
+    token = response.url.rstrip("/").split("/")[-2]
+    confirmed = client.post(reverse("upload_confirm", args=[token]), {"mode": "valid"})
+    assert "/unggah/pekerjaan/" in confirmed.url, confirmed.url
+    run_jobs()
+    batch = ImportBatch.objects.latest("id")
+    assert (batch.rows_new, batch.rows_invalid) == (1, 1)
+    assert SourceRecord.objects.filter(source_record_id="CAP-8", is_current=True).exists()
+    assert not SourceRecord.objects.filter(source_record_id="CAP-7").exists()
+    assert [(e["line"], e["reason"]) for e in batch.errors] == [(3, "birth_date:future")]
+    page = client.get(reverse("batch_detail", args=[batch.pk])).content.decode()
+    assert "tanggal lahir di masa depan" in page
