@@ -567,7 +567,8 @@ def subject_lookup(*, viewer: Viewer, nik: str = "", name: str = "") -> SubjectL
     NIK that names one person, also every access to that person and every search typed with
     the NIK; the auditor never sees the profile itself."""
     from linkage.normalize.names import normalize_name
-    from registry.selectors import mask_number, name_candidate_condition, nik_fingerprint
+    from registry.search import name_candidate_condition
+    from registry.selectors import mask_number, nik_fingerprint
 
     nik = "".join(ch for ch in (nik or "") if ch.isdigit())
     name = (name or "").strip()

@@ -19,15 +19,14 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
-from rapidfuzz import fuzz
+from django.db.models import Q
 
-from linkage.normalize.names import normalize_name
 from registry.access.policy import (
     datasets_readable_by,
     households_for_user,
@@ -77,7 +76,6 @@ __all__ = [
     "InvalidQuery",
     "LinkEventView",
     "NotFound",
-    "PersonHit",
     "PersonProfile",
     "Purpose",
     "RecordVersionView",
@@ -87,12 +85,12 @@ __all__ = [
     "audit_read",
     "datasets_readable_by",
     "household_get_for_user",
+    "household_read",
     "households_for_user",
     "mask_number",
     "membership_records",
     "nik_fingerprint",
     "person_get_for_user",
-    "persons_search_for_user",
     "readable_dataset_ids",
     "require_purpose",
     "resolve_person",
@@ -101,9 +99,6 @@ __all__ = [
     "visible_records",
 ]
 
-SEARCH_LIMIT_MAX = 100
-SEARCH_CANDIDATES_MAX = 2000
-SEARCH_MIN_SCORE = 0.6
 MERGE_REDIRECT_MAX = 20
 
 # Normalised record fields shown in a record view.
@@ -221,17 +216,6 @@ class PersonProfile:
     aid: list[AidView]
     link_events: list[LinkEventView]
     masked: bool = False
-
-
-@dataclass(frozen=True)
-class PersonHit:
-    public_id: str
-    display_name: str
-    birth_date: date | None
-    sex: str
-    kelurahan_code: str
-    score: float
-    matched_on: list[str]
 
 
 # --- assembling profiles ------------------------------------------------------------------
@@ -542,155 +526,17 @@ def person_get_for_user(*, viewer: Viewer, public_id: str, purpose: Purpose) -> 
     raise NotFound(public_id)
 
 
-def search_query_for_audit(
-    nik: str, name: str, birth_date: date | None, kelurahan_code: str, limit: int
-) -> dict[str, Any]:
-    query: dict[str, Any] = {"limit": limit}
-    if nik:
-        query["nik_masked"] = mask_number(nik)
-        query["nik_hmac"] = nik_fingerprint(nik)
-    if name:
-        query["name"] = name
-    if birth_date:
-        query["birth_date"] = birth_date.isoformat()
-    if kelurahan_code:
-        query["kelurahan_code"] = kelurahan_code
-    return query
-
-
-def name_candidate_condition(parts) -> Q:
-    """Which records a name search considers (the one definition, shared by the API search
-    and the paged web search)."""
-    # Index-backed prefixes only (varchar_pattern_ops indexes, migration 0006): full key,
-    # phonetic key, sorted tokens, and "first phonetic token + start of the second" so that
-    # split or joined second names (Nur Haliza / Nurhaliza) still meet.
-    condition = (
-        Q(name_key__startswith=parts.key)
-        | Q(name_phonetic__startswith=parts.phonetic)
-        | Q(name_sorted__startswith=parts.sorted_key)
-    )
-    phonetic_tokens = parts.phonetic.split()
-    if len(phonetic_tokens) >= 2 and phonetic_tokens[1]:
-        condition |= Q(name_phonetic__startswith=f"{phonetic_tokens[0]} {phonetic_tokens[1][0]}")
-    return condition
-
-
-def _name_candidates(base: QuerySet[SourceRecord], name: str) -> list[dict[str, Any]]:
-    parts = normalize_name(name)
-    if not parts.key:
-        return []
-    condition = name_candidate_condition(parts)
-    rows = list(
-        base.filter(condition).values(
-            "person_id",
-            "full_name",
-            "name_key",
-            "name_phonetic",
-            "birth_date",
-            "sex",
-            "kelurahan_code",
-        )[:SEARCH_CANDIDATES_MAX]
-    )
-    scored = []
-    for row in rows:
-        key_score = fuzz.token_sort_ratio(parts.key, row["name_key"]) / 100
-        phon_score = fuzz.ratio(parts.phonetic, row["name_phonetic"]) / 100
-        score = max(key_score, 0.95 * phon_score)
-        if score < SEARCH_MIN_SCORE:
-            continue
-        matched = ["name"] if key_score >= phon_score * 0.95 else ["name_phonetic"]
-        if row["name_key"] == parts.key:
-            matched = ["name"]
-        elif row["name_phonetic"] == parts.phonetic and "name_phonetic" not in matched:
-            matched.append("name_phonetic")
-        scored.append({**row, "score": round(score, 4), "matched_on": matched})
-    return scored
-
-
-def persons_search_for_user(
+def household_read(
     *,
     viewer: Viewer,
+    public_id: str,
     purpose: Purpose,
-    nik: str = "",
-    name: str = "",
-    birth_date: date | None = None,
-    kelurahan_code: str = "",
-    limit: int = 20,
-) -> list[PersonHit]:
-    nik = "".join(ch for ch in (nik or "") if ch.isdigit())
-    name = (name or "").strip()
-    kelurahan_code = (kelurahan_code or "").strip()
-    limit = max(1, min(int(limit or 20), SEARCH_LIMIT_MAX))
-    query = search_query_for_audit(nik, name, birth_date, kelurahan_code, limit)
-    target = {"action": "person.search", "object_type": "person", "query": query}
-    purpose = require_purpose(viewer, purpose, **target)
-    if viewer.role not in PERSON_ROLES:
-        audit_denial(viewer, purpose=purpose, reason="role", **target)
-        raise NotFound("search")
-    if nik and viewer.masked:
-        # A role that sees NIKs only masked must not use search as a NIK -> person oracle.
-        audit_denial(viewer, purpose=purpose, reason="nik_search_masked_role", **target)
-        raise NotFound("search")
-    if not nik and not normalize_name(name).key:
-        audit_denial(viewer, purpose=purpose, reason="empty_query", **target)
-        raise InvalidQuery("a NIK or a name is required")
-    with transaction.atomic():
-        base = visible_records(viewer).linked()
-        extra_matched = []
-        if birth_date:
-            base = base.filter(birth_date=birth_date)
-            extra_matched.append("birth_date")
-        if kelurahan_code:
-            base = base.filter(kelurahan_code=kelurahan_code)
-            extra_matched.append("kelurahan")
-        best: dict[int, dict[str, Any]] = {}
-        if nik:
-            for row in base.filter(nik=nik, nik_reliable=True).values(
-                "person_id", "full_name", "birth_date", "sex", "kelurahan_code"
-            )[:SEARCH_CANDIDATES_MAX]:
-                best.setdefault(row["person_id"], {**row, "score": 1.0, "matched_on": ["nik"]})
-        if name:
-            for row in _name_candidates(base, name):
-                current = best.get(row["person_id"])
-                if current is None or (
-                    current["matched_on"] != ["nik"] and row["score"] > current["score"]
-                ):
-                    best[row["person_id"]] = row
-                elif current["matched_on"][0] == "nik" and "name" not in current["matched_on"]:
-                    current["matched_on"] = [*current["matched_on"], *row["matched_on"]]
-        ranked = sorted(
-            best.values(),
-            key=lambda r: (r["matched_on"][0] != "nik", -r["score"], r["person_id"]),
-        )[:limit]
-        public_ids = dict(
-            Person.objects.filter(pk__in=[r["person_id"] for r in ranked]).values_list(
-                "pk", "public_id"
-            )
-        )
-        hits = [
-            PersonHit(
-                public_id=public_ids[r["person_id"]],
-                display_name=r["full_name"],
-                birth_date=r["birth_date"],
-                sex=r["sex"],
-                kelurahan_code=r["kelurahan_code"],
-                score=float(r["score"]),
-                matched_on=[*r["matched_on"], *extra_matched],
-            )
-            for r in ranked
-            if r["person_id"] in public_ids
-        ]
-        audit_read(
-            viewer,
-            persons=[h.public_id for h in hits],
-            purpose=purpose,
-            detail={"hits": len(hits)},
-            **target,
-        )
-        return hits
-
-
-def household_get_for_user(*, viewer: Viewer, public_id: str, purpose: Purpose) -> HouseholdProfile:
+    extend: Callable[..., tuple[Any, dict[str, Any]]] | None = None,
+) -> tuple[HouseholdProfile, Any]:
+    """The one household read (API profile, web household page with its aid): the household
+    as the viewer may see it and, when given, what `extend(memberships=, members=, readable=)`
+    adds to it in the same transaction, returned with its audit detail. One audit event names
+    every member shown; missing and forbidden both raise NotFound, the denial audited."""
     public_id = (public_id or "").strip()
     target = {"action": "household.view", "object_type": "household", "object_id": public_id}
     purpose = require_purpose(viewer, purpose, **target)
@@ -700,18 +546,43 @@ def household_get_for_user(*, viewer: Viewer, public_id: str, purpose: Purpose) 
             household = Household.objects.filter(public_id=public_id).first()
             reason = "not_found"
             if household is not None:
-                view = household_view(viewer, household, cls=HouseholdProfile)
+                readable = readable_dataset_ids(viewer)
+                memberships = list(
+                    Membership.objects.filter(household=household)
+                    .select_related("person")
+                    .order_by("id")
+                )
+                view = household_view(
+                    viewer,
+                    household,
+                    cls=HouseholdProfile,
+                    readable=readable,
+                    memberships=memberships,
+                )
                 reason = "no_visible_member"
                 if view is not None:
                     profile, members = view
+                    assert isinstance(profile, HouseholdProfile)  # noqa: S101
+                    extra, extra_detail = (None, {})
+                    if extend is not None:
+                        extra, extra_detail = extend(
+                            memberships=memberships, members=members, readable=readable
+                        )
                     audit_read(
                         viewer,
                         persons=members,
                         purpose=purpose,
-                        detail={"members": len(members), "masked": viewer.masked},
+                        detail={
+                            "members": len(members),
+                            "masked": viewer.masked,
+                            **extra_detail,
+                        },
                         **target,
                     )
-                    assert isinstance(profile, HouseholdProfile)  # noqa: S101
-                    return profile
+                    return profile, extra
     audit_denial(viewer, purpose=purpose, reason=reason, **target)
     raise NotFound(public_id)
+
+
+def household_get_for_user(*, viewer: Viewer, public_id: str, purpose: Purpose) -> HouseholdProfile:
+    return household_read(viewer=viewer, public_id=public_id, purpose=purpose)[0]

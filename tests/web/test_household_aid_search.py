@@ -83,6 +83,9 @@ def test_name_score_needs_every_word():
 
     assert score("siti", "Siti Aminah") == 1.0
     assert score("Inmam Santosa", "Inmam Santoso") >= SEARCH_PAGE_MIN_SCORE
+    # Split and joined names are one name.
+    assert score("Siti Nur Haliza", "Siti Nurhaliza") >= SEARCH_PAGE_MIN_SCORE
+    assert score("Siti Nurhaliza", "Siti Nur Haliza") >= SEARCH_PAGE_MIN_SCORE
     assert score("zzzzqqq", "Sukarni") < SEARCH_PAGE_MIN_SCORE
     assert score("zzzzqqq", "Siti Aminah") < SEARCH_PAGE_MIN_SCORE
     # A longer query is not "found" in a shorter name.
