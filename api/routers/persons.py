@@ -14,13 +14,13 @@ from api.params import PURPOSE, PURPOSE_TEXT, PurposeCode, purpose_of
 from api.schemas.common import AUTH_ERRORS, errors
 from api.schemas.persons import HouseholdProfileOut, PersonProfileOut, PersonSearchOut
 from api.services.explain import link_explanation
-from registry.search import SEARCH_PAGE_SIZE_MAX, search_page_for_user
 from registry.selectors import (
     InvalidQuery,
     household_get_for_user,
     person_get_for_user,
     viewer_from_request,
 )
+from registry.selectors.search import SEARCH_PAGE_SIZE_MAX, search_page_for_user
 
 router = Router(tags=["persons"])
 # Letters, digits, '-', '_', '.': anything else (a NUL PostgreSQL cannot even compare) is a 400.

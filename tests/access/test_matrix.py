@@ -7,7 +7,6 @@ import pytest
 
 from audit.models import AuditEvent
 from registry.models import Household
-from registry.search import search_page_for_user
 from registry.selectors import (
     NotFound,
     datasets_readable_by,
@@ -16,6 +15,7 @@ from registry.selectors import (
     person_get_for_user,
     visible_records,
 )
+from registry.selectors.search import search_page_for_user
 
 from .conftest import CAPIL_ROWS, DTKS_ROWS, KASUS_ROWS, OPEN_ROWS, PURPOSE
 

@@ -7,7 +7,6 @@ import pytest
 
 from audit.models import AuditEvent
 from registry.models import Person
-from registry.search import search_page_for_user
 from registry.selectors import (
     InvalidPurpose,
     InvalidQuery,
@@ -16,6 +15,7 @@ from registry.selectors import (
     household_get_for_user,
     person_get_for_user,
 )
+from registry.selectors.search import search_page_for_user
 
 from .conftest import FATHER_NIK, KK, PURPOSE
 

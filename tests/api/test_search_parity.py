@@ -1,7 +1,8 @@
 """One person search: the API (`GET /api/persons`) and the web search page render the same
-service (registry.search), so for the same query and role they show the same persons in the
-same order, with the same total, and write the same audit event. A private copy of the search
-behind either (another minimum score, another cap, another ranking) fails here."""
+service (registry.selectors.search), so for the same query and role they show the same
+persons in the same order, with the same total, and write the same audit event. A private
+copy of the search behind either (another minimum score, another cap, another ranking)
+fails here."""
 
 from __future__ import annotations
 

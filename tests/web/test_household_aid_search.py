@@ -13,7 +13,7 @@ from linkage.normalize.names import normalize_name
 from registry.linking import link
 from registry.models import Person, SourceRecord
 from registry.reports.common import period_quarter
-from registry.search import SEARCH_PAGE_MIN_SCORE, name_score
+from registry.selectors.search import SEARCH_PAGE_MIN_SCORE, name_score
 from registry.web.labels import period_label
 from tests.web.conftest import ADDR, KK, _import
 from tests.web.test_views import give_purpose

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import Q
 from rapidfuzz import fuzz
 
+from audit.actions import Action
 from linkage.normalize.names import normalize_name
 from registry.models import Membership, Person
 from registry.roles import PERSON_ROLES
@@ -223,7 +224,7 @@ def search_page_for_user(
     if kk:
         query["kk_masked"] = mask_number(kk)
         query["kk_hmac"] = nik_fingerprint(kk)
-    target = {"action": "person.search", "object_type": "person", "query": query}
+    target = {"action": Action.PERSON_SEARCH, "object_type": "person", "query": query}
     purpose = require_purpose(viewer, purpose, **target)
     if viewer.role not in PERSON_ROLES:
         audit_denial(viewer, purpose=purpose, reason="role", **target)
