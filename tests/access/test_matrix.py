@@ -15,16 +15,10 @@ from registry.selectors import (
     person_get_for_user,
     visible_records,
 )
-from registry.selectors.search import search_page_for_user
 
-from .conftest import CAPIL_ROWS, DTKS_ROWS, KASUS_ROWS, OPEN_ROWS, PURPOSE
+from .conftest import CAPIL_ROWS, DTKS_ROWS, KASUS_ROWS, OPEN_ROWS, PURPOSE, search_hits
 
 pytestmark = pytest.mark.django_db
-
-
-def search_hits(**kwargs):
-    """The hits of the one search service (the API and the web page render it)."""
-    return search_page_for_user(**kwargs).hits
 
 
 # Which datasets each standing user may read person-level (open datasets: nobody).

@@ -15,16 +15,10 @@ from registry.selectors import (
     household_get_for_user,
     person_get_for_user,
 )
-from registry.selectors.search import search_page_for_user
 
-from .conftest import FATHER_NIK, KK, PURPOSE
+from .conftest import FATHER_NIK, KK, PURPOSE, search_hits
 
 pytestmark = pytest.mark.django_db
-
-
-def search_hits(**kwargs):
-    """The hits of the one search service (the API and the web page render it)."""
-    return search_page_for_user(**kwargs).hits
 
 
 def test_merged_id_redirects_to_survivor(cast):
