@@ -8,7 +8,6 @@ COPY registry ./registry
 COPY linkage ./linkage
 COPY api ./api
 COPY audit ./audit
-COPY bench ./bench
 COPY templates ./templates
 COPY static ./static
 COPY locale ./locale

@@ -24,7 +24,8 @@ from typing import Any
 
 import pandas as pd
 
-from registry.memory import peak_rss_mib, reset_peak_rss, rss_mib
+from bench.memory import peak_rss_mib, reset_peak_rss
+from registry.memory import rss_mib
 
 
 def prepare_city(

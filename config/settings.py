@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -92,6 +93,10 @@ INSTALLED_APPS = [
     "axes",
     "csp",
 ]
+# Benchmark commands (bench_import, bench_pipeline) live in the `bench` app of a checkout;
+# the production image neither installs nor copies bench/, so there it does not exist.
+if importlib.util.find_spec("bench") is not None:
+    INSTALLED_APPS.append("bench")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -567,7 +567,8 @@ def subject_lookup(*, viewer: Viewer, nik: str = "", name: str = "") -> SubjectL
     NIK that names one person, also every access to that person and every search typed with
     the NIK; the auditor never sees the profile itself."""
     from linkage.normalize.names import normalize_name
-    from registry.selectors import mask_number, name_candidate_condition, nik_fingerprint
+    from registry.selectors import mask_number, nik_fingerprint
+    from registry.selectors.search import name_candidate_condition
 
     nik = "".join(ch for ch in (nik or "") if ch.isdigit())
     name = (name or "").strip()
@@ -577,7 +578,7 @@ def subject_lookup(*, viewer: Viewer, nik: str = "", name: str = "") -> SubjectL
         query.update(nik_masked=mask_number(nik), nik_hmac=fingerprint)
     if name:
         query["name"] = name
-    target = {"action": "audit.lookup", "object_type": "person", "query": query}
+    target = {"action": Action.AUDIT_LOOKUP, "object_type": "person", "query": query}
     _require(viewer, AUDIT_ROLES, **target)
     with transaction.atomic():
         if nik:

@@ -12,22 +12,19 @@ import contextlib
 from collections.abc import Iterable, Iterator, Sequence
 
 import orjson
+import psycopg
 from django.db import connection
 
 
 @contextlib.contextmanager
 def bound_cursor() -> Iterator:
     """A cursor inside Django's current connection and transaction whose parameters are bound
-    server-side (psycopg 3); on psycopg2, Django's own cursor."""
-    with connection.cursor() as django_cursor:
-        raw = django_cursor.cursor
-        if hasattr(raw, "copy_expert"):  # psycopg2
-            yield django_cursor
-            return
-        import psycopg
-
-        with psycopg.Cursor(raw.connection) as cursor:
-            yield cursor
+    server-side."""
+    with (
+        connection.cursor() as django_cursor,
+        psycopg.Cursor(django_cursor.cursor.connection) as cursor,
+    ):
+        yield cursor
 
 
 def json_rows(columns: Sequence[str], rows: Iterable[Sequence]) -> str:

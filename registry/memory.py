@@ -1,5 +1,5 @@
-"""Peak resident memory of this process, from the kernel (Linux), for per-step reports of long
-jobs. Cheap enough to read at every step; tracemalloc would slow the job it measures ~2.5x."""
+"""Memory of this process: resident size from the kernel (Linux), cyclic GC paused for bulk
+builds, freed heap handed back. Peak-memory measurement lives in bench.memory."""
 
 from __future__ import annotations
 
@@ -26,23 +26,12 @@ def gc_paused():
             gc.enable()
 
 
-def reset_peak_rss() -> None:
-    """Restart the kernel's peak-RSS counter (VmHWM) of this process (Linux 4.0+)."""
-    with contextlib.suppress(OSError):
-        Path("/proc/self/clear_refs").write_text("5")
-
-
-def peak_rss_mib() -> float:
-    """Peak resident memory since the last reset (or since start), in MiB."""
-    return _status_mib("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def rss_mib() -> float:
     """Resident memory now, in MiB (the peak so far where /proc is missing)."""
-    return _status_mib("VmRSS") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return status_mib("VmRSS") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _status_mib(field: str) -> float | None:
+def status_mib(field: str) -> float | None:
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith(field + ":"):

@@ -122,7 +122,7 @@ def _json_param(params: dict, key: str, kind: type):
 # --- serialisation ------------------------------------------------------------------------
 
 
-def _iso(value: dt.datetime | None) -> str | None:
+def iso_datetime(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
     # CKAN writes naive UTC timestamps.
@@ -191,8 +191,8 @@ def package_dict(request: HttpRequest, package: md.Package) -> dict:
         "isopen": True,
         "url": "",
         "version": None,
-        "metadata_created": _iso(package.created or package.modified),
-        "metadata_modified": _iso(package.modified),
+        "metadata_created": iso_datetime(package.created or package.modified),
+        "metadata_modified": iso_datetime(package.modified),
         "owner_org": _organization(package)["id"],
         "organization": _organization(package),
         "groups": [],
@@ -218,8 +218,8 @@ def package_dict(request: HttpRequest, package: md.Package) -> dict:
                 "datastore_active": True,
                 "position": i,
                 "state": "active",
-                "created": _iso(package.created or package.modified),
-                "last_modified": _iso(package.modified),
+                "created": iso_datetime(package.created or package.modified),
+                "last_modified": iso_datetime(package.modified),
             }
             for i, r in enumerate(package.resources)
         ],
@@ -266,7 +266,7 @@ def _fq_filters(fq: str) -> list[tuple[str, str]]:
 
 def _in_range(value: dt.datetime | None, spec: str) -> bool:
     low, _to, high = spec.strip("[]").partition(" TO ")
-    stamp = _iso(value) or ""
+    stamp = iso_datetime(value) or ""
     low, high = low.strip(), high.strip()
     try:
         low_ok = low in ("", "*") or stamp >= _solr_date(low)
@@ -278,7 +278,7 @@ def _in_range(value: dt.datetime | None, spec: str) -> bool:
 
 def _solr_date(text: str) -> str:
     if text.upper().startswith("NOW"):
-        return _iso(timezone.now()) or ""
+        return iso_datetime(timezone.now()) or ""
     return dt.datetime.fromisoformat(text.rstrip("Z")).isoformat()
 
 
@@ -308,7 +308,7 @@ def _matches_q(package: md.Package, q: str) -> bool:
 _SORTS: dict[str, Callable[[md.Package], object]] = {
     "name": lambda p: p.name,
     "title_string": lambda p: p.title.lower(),
-    "metadata_modified": lambda p: _iso(p.modified) or "",
+    "metadata_modified": lambda p: iso_datetime(p.modified) or "",
     "score": lambda p: p.name,
 }
 

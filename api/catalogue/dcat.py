@@ -9,7 +9,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 
 from api.catalogue import metadata as md
-from api.catalogue.ckan import _iso
+from api.catalogue.ckan import iso_datetime
 
 CONTEXT = {
     "dcat": "http://www.w3.org/ns/dcat#",
@@ -53,7 +53,7 @@ def dataset_node(request: HttpRequest, package: md.Package) -> dict:
             }
             for code in package.region_codes
         ],
-        "dct:modified": {"@value": _iso(package.modified), "@type": "xsd:dateTime"}
+        "dct:modified": {"@value": iso_datetime(package.modified), "@type": "xsd:dateTime"}
         if package.modified
         else None,
         "dcat:distribution": [

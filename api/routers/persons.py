@@ -15,13 +15,12 @@ from api.schemas.common import AUTH_ERRORS, errors
 from api.schemas.persons import HouseholdProfileOut, PersonProfileOut, PersonSearchOut
 from api.services.explain import link_explanation
 from registry.selectors import (
-    SEARCH_LIMIT_MAX,
     InvalidQuery,
     household_get_for_user,
     person_get_for_user,
-    persons_search_for_user,
     viewer_from_request,
 )
+from registry.selectors.search import SEARCH_PAGE_SIZE_MAX, search_page_for_user
 
 router = Router(tags=["persons"])
 # Letters, digits, '-', '_', '.': anything else (a NUL PostgreSQL cannot even compare) is a 400.
@@ -49,20 +48,22 @@ Text = Annotated[str, AfterValidator(_no_nul)]
 
 class PersonSearchQuery(Schema):
     nik: Text | None = NField(None, max_length=32, description="NIK (exact, reliable NIKs only)")
+    kk: Text | None = NField(None, max_length=32, description="KK number (exact)")
     name: Text | None = NField(
         None, max_length=200, description="name (fuzzy, same normalisers as linkage)"
     )
     birth_date: IsoDate | None = NField(None, description="date of birth (ISO)")
     kelurahan: Text | None = NField(None, max_length=13, description="Kemendagri kelurahan code")
     limit: int = NField(
-        20, ge=1, le=SEARCH_LIMIT_MAX, description=f"page size (max {SEARCH_LIMIT_MAX})"
+        20, ge=1, le=SEARCH_PAGE_SIZE_MAX, description=f"page size (max {SEARCH_PAGE_SIZE_MAX})"
     )
+    offset: int = NField(0, ge=0, le=1_000_000, description="hits to skip (paging)")
 
 
 @router.get(
     "/persons",
     response={200: PersonSearchOut, **errors(400, 404, 503, *AUTH_ERRORS)},
-    summary="Find persons by NIK, or by name + birth date + kelurahan (ranked fuzzy search)",
+    summary="Find persons by NIK or KK, or by name + birth date + kelurahan (ranked, paged)",
 )
 def persons_search(
     request,
@@ -72,24 +73,34 @@ def persons_search(
 ):
     viewer = viewer_from_request(request, user=request.auth)
     purpose = purpose_of(x_purpose, x_purpose_text)
-    if not (q.nik or "").strip() and not (q.name or "").strip():
-        # Nothing to search for: no rows (OpenAPI cannot say "nik or name is required").
-        return 200, {"results": [], "limit": q.limit}
+    empty = {"results": [], "limit": q.limit, "offset": q.offset, "total": 0, "households": []}
+    if not any((v or "").strip() for v in (q.nik, q.kk, q.name)):
+        # Nothing to search for: no rows (OpenAPI cannot say "nik, kk or name is required").
+        return 200, empty
     try:
-        hits = bounded(
-            lambda: persons_search_for_user(
+        page = bounded(
+            lambda: search_page_for_user(
                 viewer=viewer,
                 purpose=purpose,
                 nik=q.nik or "",
+                kk=q.kk or "",
                 name=q.name or "",
                 birth_date=q.birth_date,
                 kelurahan_code=q.kelurahan or "",
+                offset=q.offset,
                 limit=q.limit,
             )
         )
     except InvalidQuery:
-        hits = []  # e.g. a name of titles or digits only: nothing searchable
-    return 200, {"results": [asdict(h) for h in hits], "limit": q.limit}
+        return 200, empty  # e.g. a name of titles or digits only: nothing searchable
+    return 200, {
+        "results": [asdict(h) for h in page.hits],
+        "limit": page.limit,
+        "offset": page.offset,
+        "total": page.total,
+        "total_is_lower_bound": page.total_is_lower_bound,
+        "households": [asdict(h) for h in page.households],
+    }
 
 
 @router.get(

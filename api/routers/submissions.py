@@ -86,7 +86,7 @@ def submission_create(
     ),
 ):
     viewer = viewer_from_request(request, user=request.auth)
-    dataset = svc.dataset_for_writer(viewer, dataset_id, action="records.submit")
+    dataset = svc.dataset_for_writer(viewer, dataset_id, action=Action.RECORDS_SUBMIT)
     records = [r.model_dump(exclude_none=True) for r in payload.records]
     if b"\\u0000" in request.body:  # JSON escapes every NUL: one search of the body
         _refuse_nul(records)
@@ -128,7 +128,7 @@ def upload_create(
     ),
 ):
     viewer = viewer_from_request(request, user=request.auth)
-    dataset = svc.dataset_for_writer(viewer, dataset_id, action="records.upload")
+    dataset = svc.dataset_for_writer(viewer, dataset_id, action=Action.RECORDS_UPLOAD)
     name = (file.name or "upload.csv")[:255]
     if not name.lower().endswith(UPLOAD_SUFFIXES):
         raise ApiError(422, "unsupported_file", "upload a .csv or .xlsx file")

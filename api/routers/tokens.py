@@ -10,6 +10,7 @@ from api.models import ApiToken
 from api.schemas.common import AUTH_ERRORS, errors
 from api.schemas.tokens import TokenCreateIn, TokenOut, TokenSecretOut
 from api.services.tokens import token_create, token_revoke, token_rotate
+from audit.actions import Action
 from registry.models import Agency
 from registry.roles import Role, role_of
 from registry.selectors import audit_denial, viewer_from_request
@@ -54,7 +55,7 @@ def _out(token: ApiToken) -> dict:
     summary="List agency API tokens (walidata)",
 )
 def tokens_list(request, q: Query[TokenListQuery]):
-    _walidata(request, "api_token.list")
+    _walidata(request, Action.API_TOKEN_LIST)
     rows = ApiToken.objects.select_related("agency")[q.offset : q.offset + q.limit]
     return [_out(t) for t in rows]
 
@@ -65,7 +66,7 @@ def tokens_list(request, q: Query[TokenListQuery]):
     summary="Create an agency API token (walidata); the secret is shown once",
 )
 def tokens_create(request, payload: TokenCreateIn):
-    user = _walidata(request, "api_token.create")
+    user = _walidata(request, Action.API_TOKEN_CREATE)
     agency = get_object_or_404(Agency, code=payload.agency_code)
     issued = token_create(
         actor=user,
@@ -83,7 +84,7 @@ def tokens_create(request, payload: TokenCreateIn):
     summary="Rotate a token (walidata): new secret, the old one stops working",
 )
 def tokens_rotate(request, token_id: int):
-    user = _walidata(request, "api_token.rotate", str(token_id))
+    user = _walidata(request, Action.API_TOKEN_ROTATE, str(token_id))
     token = get_object_or_404(ApiToken, pk=token_id)
     try:
         issued = token_rotate(actor=user, token=token)
@@ -98,6 +99,6 @@ def tokens_rotate(request, token_id: int):
     summary="Revoke a token (walidata)",
 )
 def tokens_revoke(request, token_id: int):
-    user = _walidata(request, "api_token.revoke", str(token_id))
+    user = _walidata(request, Action.API_TOKEN_REVOKE, str(token_id))
     token = get_object_or_404(ApiToken, pk=token_id)
     return 200, _out(token_revoke(actor=user, token=token))

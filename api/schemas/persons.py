@@ -19,14 +19,30 @@ class PersonHitOut(Schema):
     score: float = Field(..., description="match score 0-1 (1 = exact NIK)", examples=[0.93])
     matched_on: list[str] = Field(
         ...,
-        description="what matched: nik, name, name_phonetic, birth_date, kelurahan",
+        description="what matched: nik, kk, name, name_phonetic, birth_date, kelurahan",
         examples=[["name", "birth_date"]],
     )
+
+
+class HouseholdHitOut(Schema):
+    public_id: str = Field(..., description="public household id", examples=["H3XK9P2M7QA"])
+    kelurahan_code: str = Field(
+        "", description="Kemendagri kelurahan code", examples=["36.71.01.1001"]
+    )
+    members: int = Field(..., description="members in the household", examples=[4])
 
 
 class PersonSearchOut(Schema):
     results: list[PersonHitOut] = Field(..., description="best first")
     limit: int = Field(..., description="page size used", examples=[20])
+    offset: int = Field(0, description="hits skipped", examples=[0])
+    total: int = Field(0, description="hits in all pages", examples=[1])
+    total_is_lower_bound: bool = Field(
+        False, description="too many name candidates: the total is at least this"
+    )
+    households: list[HouseholdHitOut] = Field(
+        [], description="households whose KK number was searched (or typed as NIK)"
+    )
 
 
 class GoldenOut(Schema):

@@ -1,69 +1,25 @@
 """Open area statistics with small-cell suppression.
 
-Counts of 1-10 are hidden (primary suppression, as statistics offices do: CMS no cell 1-10,
-ONS threshold 10); zeros are shown. Secondary suppression keeps hidden cells from being
-recomputed from what is published, with both levels and the city total in view:
- A. in a published kecamatan, 0 or at least 2 of its non-zero kelurahan cells are hidden;
- B. across the city (whose total is published), 0 or at least 2 kecamatan cells are hidden;
- C. a hidden kecamatan has at least one hidden non-zero kelurahan (else it is their sum).
-Each rule hides the smallest further cell; rules are repeated until none applies. Every
-measure (persons, households, aid recipients) is suppressed on its own.
-Totals are sums over persons/households with a known area.
+Suppression is the one rule of `registry.reports.suppression` (`suppress_areas`): counts of
+1-10 hidden, zeros shown, and secondary suppression so that no hidden cell can be recomputed
+from what is published, with both levels and the city total in view (each kecamatan is the
+sum of its kelurahan, the city the sum of the kecamatan). Every measure (persons,
+households, aid recipients) is suppressed on its own. Totals are sums over
+persons/households with a known area.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from django.db.models import Count, Exists, OuterRef
 
 from registry.models import AidReceipt, Household, Person, Region
-from registry.reports.suppression import THRESHOLD
+from registry.reports.suppression import kecamatan_of, suppress_areas
 
 MEASURES = ("persons", "households", "aid_recipients")
 RULE = (
     "cells 1-10 hidden; secondary suppression within each kecamatan and across the city so "
     "hidden cells cannot be recomputed from published cells or totals"
 )
-
-
-def kecamatan_of(kelurahan_code: str) -> str:
-    return kelurahan_code[:8]
-
-
-def suppress(
-    kel: dict[str, int], kec: dict[str, int], threshold: int = THRESHOLD
-) -> tuple[set[str], set[str]]:
-    """Hidden kelurahan and kecamatan codes for one measure."""
-    children: dict[str, list[str]] = defaultdict(list)
-    for code in kel:
-        children[kecamatan_of(code)].append(code)
-    hidden_kel = {c for c, v in kel.items() if 1 <= v <= threshold}
-    hidden_kec = {c for c, v in kec.items() if 1 <= v <= threshold}
-
-    def hide_smallest(cells: dict[str, int], pool: list[str], hidden: set[str]) -> bool:
-        options = sorted((cells[c], c) for c in pool if cells[c] > 0 and c not in hidden)
-        if not options:
-            return False
-        hidden.add(options[0][1])
-        return True
-
-    changed = True
-    while changed:
-        changed = False
-        for parent, codes in children.items():
-            nonzero = [c for c in codes if kel[c] > 0]
-            hidden_here = [c for c in nonzero if c in hidden_kel]
-            if parent not in hidden_kec and len(hidden_here) == 1:
-                changed |= hide_smallest(kel, nonzero, hidden_kel)
-        nonzero_kec = [c for c in kec if kec[c] > 0]
-        if len([c for c in nonzero_kec if c in hidden_kec]) == 1:
-            changed |= hide_smallest(kec, nonzero_kec, hidden_kec)
-        for parent in sorted(hidden_kec):
-            nonzero = [c for c in children.get(parent, []) if kel[c] > 0]
-            if nonzero and not any(c in hidden_kel for c in nonzero):
-                changed |= hide_smallest(kel, nonzero, hidden_kel)
-    return hidden_kel, hidden_kec
 
 
 def area_counts() -> dict[str, dict[str, int]]:
@@ -111,7 +67,7 @@ def area_table(
         for code, value in kel.items():
             kec[kecamatan_of(code)] += value
         totals[measure] = sum(kel.values())
-        hidden[measure] = suppress(kel, kec)
+        hidden[measure] = suppress_areas(kel, kec)
         values = kel if level == "kelurahan" else kec
         for code, value in values.items():
             cells.setdefault(code, {"code": code, "name": names.get(code, ""), "suppressed": []})

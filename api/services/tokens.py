@@ -8,16 +8,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
 from api.auth import TOKEN_PREFIX, token_digest
 from api.models import ApiToken
+from audit.actions import Action
 from audit.services import audit_record
 from registry.models import Agency
 from registry.roles import Role, role_of
-from registry.services.accounts import account_create
+from registry.services.accounts import account_create, require_walidata
 
 SERVICE_USER_PREFIX = "api-"
 
@@ -26,22 +26,6 @@ SERVICE_USER_PREFIX = "api-"
 class IssuedToken:
     token: ApiToken
     secret: str  # the whole "sdt_<prefix>_<secret>" string; never stored, never logged
-
-
-def _require_walidata(actor, *, action: str, object_id: str = "") -> None:
-    """Walidata users, or the system (actor None: a management command on the server)."""
-    if actor is None or role_of(actor) == Role.WALIDATA:
-        return
-    audit_record(
-        actor=actor,
-        action=action,
-        object_type="api_token",
-        object_id=object_id,
-        outcome="denied",
-        reason="role",
-        role=role_of(actor),
-    )
-    raise PermissionDenied("walidata only")
 
 
 def _new_secret() -> tuple[str, str]:
@@ -91,7 +75,7 @@ def token_create(
     expires_in_days: int = 90,
     rate_limit_per_minute: int = 600,
 ) -> IssuedToken:
-    _require_walidata(actor, action="api_token.create")
+    require_walidata(actor, object_type="api_token", action=Action.API_TOKEN_CREATE)
     if not 1 <= expires_in_days <= 730:
         raise ValueError("expires_in_days must be between 1 and 730")
     with transaction.atomic():
@@ -107,13 +91,15 @@ def token_create(
             expires_at=timezone.now() + timedelta(days=expires_in_days),
             rate_limit_per_minute=rate_limit_per_minute,
         )
-        _audit(actor, "api_token.create", token, expires_at=token.expires_at.isoformat())
+        _audit(actor, Action.API_TOKEN_CREATE, token, expires_at=token.expires_at.isoformat())
     return IssuedToken(token, secret)
 
 
 def token_rotate(*, actor, token: ApiToken) -> IssuedToken:
     """A new secret for the same token row; the old secret stops working at once."""
-    _require_walidata(actor, action="api_token.rotate", object_id=str(token.pk))
+    require_walidata(
+        actor, object_type="api_token", action=Action.API_TOKEN_ROTATE, object_id=str(token.pk)
+    )
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().select_related("agency").get(pk=token.pk)
         if token.revoked_at is not None:
@@ -124,16 +110,18 @@ def token_rotate(*, actor, token: ApiToken) -> IssuedToken:
         token.secret_sha256 = token_digest(secret)
         token.rotated_at = timezone.now()
         token.save(update_fields=["prefix", "secret_sha256", "rotated_at"])
-        _audit(actor, "api_token.rotate", token, old_prefix=old_prefix)
+        _audit(actor, Action.API_TOKEN_ROTATE, token, old_prefix=old_prefix)
     return IssuedToken(token, secret)
 
 
 def token_revoke(*, actor, token: ApiToken) -> ApiToken:
-    _require_walidata(actor, action="api_token.revoke", object_id=str(token.pk))
+    require_walidata(
+        actor, object_type="api_token", action=Action.API_TOKEN_REVOKE, object_id=str(token.pk)
+    )
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().select_related("agency").get(pk=token.pk)
         if token.revoked_at is None:
             token.revoked_at = timezone.now()
             token.save(update_fields=["revoked_at"])
-            _audit(actor, "api_token.revoke", token)
+            _audit(actor, Action.API_TOKEN_REVOKE, token)
     return token

@@ -8,7 +8,7 @@ profiles.py     the writes both share: record links, golden values, households
 
 from registry.linking.full import link
 from registry.linking.incremental import link_new_records
-from registry.linking.profiles import _golden_values, refresh_persons
+from registry.linking.profiles import golden_values_frame, refresh_persons
 from registry.linking.records import (
     GOLDEN_FIELDS,
     KK_UNRELIABLE_FLAGS,
@@ -21,7 +21,7 @@ __all__ = [
     "GOLDEN_FIELDS",
     "KK_UNRELIABLE_FLAGS",
     "LinkSummary",
-    "_golden_values",
+    "golden_values_frame",
     "link",
     "link_new_records",
     "load_records",

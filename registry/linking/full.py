@@ -5,25 +5,27 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 from django.db import connection, transaction
 
+from audit.actions import Action
 from audit.services import audit_record
 from linkage.diagnostics import cluster_diagnostics
 from linkage.engine import explain_pair_row, link_records
 from linkage.scoring import FSModel
 from linkage.stable_ids import assign_stable_ids
 from registry.linking.profiles import (
-    _create_persons_with_golden,
-    _golden_values,
-    _write_golden,
-    _write_households,
-    _write_links,
+    create_persons_with_golden,
+    golden_values_frame,
+    write_golden,
+    write_households,
+    write_links,
 )
-from registry.linking.records import LinkSummary, _decisions, load_records
-from registry.memory import peak_rss_mib, release_free_memory, reset_peak_rss
+from registry.linking.records import LinkSummary, load_records, review_decisions
+from registry.memory import release_free_memory
 from registry.models import (
     Household,
     LinkModel,
@@ -39,12 +41,15 @@ from registry.models import (
 logger = logging.getLogger(__name__)
 
 
-def link(*, full: bool = False, actor=None) -> LinkSummary:
+def link(
+    *, full: bool = False, actor=None, on_step: Callable[[str], None] | None = None
+) -> LinkSummary:
     """Link every current record version to a person; `full` may also merge or split the
-    persons earlier runs made (otherwise only unlinked records are placed)."""
+    persons earlier runs made (otherwise only unlinked records are placed). `on_step(name)`
+    is called at the end of every step (a benchmark measures memory there)."""
     summary = LinkSummary()
     started = time.perf_counter()
-    lap = _Laps(summary)
+    lap = _StepTimes(summary, on_step)
     with transaction.atomic():
         # One linking run at a time; imports and reads go on.
         with connection.cursor() as cursor:
@@ -58,7 +63,7 @@ def link(*, full: bool = False, actor=None) -> LinkSummary:
         saved = None if full else LinkModel.objects.first()
         # The whole frame, not records[ENGINE_COLUMNS]: selecting columns copies them, and
         # the engine reads only the columns of its contract (ENGINE_COLUMNS).
-        decisions = _decisions()
+        decisions = review_decisions()
         result = link_records(
             records,
             decisions=decisions,
@@ -69,7 +74,7 @@ def link(*, full: bool = False, actor=None) -> LinkSummary:
         lap("engine")
         if saved is None:
             LinkModel.objects.create(parameters=result.model.to_dict(), stats=result.stats)
-        summary.review_tasks = _write_review_tasks(result)
+        summary.review_tasks = write_review_tasks(result)
         del result  # its scored pairs are millions of rows in a city's first link
         lap("review_tasks")
         person_of, golden, created = _assign_persons(
@@ -81,15 +86,15 @@ def link(*, full: bool = False, actor=None) -> LinkSummary:
             records, person_of, same_decisions=[(a, b) for a, b, d in decisions if d == "same"]
         )
         lap("diagnostics")
-        _write_links(records, summary)
+        write_links(records, summary)
         lap("links")
-        _write_golden(golden[~golden["person_id"].isin(created)])
+        write_golden(golden[~golden["person_id"].isin(created)])
         lap("golden_write")
-        _write_households(records, golden, summary)
+        write_households(records, golden, summary)
         lap("households")
         audit_record(
             actor=actor,
-            action="persons.link",
+            action=Action.PERSONS_LINK,
             object_type="registry",
             detail={
                 "full": full,
@@ -123,21 +128,19 @@ def link(*, full: bool = False, actor=None) -> LinkSummary:
     return summary
 
 
-class _Laps:
-    """Per-step wall-clock seconds and peak resident memory into LinkSummary.seconds and
-    .peak_rss_mib (logged at the end of a run)."""
+class _StepTimes:
+    """Per-step wall-clock seconds into LinkSummary.seconds (logged at the end of a run)."""
 
-    def __init__(self, summary: LinkSummary):
+    def __init__(self, summary: LinkSummary, on_step: Callable[[str], None] | None):
         self.seconds = summary.seconds
-        self.peaks = summary.peak_rss_mib
+        self.on_step = on_step
         self.last = time.perf_counter()
-        reset_peak_rss()
 
     def __call__(self, step: str) -> None:
         now = time.perf_counter()
         self.seconds[step] = self.seconds.get(step, 0.0) + now - self.last
-        self.peaks[step] = max(self.peaks.get(step, 0.0), peak_rss_mib())
-        reset_peak_rss()
+        if self.on_step is not None:
+            self.on_step(step)
         self.last = now
 
 
@@ -146,7 +149,7 @@ MAX_REVIEW_TASKS = 10_000
 ANALYZE_MIN_RELINKED = 1_000
 
 
-def _write_review_tasks(result, involving: list[int] | None = None) -> int:
+def write_review_tasks(result, involving: list[int] | None = None) -> int:
     """Uncertain pairs become open review tasks (once per pair; decided pairs stay decided);
     with `involving`, only pairs with one of those records (an incremental link's new ones:
     pairs among the records already placed were the full link's to judge)."""
@@ -208,11 +211,11 @@ def _assign_persons(
     # Golden values per public id before any person is created, so that new persons are
     # written once, with their values (codes stand in for the pks they do not have yet).
     codes, public_ids = pd.factorize(records["record_id"].map(assignment))
-    golden = _golden_values(records, person_ids=codes)
+    golden = golden_values_frame(records, person_ids=codes)
     golden_public = public_ids[golden["person_id"].to_numpy()]
     lap and lap("golden_values")
     fresh = ~pd.Index(golden_public).isin(list(pk_of))
-    created = _create_persons_with_golden(golden[fresh].assign(public_id=golden_public[fresh]))
+    created = create_persons_with_golden(golden[fresh].assign(public_id=golden_public[fresh]))
     pk_of.update(created)
     lap and lap("create_persons")
     _record_identity_changes(result, pk_of, assignment, actor)
@@ -222,7 +225,7 @@ def _assign_persons(
     summary.persons_split = sum(e["kind"] == "split" for e in result.events)
     pks = np.array([pk_of[public] for public in public_ids], dtype=np.int64)
     golden["person_id"] = pks[golden["person_id"].to_numpy()]
-    # In pk order, as _golden_values gives it (a household takes its first member's address).
+    # In pk order, as golden_values_frame gives it (a household takes its first member's address).
     golden = golden.sort_values("person_id", kind="stable", ignore_index=True)
     return pks[codes], golden, list(created.values())
 

@@ -24,6 +24,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from audit.actions import Action
 from audit.services import audit_record
 from linkage.config import LinkConfig
 from linkage.engine import LinkResult, link_records
@@ -31,17 +32,17 @@ from linkage.normalize.dates import MIN_PLAUSIBLE
 from linkage.scoring import FSModel
 from registry.bound_sql import bound_cursor, int_array, json_rows
 from registry.linking import golden
-from registry.linking.full import _write_review_tasks, link
-from registry.linking.profiles import _EMPTY, GOLDEN_TYPES
+from registry.linking.full import link, write_review_tasks
+from registry.linking.profiles import GOLDEN_EMPTY_SQL, GOLDEN_TYPES
 from registry.linking.records import (
-    _KK_UNRELIABLE_SQL,
     ENGINE_COLUMNS,
     GOLDEN_FIELDS,
     RECORD_COLUMNS,
-    _decisions,
-    _priority_case,
     records_frame,
+    review_decisions,
 )
+from registry.linking.records import KK_UNRELIABLE_SQL as _KK_UNRELIABLE_SQL
+from registry.linking.records import priority_case as _priority_case
 from registry.models import (
     AidReceipt,
     Household,
@@ -269,12 +270,12 @@ def link_new_records(record_ids: list[int], *, actor=None) -> dict[int, str]:
             return _public_ids(record_ids)
         pool = _Pool(columns, rows)
         placed, result = _place(pool, model)
-        reviews = _write_review_tasks(result, involving=list(placed))
+        reviews = write_review_tasks(result, involving=list(placed))
         _read_others(pool, placed)
         answer = _write(pool, placed)
         audit_record(
             actor=actor,
-            action="persons.link",
+            action=Action.PERSONS_LINK,
             object_type="registry",
             detail={
                 "incremental": True,
@@ -336,7 +337,7 @@ def _place(pool: _Pool, model: FSModel) -> tuple[dict[int, int], LinkResult]:
     whose uncertain pairs become review tasks)."""
     frame = records_frame(pool.columns, pool.engine_rows)
     ids = frame["record_id"].tolist()
-    decisions = _decisions(ids) if len(ids) > 1 else []
+    decisions = review_decisions(ids) if len(ids) > 1 else []
     config = LinkConfig()
     if len(ids) <= SINGLE_THREAD_POOL:
         config = dataclasses.replace(config, workers=1)
@@ -371,7 +372,7 @@ def _create_persons(golden: list[tuple[int, list]]) -> tuple[dict[int, int], dic
             for n, (public, (_, values)) in enumerate(zip(public_ids, golden, strict=True))
         ),
     )
-    values = ", ".join(f"COALESCE(g.{c}, {_EMPTY.get(c, 'NULL')})" for c in GOLDEN_FIELDS)
+    values = ", ".join(f"COALESCE(g.{c}, {GOLDEN_EMPTY_SQL.get(c, 'NULL')})" for c in GOLDEN_FIELDS)
     with bound_cursor() as cursor:
         cursor.execute(
             f"""INSERT INTO {_P} (public_id, status, golden_sources, created_at, updated_at,
@@ -412,7 +413,9 @@ def _write(pool: _Pool, placed: dict[int, int]) -> dict[int, str]:
     new_ids = list(placed)
     persons = [placed[r] for r in new_ids]
     golden_rows = json_rows(("person_id", *GOLDEN_FIELDS), ((pk, *v) for pk, v in existing))
-    new_values = ", ".join(f"COALESCE(g.{c}, {_EMPTY.get(c, 'NULL')})" for c in GOLDEN_FIELDS)
+    new_values = ", ".join(
+        f"COALESCE(g.{c}, {GOLDEN_EMPTY_SQL.get(c, 'NULL')})" for c in GOLDEN_FIELDS
+    )
     with bound_cursor() as cursor:
         cursor.execute(
             f"""WITH links AS (
@@ -468,15 +471,6 @@ def _missing(value) -> bool:
     return value is None or value == ""
 
 
-def _order(records: list[dict]) -> list[dict]:
-    """Per person, highest-priority source first, then the most recent record (the order of
-    profiles._golden_values; stable on the record id order the rows come in)."""
-    ordered = sorted(records, key=lambda r: r["version"], reverse=True)
-    ordered.sort(key=lambda r: r["created_at"], reverse=True)
-    ordered.sort(key=lambda r: (r["person_id"], r["agency_priority"]))
-    return ordered
-
-
 def _golden(records: list[dict]) -> list[tuple[int, list]]:
     """Golden values of the affected persons (registry.linking.golden's rule), as
     (person pk, values in GOLDEN_FIELDS order) by pk."""
@@ -493,28 +487,24 @@ def _plain(value):
 
 
 def _write_households(
-    records: list[dict], golden: list[tuple[int, list]], state, known_persons: list[int]
+    records: list[dict], golden_values: list[tuple[int, list]], state, known_persons: list[int]
 ) -> None:
-    """profiles._write_households for the affected persons: one household per reliable golden
-    KK, members with the relationship of their highest-priority source. Memberships are
-    rewritten only when they differ from the stored ones; new KKs get their household."""
-    relationship: dict[int, str] = {}
-    latest_decile: dict[str, tuple] = {}
-    for record in _order(records):
-        if record["relationship"]:
-            relationship.setdefault(record["person_id"], record["relationship"])
-        if record["welfare_decile"] is not None:
-            key = record["kk_number"]
-            if key not in latest_decile or record["created_at"] > latest_decile[key][0]:
-                latest_decile[key] = (record["created_at"], record["welfare_decile"])
-    wanted = {pk: (values[_KK], relationship.get(pk, "")) for pk, values in golden if values[_KK]}
+    """profiles.write_households for the affected persons, by registry.linking.golden's
+    household rule: one household per reliable golden KK, members with the relationship of
+    their first record in golden order. Memberships are rewritten only when they differ from
+    the stored ones; new KKs get their household."""
+    relationship = golden.relationship_by_person(records)
+    latest_decile = golden.latest_decile_by_kk(records)
+    wanted = {
+        pk: (values[_KK], relationship.get(pk, "")) for pk, values in golden_values if values[_KK]
+    }
     stored = {person: (kk, rel) for person, kk, rel, _ in state if person is not None}
     household_id = {kk: hid for _, kk, _, hid in state}
     if wanted == stored and all(kk in household_id for kk, _ in wanted.values()):
         return
     new_kks = sorted({kk for kk, _ in wanted.values()} - set(household_id))
     if new_kks:
-        household_id.update(_create_households(new_kks, golden, latest_decile))
+        household_id.update(_create_households(new_kks, golden_values, latest_decile))
     members = sorted(wanted.items())
     with bound_cursor() as cursor:
         if known_persons:  # persons created in this transaction are on no card yet
@@ -536,38 +526,27 @@ def _write_households(
             )
 
 
-_HOUSEHOLD_FIELDS = ("address", "rt", "rw", "kelurahan_code", "kecamatan_code")
-
-
-def _create_households(kks: list[str], golden, latest_decile) -> dict[str, int]:
-    """Households of KKs seen for the first time: address fields from the first of their
-    persons (by pk) that has each, welfare decile from the latest record carrying one."""
-    fields = {kk: [None] * len(_HOUSEHOLD_FIELDS) for kk in kks}
-    for _, values in golden:
-        got = fields.get(values[_KK])
-        if got is None:
-            continue
-        for f, column in enumerate(_HOUSEHOLD_FIELDS):
-            if got[f] is None:
-                got[f] = values[GOLDEN_FIELDS.index(column)]
+def _create_households(kks: list[str], golden_values, latest_decile) -> dict[str, int]:
+    """Households of KKs seen for the first time (registry.linking.golden.household_values),
+    welfare decile from the latest record carrying one."""
+    by_name = [(pk, dict(zip(GOLDEN_FIELDS, values, strict=True))) for pk, values in golden_values]
+    fields = golden.household_values(by_name, kks)
     now = timezone.now()
     rows = []
     for kk in kks:
-        public = new_public_id("H")
-        decile = latest_decile.get(kk, (None, None))[1]
-        got = fields[kk]
+        decile = latest_decile.get(kk)
         rows.append(
             (
-                public,
+                new_public_id("H"),
                 kk,
                 *(
-                    got[f] if got[f] is not None else (None if column in ("rt", "rw") else "")
-                    for f, column in enumerate(_HOUSEHOLD_FIELDS)
+                    value if value is not None else (None if column in ("rt", "rw") else "")
+                    for column, value in fields[kk].items()
                 ),
                 None if decile is None else round(decile),
             )
         )
-    columns = ("public_id", "kk_number", *_HOUSEHOLD_FIELDS, "welfare_decile")
+    columns = ("public_id", "kk_number", *golden.HOUSEHOLD_FIELDS, "welfare_decile")
     with bound_cursor() as cursor:
         cursor.execute(
             f"""INSERT INTO {Household._meta.db_table} (public_id, kk_number, address, rt, rw,

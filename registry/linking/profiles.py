@@ -25,7 +25,7 @@ from registry.models import (
 )
 
 
-def _create_persons_with_golden(golden: pd.DataFrame) -> dict[str, int]:
+def create_persons_with_golden(golden: pd.DataFrame) -> dict[str, int]:
     """New persons with their golden values (`golden`: public_id and the golden fields), in
     one INSERT from a COPY-filled temporary table: each person row is written once, not
     created empty and then updated. Pks follow the public ids' order; returns id -> pk."""
@@ -36,7 +36,7 @@ def _create_persons_with_golden(golden: pd.DataFrame) -> dict[str, int]:
         _golden_frame(golden, key="public_id"),
         {"public_id": "varchar"} | {c: GOLDEN_TYPES[c] for c in GOLDEN_FIELDS},
     )
-    values = ", ".join(f"COALESCE(g.{c}, {_EMPTY.get(c, 'NULL')})" for c in GOLDEN_FIELDS)
+    values = ", ".join(f"COALESCE(g.{c}, {GOLDEN_EMPTY_SQL.get(c, 'NULL')})" for c in GOLDEN_FIELDS)
     now = timezone.now()
     table = Person._meta.db_table
     # a city's first link: 2 million persons into a table with seven secondary indexes
@@ -78,7 +78,7 @@ def _drop_temp(name: str) -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {name}")
 
 
-def _write_links(records: pd.DataFrame, summary: LinkSummary) -> None:
+def write_links(records: pd.DataFrame, summary: LinkSummary) -> None:
     """Record versions onto their persons in the link table, and their aid receipts; links
     already right are not rewritten, and SourceRecord itself is never written. A few
     records: arrays as parameters; a whole city: a temporary table filled by COPY."""
@@ -167,14 +167,11 @@ def _links_worth_rebuilding(source: str, rows: int) -> bool:
     return worth_rebuilding(table, changing)
 
 
-def _golden_values(records: pd.DataFrame, person_ids: np.ndarray | None = None) -> pd.DataFrame:
-    """Per person: each field from the highest-priority source (civil registry first), then the
-    most recent record; reliable NIKs and KKs before unreliable ones, which never win.
-    `person_ids` (one per record) stands in for the records' person_id column."""
-    person = records["person_id"].to_numpy() if person_ids is None else person_ids
-    # One stable indirect sort (lexsort: last key first), then each column taken once in
-    # that order: sorting the frame itself copies every column of it, twice.
-    order = np.lexsort(
+def golden_order_index(records: pd.DataFrame, person) -> np.ndarray:
+    """Row positions in golden order (registry.linking.golden.golden_order) within each
+    person: one stable indirect sort (lexsort: last key first), so each column is then taken
+    once in that order; sorting the frame itself copies every column of it, twice."""
+    return np.lexsort(
         (
             -records["version"].to_numpy(dtype=np.int64),
             -records["created_at"].to_numpy(dtype="datetime64[ns]").view(np.int64),
@@ -182,6 +179,16 @@ def _golden_values(records: pd.DataFrame, person_ids: np.ndarray | None = None) 
             np.asarray(person, dtype=np.int64),
         )
     )
+
+
+def golden_values_frame(
+    records: pd.DataFrame, person_ids: np.ndarray | None = None
+) -> pd.DataFrame:
+    """Per person: each field from the highest-priority source (civil registry first), then the
+    most recent record; reliable NIKs and KKs before unreliable ones, which never win.
+    `person_ids` (one per record) stands in for the records' person_id column."""
+    person = records["person_id"].to_numpy() if person_ids is None else person_ids
+    order = golden_order_index(records, person)
     values = {"person_id": np.asarray(person, dtype=np.int64)[order]}
     unreliable = {
         "nik": ~records["nik_reliable"].to_numpy(dtype=bool)[order],
@@ -210,10 +217,12 @@ GOLDEN_TYPES = {
 }  # fmt: skip
 
 
-def _write_golden(golden: pd.DataFrame) -> None:
+def write_golden(golden: pd.DataFrame) -> None:
     """Golden values onto persons, in one statement; persons whose values are unchanged are
     not rewritten (a rerun after no change writes nothing)."""
-    new_values = ", ".join(f"COALESCE(g.{c}, {_EMPTY.get(c, 'NULL')})" for c in GOLDEN_FIELDS)
+    new_values = ", ".join(
+        f"COALESCE(g.{c}, {GOLDEN_EMPTY_SQL.get(c, 'NULL')})" for c in GOLDEN_FIELDS
+    )
     if len(golden) >= BULK_ROWS:
         source = _temp_table(
             "golden_update",
@@ -257,20 +266,19 @@ def _golden_frame(golden: pd.DataFrame, key: str = "person_id") -> pd.DataFrame:
     return frame
 
 
-def _write_households(records: pd.DataFrame, golden: pd.DataFrame, summary: LinkSummary) -> None:
+def write_households(records: pd.DataFrame, golden: pd.DataFrame, summary: LinkSummary) -> None:
     """One household per reliable KK number: members are the persons whose golden KK it is,
-    with the relationship the highest-priority source gives."""
+    with the relationship of their first record in golden order (registry.linking.golden)."""
     with_kk = golden[golden["kk_number"].notna() & (golden["kk_number"] != "")]
-    columns = ["person_id", "agency_priority", "created_at", "relationship", "kk_number"]
-    # Only the columns it reads are sorted: sorting the whole frame copies every column.
-    ordered = records[[*columns, "welfare_decile"]].sort_values(
-        columns[:3], ascending=[True, True, False]
-    )
+    columns = ["person_id", "created_at", "relationship", "kk_number", "welfare_decile"]
+    # registry.linking.golden's household rule, vectorised: records in golden order (only the
+    # columns read are taken: sorting the whole frame copies every column).
+    ordered = records[columns].iloc[golden_order_index(records, records["person_id"].to_numpy())]
     with_relationship = ordered[ordered["relationship"] != ""]
     relationship = with_relationship.groupby("person_id")["relationship"].first()
     with_decile = ordered.dropna(subset=["welfare_decile"])
     deciles = (
-        with_decile.sort_values("created_at", ascending=False)
+        with_decile.sort_values("created_at", ascending=False, kind="stable")
         .groupby("kk_number")["welfare_decile"]
         .first()
     )
@@ -375,7 +383,9 @@ def _household_ids(kk_numbers: list[str]) -> dict[str, int]:
 
 
 # Person columns that are NOT NULL text get '' when no source has a value.
-_EMPTY = {c: "''" for c in GOLDEN_FIELDS if c not in ("birth_date", "death_date", "rt", "rw")}
+GOLDEN_EMPTY_SQL = {
+    c: "''" for c in GOLDEN_FIELDS if c not in ("birth_date", "death_date", "rt", "rw")
+}
 
 
 def _db_value(value):
@@ -400,7 +410,7 @@ def refresh_persons(person_ids: list[int]) -> None:
         return
     records["person_id"] = records["person_id"].astype("int64")
     summary = LinkSummary(records=len(records))
-    _write_links(records, summary)
-    golden = _golden_values(records)
-    _write_golden(golden)
-    _write_households(records, golden, summary)
+    write_links(records, summary)
+    golden = golden_values_frame(records)
+    write_golden(golden)
+    write_households(records, golden, summary)

@@ -53,14 +53,13 @@ class LinkSummary:
     records_relinked: int = 0
     households: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
-    peak_rss_mib: dict[str, float] = field(default_factory=dict)
     engine: dict = field(default_factory=dict)
     review_tasks: int = 0
     # largest persons and persons with conflicting hard identifiers (counts and ids only)
     diagnostics: ClusterDiagnostics | None = None
 
 
-def _priority_case() -> str:
+def priority_case() -> str:
     whens = " ".join(f"WHEN '{kind}' THEN {prio}" for kind, prio in SOURCE_PRIORITY.items())
     return f"CASE a.kind {whens} ELSE 50 END"
 
@@ -69,15 +68,15 @@ def _priority_case() -> str:
 KK_UNRELIABLE_FLAGS = frozenset(
     {"kk:excel_damaged", "kk:bad_length", "kk:missing", "kk:non_digit", "kk:invalid"}
 )
-_KK_UNRELIABLE_SQL = ",".join(f"'{flag}'" for flag in sorted(KK_UNRELIABLE_FLAGS))
+KK_UNRELIABLE_SQL = ",".join(f"'{flag}'" for flag in sorted(KK_UNRELIABLE_FLAGS))
 
 # A new version of a record has no link of its own until it is linked: it keeps the person
 # of the version before it (rl: the version's own link, pl: the previous version's).
 # The columns every reader of records for the linker selects (r: the record, a: its agency);
-# {priority} stands for the agency priority expression (_priority_case()).
+# {priority} stands for the agency priority expression (priority_case()).
 RECORD_COLUMNS = f"""r.id AS record_id, a.code AS agency, {{priority}} AS agency_priority,
            r.nik, r.nik_reliable, r.kk_number,
-           NOT (r.flags && ARRAY[{_KK_UNRELIABLE_SQL}]::varchar[]) AS kk_reliable,
+           NOT (r.flags && ARRAY[{KK_UNRELIABLE_SQL}]::varchar[]) AS kk_reliable,
            r.full_name, r.name_key, r.name_sorted, r.name_phonetic, r.given_name_key,
            r.sex, r.birth_place, r.birth_date, r.address, r.address_key, r.house_number,
            r.rt, r.rw, r.kelurahan_code, r.kecamatan_code, r.relationship, r.death_date,
@@ -123,7 +122,7 @@ def load_records() -> pd.DataFrame:
     string object for a value repeated nearby (codes, sex, relationship), which keeps the
     frame near half the size of distinct strings; categoricals save little more and parse
     slower."""
-    sql = RECORD_SELECT.format(priority=_priority_case(), where="true")
+    sql = RECORD_SELECT.format(priority=priority_case(), where="true")
     with tempfile.TemporaryFile() as spool:
         with connection.cursor() as cursor:
             copy_out(cursor, f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)", spool)
@@ -145,7 +144,7 @@ def load_records() -> pd.DataFrame:
 def load_records_where(where: str, params: list) -> pd.DataFrame:
     """The same columns for a few records selected by a parameterised condition."""
     with connection.cursor() as cursor:
-        cursor.execute(RECORD_SELECT.format(priority=_priority_case(), where=where), params)
+        cursor.execute(RECORD_SELECT.format(priority=priority_case(), where=where), params)
         columns = [c.name for c in cursor.description]
         return records_frame(columns, cursor.fetchall())
 
@@ -178,7 +177,7 @@ def _values(column):
     return column.array if isinstance(column, pd.Series) else column
 
 
-def _decisions(record_ids: list[int] | None = None) -> list[tuple[int, int, str]]:
+def review_decisions(record_ids: list[int] | None = None) -> list[tuple[int, int, str]]:
     """Reviewers' decisions mapped onto the current versions of the two records; with
     `record_ids`, only decisions between those records (incremental linking)."""
     table = SourceRecord._meta.db_table
@@ -199,7 +198,7 @@ def _decisions(record_ids: list[int] | None = None) -> list[tuple[int, int, str]
 def same_decision_pairs() -> list[tuple[int, int]]:
     """(record id, record id) of the current versions of the pairs reviewers decided are one
     person (diagnostics list the double civil registrations among them)."""
-    return [(a, b) for a, b, decision in _decisions() if decision == "same"]
+    return [(a, b) for a, b, decision in review_decisions() if decision == "same"]
 
 
 def person_public_ids(agency, source_record_ids: list[str]) -> dict[str, str]:

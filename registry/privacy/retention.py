@@ -26,11 +26,12 @@ from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from audit.actions import Action
 from audit.services import audit_record
 from registry.linking import refresh_persons
 from registry.models import Dataset, Membership, Person, RecordLink, SourceRecord
 from registry.privacy.models import RetentionPolicy
-from registry.privacy.services import _audit, _require_privacy_role
+from registry.privacy.services import privacy_audit, require_privacy_role
 from registry.selectors import Viewer
 
 logger = logging.getLogger(__name__)
@@ -58,8 +59,8 @@ def retention_set(
 ) -> RetentionPolicy:
     from django.core.exceptions import ValidationError
 
-    _require_privacy_role(
-        viewer, action="retention.set", object_type="dataset", object_id=dataset.pk
+    require_privacy_role(
+        viewer, action=Action.RETENTION_SET, object_type="dataset", object_id=dataset.pk
     )
     if retention_days < 1:
         raise ValidationError({"retention_days": "sedikitnya 1 hari"})
@@ -72,9 +73,9 @@ def retention_set(
                 "updated_by": viewer.user,
             },
         )
-        _audit(
+        privacy_audit(
             viewer,
-            action="retention.set",
+            action=Action.RETENTION_SET,
             obj=policy,
             detail={
                 "dataset": dataset.pk,
@@ -144,7 +145,7 @@ def _purge_dataset(policy: RetentionPolicy, now: dt.datetime, actor) -> DatasetP
         result.record_ids = sorted(ids)
         audit_record(
             actor=actor,
-            action="retention.purge",
+            action=Action.RETENTION_PURGE,
             object_type="dataset",
             object_id=str(dataset.pk),
             persons=sorted(touched.values()),

@@ -10,17 +10,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from audit.services import audit_record
+from audit.actions import Action
 from registry.models import Dataset
 from registry.privacy.models import Breach, CorrectionRequest
 from registry.roles import PRIVACY_ROLES
-from registry.selectors import Viewer, audit_denial
+from registry.selectors import Viewer, audit_denial, audit_read
 
 # How far ahead of now a reported time may lie (clock skew between a phone and the server).
 FUTURE_SLACK = dt.timedelta(minutes=5)
 
 
-def _require_privacy_role(viewer: Viewer, *, action: str, object_type: str, object_id=""):
+def require_privacy_role(viewer: Viewer, *, action: str, object_type: str, object_id=""):
     if viewer.role not in PRIVACY_ROLES:
         audit_denial(
             viewer, action=action, object_type=object_type, object_id=str(object_id), reason="role"
@@ -28,16 +28,13 @@ def _require_privacy_role(viewer: Viewer, *, action: str, object_type: str, obje
         raise PermissionDenied("data protection officer or walidata only")
 
 
-def _audit(viewer: Viewer, *, action: str, obj, detail: dict) -> None:
-    audit_record(
-        actor=viewer.user,
+def privacy_audit(viewer: Viewer, *, action: Action, obj, detail: dict) -> None:
+    """A privacy write's event, through the one viewer-based audit call (audit_read)."""
+    audit_read(
+        viewer,
         action=action,
         object_type=obj._meta.model_name,
         object_id=str(obj.pk),
-        agency_code=getattr(viewer.agency, "code", "") or "",
-        role=str(viewer.role),
-        ip=viewer.ip,
-        user_agent=viewer.user_agent or "",
         detail=detail,
     )
 
@@ -61,7 +58,7 @@ def breach_record(
     subjects_estimate: int | None = None,
     measures: str = "",
 ) -> Breach:
-    _require_privacy_role(viewer, action="breach.record", object_type="breach")
+    require_privacy_role(viewer, action=Action.BREACH_RECORD, object_type="breach")
     _not_future("detected_at", detected_at)
     breach = Breach(
         title=title.strip(),
@@ -77,9 +74,9 @@ def breach_record(
     with transaction.atomic():
         breach.save()
         breach.datasets.set(datasets)
-        _audit(
+        privacy_audit(
             viewer,
-            action="breach.record",
+            action=Action.BREACH_RECORD,
             obj=breach,
             detail={
                 "detected_at": detected_at.isoformat(),
@@ -100,7 +97,9 @@ def breach_notify(
     note: str = "",
 ) -> Breach:
     """Record that the authority and/or the data subjects were notified (UU PDP art. 46)."""
-    _require_privacy_role(viewer, action="breach.notify", object_type="breach", object_id=breach.pk)
+    require_privacy_role(
+        viewer, action=Action.BREACH_NOTIFY, object_type="breach", object_id=breach.pk
+    )
     if authority_notified_at is None and subjects_notified_at is None:
         raise ValidationError({"authority_notified_at": "isi sedikitnya satu waktu pemberitahuan"})
     for name, value in (
@@ -119,9 +118,9 @@ def breach_notify(
         if note.strip():
             breach.notification_note = note.strip()
         breach.save()
-        _audit(
+        privacy_audit(
             viewer,
-            action="breach.notify",
+            action=Action.BREACH_NOTIFY,
             obj=breach,
             detail={
                 "authority_notified_at": _iso(breach.authority_notified_at),
@@ -133,7 +132,9 @@ def breach_notify(
 
 
 def breach_close(*, viewer: Viewer, breach: Breach, measures: str = "") -> Breach:
-    _require_privacy_role(viewer, action="breach.close", object_type="breach", object_id=breach.pk)
+    require_privacy_role(
+        viewer, action=Action.BREACH_CLOSE, object_type="breach", object_id=breach.pk
+    )
     with transaction.atomic():
         breach = Breach.objects.select_for_update().get(pk=breach.pk)
         if breach.status == Breach.Status.CLOSED:
@@ -143,7 +144,9 @@ def breach_close(*, viewer: Viewer, breach: Breach, measures: str = "") -> Breac
         if measures.strip():
             breach.measures = measures.strip()
         breach.save()
-        _audit(viewer, action="breach.close", obj=breach, detail={"clock": breach.clock()})
+        privacy_audit(
+            viewer, action=Action.BREACH_CLOSE, obj=breach, detail={"clock": breach.clock()}
+        )
     return breach
 
 
@@ -160,7 +163,7 @@ def correction_record(
     person_public_id: str = "",
     dataset: Dataset | None = None,
 ) -> CorrectionRequest:
-    _require_privacy_role(viewer, action="correction.record", object_type="correctionrequest")
+    require_privacy_role(viewer, action=Action.CORRECTION_RECORD, object_type="correctionrequest")
     _not_future("received_at", received_at)
     request = CorrectionRequest(
         reference=reference.strip(),
@@ -174,9 +177,9 @@ def correction_record(
     request.full_clean()
     with transaction.atomic():
         request.save()
-        _audit(
+        privacy_audit(
             viewer,
-            action="correction.record",
+            action=Action.CORRECTION_RECORD,
             obj=request,
             detail={
                 "field": field,
@@ -193,8 +196,11 @@ def correction_update(
 ) -> CorrectionRequest:
     """Move a request on: forwarded to the owning agency, corrected, or rejected (with its
     reason). Corrected and rejected stop the clock and are final."""
-    _require_privacy_role(
-        viewer, action="correction.update", object_type="correctionrequest", object_id=request.pk
+    require_privacy_role(
+        viewer,
+        action=Action.CORRECTION_UPDATE,
+        object_type="correctionrequest",
+        object_id=request.pk,
     )
     if status not in CorrectionRequest.Status.values or status == CorrectionRequest.Status.RECEIVED:
         raise ValidationError({"status": "status tidak dikenal"})
@@ -211,9 +217,9 @@ def correction_update(
         if status in CorrectionRequest.FINAL:
             request.resolved_at = timezone.now()
         request.save()
-        _audit(
+        privacy_audit(
             viewer,
-            action="correction.update",
+            action=Action.CORRECTION_UPDATE,
             obj=request,
             detail={"from": before, "to": status, "clock": request.clock()},
         )

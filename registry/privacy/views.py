@@ -13,6 +13,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from audit.actions import Action
 from registry.models import Dataset
 from registry.privacy import services
 from registry.privacy.dpia import dpia_draft
@@ -224,7 +225,7 @@ def retention_view(request: HttpRequest) -> HttpResponse:
         (d, retention_text(policies.get(d.pk)))
         for d in Dataset.objects.select_related("agency").order_by("agency__code", "name")
     ]
-    purges = AuditEvent.objects.filter(action="retention.purge").order_by("-id")[:20]
+    purges = AuditEvent.objects.filter(action=Action.RETENTION_PURGE).order_by("-id")[:20]
     return render(
         request,
         "privacy/retention.html",

@@ -19,6 +19,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from audit.actions import Action
 from registry.models import (
     AccessLevel,
     Agency,
@@ -266,7 +267,7 @@ def quality_report(
         rows[issue] = page
     audit_report(
         viewer,
-        action="report.quality.export" if export else "report.quality.view",
+        action=Action.REPORT_QUALITY_EXPORT if export else Action.REPORT_QUALITY_VIEW,
         object_type="agency",
         object_id=agency.code,
         query={"report": "quality", "agency": agency.code, "limit": limit, "export": export},

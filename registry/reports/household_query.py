@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, fields
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from audit.actions import Action
 from registry.models import AgencyKind, AidReceipt, Household, Region
 from registry.reports.common import (
     PAGE_SIZE,
@@ -300,7 +301,7 @@ def household_query_run(
         query["saved_query"] = saved_query_id
     audit_report(
         viewer,
-        action="report.household_query",
+        action=Action.REPORT_HOUSEHOLD_QUERY,
         query=query,
         persons=members,
         purpose=purpose,

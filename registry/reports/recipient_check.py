@@ -46,6 +46,7 @@ from django.utils import timezone
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
+from audit.actions import Action
 from audit.models import AuditEvent
 from linkage.normalize.record import normalize_record
 from linkage.normalize.regions import RegionMatcher
@@ -63,7 +64,7 @@ HIGH_DECILE = 6
 METHOD = "rapidfuzz-weighted"
 # Roles that may check a recipient list: those who handle aid (finances, UU KIP art. 17(h)).
 VERIFY_ROLES = AID_ROLES
-ACTIONS = ("report.recipient_check", "report.recipient_check.export")
+ACTIONS = (Action.REPORT_RECIPIENT_CHECK, Action.REPORT_RECIPIENT_CHECK_EXPORT)
 CANDIDATES_MAX = 50_000
 CANDIDATE_COLUMNS = (
     "id",

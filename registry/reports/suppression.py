@@ -1,4 +1,6 @@
-"""Small-cell suppression for published statistics.
+"""Small-cell suppression for published statistics: the one rule (`suppress_lines`), used by
+the open statistics API and the catalogue (`suppress_areas`: kelurahan, kecamatan, city) and
+the planner's pages and exports (`suppress`: a table with its margins).
 
 Primary: every count from 1 to THRESHOLD (10) is hidden and shown as "<11" (CMS cell-size
 rule; ONS uses the same threshold). Zero stays visible: it reveals no person.
@@ -37,6 +39,44 @@ class SuppressedTable:
         return HIDDEN_LABEL if value is None else str(value)
 
 
+def suppress_lines(
+    values: Sequence[int],
+    lines: Sequence[Sequence[int]],
+    published: frozenset[int] = frozenset(),
+) -> list[bool]:
+    """The one suppression rule. `values` are the published numbers (cells and totals alike);
+    each line lists the positions of its parts followed by the position of their sum. Returns
+    which positions are hidden: primary (1..THRESHOLD), then secondary until every line holds
+    zero or at least two hidden entries. Positions in `published` are shown whatever they
+    hold (a city total printed anyway) and never chosen as a complement."""
+    hidden = [is_primary(v) and i not in published for i, v in enumerate(values)]
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            if sum(hidden[p] for p in line) != 1:
+                continue
+            complement = _complement(line, values, hidden, published)
+            if complement is None:
+                continue  # a one-entry line (a 1x1 table) has nothing to recompute from
+            hidden[complement] = True
+            changed = True
+    return hidden
+
+
+def _complement(line, values, hidden, published) -> int | None:
+    members, total = line[:-1], line[-1]
+    visible = [(values[p], p) for p in members if not hidden[p] and p not in published]
+    positive = [v for v in visible if v[0] > 0]
+    if positive:
+        return min(positive)[1]
+    if visible:
+        return min(visible)[1]
+    if not hidden[total] and total not in published and members:
+        return total
+    return None
+
+
 def suppress(table: Sequence[Sequence[int]]) -> SuppressedTable:
     """Suppress a table of counts (rows x columns) together with its margins."""
     rows = len(table)
@@ -48,29 +88,17 @@ def suppress(table: Sequence[Sequence[int]]) -> SuppressedTable:
     grid.append(
         [sum(table[i][j] for i in range(rows)) for j in range(cols)] + [sum(map(sum, table))]
     )
-    hidden = [[is_primary(v) for v in r] for r in grid]
+    width = cols + 1
 
-    def lines():
-        # Each line is a list of (i, j) positions whose values sum to its last position.
-        for i in range(rows + 1):
-            yield [(i, j) for j in range(cols + 1)]
-        for j in range(cols + 1):
-            yield [(i, j) for i in range(rows + 1)]
+    def at(i: int, j: int) -> int:
+        return i * width + j
 
-    changed = True
-    while changed:
-        changed = False
-        for line in lines():
-            if sum(hidden[i][j] for i, j in line) != 1:
-                continue
-            complement = _complement(line, grid, hidden)
-            if complement is None:
-                continue  # a one-entry line (a 1x1 table) has nothing to recompute from
-            hidden[complement[0]][complement[1]] = True
-            changed = True
+    lines = [[at(i, j) for j in range(cols + 1)] for i in range(rows + 1)]
+    lines += [[at(i, j) for i in range(rows + 1)] for j in range(cols + 1)]
+    hidden = suppress_lines([v for r in grid for v in r], lines)
 
     def value(i: int, j: int) -> int | None:
-        return None if hidden[i][j] else grid[i][j]
+        return None if hidden[at(i, j)] else grid[i][j]
 
     return SuppressedTable(
         cells=[[value(i, j) for j in range(cols)] for i in range(rows)],
@@ -80,17 +108,32 @@ def suppress(table: Sequence[Sequence[int]]) -> SuppressedTable:
     )
 
 
-def _complement(line, grid, hidden) -> tuple[int, int] | None:
-    members, total_pos = line[:-1], line[-1]
-    visible = [(grid[i][j], (i, j)) for i, j in members if not hidden[i][j]]
-    positive = [v for v in visible if v[0] > 0]
-    if positive:
-        return min(positive)[1]
-    if visible:
-        return min(visible)[1]
-    if not hidden[total_pos[0]][total_pos[1]] and members:
-        return total_pos
-    return None
+def kecamatan_of(kelurahan_code: str) -> str:
+    return kelurahan_code[:8]
+
+
+def suppress_areas(kel: dict[str, int], kec: dict[str, int]) -> tuple[set[str], set[str]]:
+    """Hidden kelurahan and kecamatan codes of one measure published at both levels with the
+    city total (always shown): each kecamatan is the sum of its kelurahan, the city the sum
+    of the kecamatan, so the kecamatan and the kelurahan table of the same counts hide
+    consistent cells and publishing both is safe."""
+    kel_codes = sorted(kel)
+    kec_codes = sorted(set(kec) | {kecamatan_of(c) for c in kel_codes})
+    codes = kel_codes + kec_codes
+    position = {c: i for i, c in enumerate(codes)}
+    city = len(codes)
+    values = [kel[c] for c in kel_codes] + [kec.get(c, 0) for c in kec_codes]
+    values.append(sum(values[len(kel_codes) :]))
+    children: dict[str, list[int]] = {c: [] for c in kec_codes}
+    for code in kel_codes:
+        children[kecamatan_of(code)].append(position[code])
+    lines = [[*children[c], position[c]] for c in kec_codes]
+    lines.append([*(position[c] for c in kec_codes), city])
+    hidden = suppress_lines(values, lines, published=frozenset({city}))
+    return (
+        {c for c in kel_codes if hidden[position[c]]},
+        {c for c in kec_codes if hidden[position[c]]},
+    )
 
 
 def suppress_counts(values: Sequence[int]) -> tuple[list[int | None], int | None]:

@@ -27,6 +27,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from audit.actions import Action
 from registry.models import (
     AgencyKind,
     AidReceipt,
@@ -371,7 +372,7 @@ def _audit(viewer, check, filters, rows, *, purpose, offset, limit, export, extr
         query.update(extra)
     audit_report(
         viewer,
-        action="report.targeting.export" if export else "report.targeting.list",
+        action=Action.REPORT_TARGETING_EXPORT if export else Action.REPORT_TARGETING_LIST,
         query=query,
         persons=[r.get("person_public_id", "") for r in rows]
         + [p for r in rows for p in r.get("member_public_ids", [])],

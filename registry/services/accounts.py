@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
+from audit.actions import Action
 from audit.services import audit_record
 from registry.models import AccessLevel, Agency, Dataset, DatasetGrant, UserProfile
 from registry.roles import AGENCY_ROLES, Role, agency_group_name, role_of
@@ -25,7 +26,7 @@ def _actor_viewer(actor) -> Viewer | None:
     return None if actor is None else viewer_for(actor)
 
 
-def _require_walidata(actor, *, action: str, object_type: str, object_id: str = "") -> None:
+def require_walidata(actor, *, action: str, object_type: str, object_id: str = "") -> None:
     """Walidata or the system (actor None, e.g. a management command run by an operator of the
     server) may manage accounts and grants; anyone else is refused and the refusal audited."""
     if actor is None:
@@ -38,7 +39,7 @@ def _require_walidata(actor, *, action: str, object_type: str, object_id: str = 
         raise PermissionDenied("walidata only")
 
 
-def _audit_write(actor, **kwargs) -> None:
+def audit_write(actor, **kwargs) -> None:
     viewer = _actor_viewer(actor)
     audit_record(
         actor=actor,
@@ -65,7 +66,7 @@ def account_create(
 ):
     """Create a user with one role group, its agency profile and agency group membership."""
     role = Role(role)
-    _require_walidata(actor, action="account.create", object_type="user", object_id=username)
+    require_walidata(actor, action=Action.ACCOUNT_CREATE, object_type="user", object_id=username)
     if role in AGENCY_ROLES and agency is None:
         raise ValidationError({"agency": "this role needs an agency"})
     user_model = get_user_model()
@@ -79,9 +80,9 @@ def account_create(
         user.groups.add(Group.objects.get_or_create(name=str(role))[0])
         if agency is not None:
             user.groups.add(agency_group(agency))
-        _audit_write(
+        audit_write(
             actor,
-            action="account.create",
+            action=Action.ACCOUNT_CREATE,
             object_type="user",
             object_id=str(user.pk),
             detail={
@@ -96,7 +97,9 @@ def account_create(
 def account_set_role(*, actor, user, role: Role, agency: Agency | None = None) -> None:
     """Replace the user's role group (and agency); audited."""
     role = Role(role)
-    _require_walidata(actor, action="account.set_role", object_type="user", object_id=str(user.pk))
+    require_walidata(
+        actor, action=Action.ACCOUNT_SET_ROLE, object_type="user", object_id=str(user.pk)
+    )
     if role in AGENCY_ROLES and agency is None:
         raise ValidationError({"agency": "this role needs an agency"})
     with transaction.atomic():
@@ -108,9 +111,9 @@ def account_set_role(*, actor, user, role: Role, agency: Agency | None = None) -
         if agency is not None:
             user.groups.add(agency_group(agency))
         UserProfile.objects.update_or_create(user=user, defaults={"agency": agency})
-        _audit_write(
+        audit_write(
             actor,
-            action="account.set_role",
+            action=Action.ACCOUNT_SET_ROLE,
             object_type="user",
             object_id=str(user.pk),
             detail={"from": previous, "to": str(role), "agency": agency.code if agency else ""},
@@ -127,8 +130,8 @@ def grant_create(
     expires_at: datetime,
 ) -> DatasetGrant:
     """Share a restricted dataset with another agency for a purpose until expires_at."""
-    _require_walidata(
-        actor, action="grant.create", object_type="dataset", object_id=str(dataset.pk)
+    require_walidata(
+        actor, action=Action.GRANT_CREATE, object_type="dataset", object_id=str(dataset.pk)
     )
     if dataset.access_level != AccessLevel.RESTRICTED:
         raise ValidationError({"dataset": "only restricted datasets can be granted"})
@@ -148,9 +151,9 @@ def grant_create(
             granted_by=actor,
         )
         assign_perm(GRANT_PERMISSION, agency_group(grantee), dataset)
-        _audit_write(
+        audit_write(
             actor,
-            action="grant.create",
+            action=Action.GRANT_CREATE,
             object_type="dataset_grant",
             object_id=str(grant.pk),
             purpose_code=purpose_code,
@@ -166,8 +169,8 @@ def grant_create(
 
 def grant_revoke(*, actor, grant: DatasetGrant) -> DatasetGrant:
     """Revoke a grant; the object permission goes when no other active grant needs it."""
-    _require_walidata(
-        actor, action="grant.revoke", object_type="dataset_grant", object_id=str(grant.pk)
+    require_walidata(
+        actor, action=Action.GRANT_REVOKE, object_type="dataset_grant", object_id=str(grant.pk)
     )
     with transaction.atomic():
         grant = DatasetGrant.objects.select_for_update().get(pk=grant.pk)
@@ -184,9 +187,9 @@ def grant_revoke(*, actor, grant: DatasetGrant) -> DatasetGrant:
         ).exists()
         if not still_active:
             remove_perm(GRANT_PERMISSION, agency_group(grant.grantee), grant.dataset)
-        _audit_write(
+        audit_write(
             actor,
-            action="grant.revoke",
+            action=Action.GRANT_REVOKE,
             object_type="dataset_grant",
             object_id=str(grant.pk),
             detail={"dataset": str(grant.dataset), "grantee": grant.grantee.code},
@@ -196,17 +199,17 @@ def grant_revoke(*, actor, grant: DatasetGrant) -> DatasetGrant:
 
 def account_set_active(*, actor, user, active: bool) -> None:
     """Disable (or re-enable) a login without deleting the account its audit events name."""
-    _require_walidata(
-        actor, action="account.set_active", object_type="user", object_id=str(user.pk)
+    require_walidata(
+        actor, action=Action.ACCOUNT_SET_ACTIVE, object_type="user", object_id=str(user.pk)
     )
     if actor is not None and actor.pk == user.pk and not active:
         raise ValidationError({"is_active": "you cannot disable your own account"})
     with transaction.atomic():
         user.is_active = active
         user.save(update_fields=["is_active"])
-        _audit_write(
+        audit_write(
             actor,
-            action="account.set_active",
+            action=Action.ACCOUNT_SET_ACTIVE,
             object_type="user",
             object_id=str(user.pk),
             detail={"username": user.get_username(), "active": active},

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from audit.actions import Action
 from registry.models import (
     AccessLevel,
     Agency,
@@ -16,7 +17,7 @@ from registry.models import (
     DatasetKind,
     UpdateFrequency,
 )
-from registry.services.accounts import _audit_write, _require_walidata
+from registry.services.accounts import audit_write, require_walidata
 
 AGENCY_EDITABLE = ("name", "kind")
 DATASET_EDITABLE = ("title", "description", "producer", "update_frequency", "access_level")
@@ -28,15 +29,15 @@ def _check_choice(field: str, value: str, choices) -> None:
 
 
 def agency_create(*, actor, code: str, name: str, kind: str) -> Agency:
-    _require_walidata(actor, action="agency.create", object_type="agency", object_id=code)
+    require_walidata(actor, action=Action.AGENCY_CREATE, object_type="agency", object_id=code)
     _check_choice("kind", kind, AgencyKind)
     agency = Agency(code=code.strip().lower(), name=name.strip(), kind=kind)
     with transaction.atomic():
         agency.full_clean()
         agency.save()
-        _audit_write(
+        audit_write(
             actor,
-            action="agency.create",
+            action=Action.AGENCY_CREATE,
             object_type="agency",
             object_id=str(agency.pk),
             detail={"code": agency.code, "name": agency.name, "kind": agency.kind},
@@ -46,7 +47,9 @@ def agency_create(*, actor, code: str, name: str, kind: str) -> Agency:
 
 def agency_update(*, actor, agency: Agency, name: str, kind: str) -> Agency:
     """Name and kind only: the code is the agency's key in files, groups and audit events."""
-    _require_walidata(actor, action="agency.update", object_type="agency", object_id=str(agency.pk))
+    require_walidata(
+        actor, action=Action.AGENCY_UPDATE, object_type="agency", object_id=str(agency.pk)
+    )
     _check_choice("kind", kind, AgencyKind)
     with transaction.atomic():
         agency = Agency.objects.select_for_update().get(pk=agency.pk)
@@ -56,9 +59,9 @@ def agency_update(*, actor, agency: Agency, name: str, kind: str) -> Agency:
         agency.full_clean()
         agency.save(update_fields=list(AGENCY_EDITABLE))
         after = {f: getattr(agency, f) for f in AGENCY_EDITABLE}
-        _audit_write(
+        audit_write(
             actor,
-            action="agency.update",
+            action=Action.AGENCY_UPDATE,
             object_type="agency",
             object_id=str(agency.pk),
             detail={"code": agency.code, "changed": _changes(before, after)},
@@ -80,7 +83,7 @@ def dataset_create(
 ) -> Dataset:
     """A dataset of an agency (its owner, fixed for life: its records carry the agency). Its
     kind is fixed too: agency records, or a national DTSEN extract (household decile facts)."""
-    _require_walidata(actor, action="dataset.create", object_type="dataset", object_id=name)
+    require_walidata(actor, action=Action.DATASET_CREATE, object_type="dataset", object_id=name)
     _check_choice("update_frequency", update_frequency, UpdateFrequency)
     _check_choice("access_level", access_level, AccessLevel)
     _check_choice("kind", kind, DatasetKind)
@@ -97,9 +100,9 @@ def dataset_create(
     with transaction.atomic():
         dataset.full_clean()
         dataset.save()
-        _audit_write(
+        audit_write(
             actor,
-            action="dataset.create",
+            action=Action.DATASET_CREATE,
             object_type="dataset",
             object_id=str(dataset.pk),
             detail={
@@ -115,8 +118,8 @@ def dataset_create(
 def dataset_update(*, actor, dataset: Dataset, **changes) -> Dataset:
     """Metadata and access level. Narrowing a restricted dataset to closed leaves its grants in
     place but unused: selectors read grants only for restricted datasets."""
-    _require_walidata(
-        actor, action="dataset.update", object_type="dataset", object_id=str(dataset.pk)
+    require_walidata(
+        actor, action=Action.DATASET_UPDATE, object_type="dataset", object_id=str(dataset.pk)
     )
     unknown = set(changes) - set(DATASET_EDITABLE)
     if unknown:
@@ -133,9 +136,9 @@ def dataset_update(*, actor, dataset: Dataset, **changes) -> Dataset:
         dataset.full_clean()
         dataset.save(update_fields=list(DATASET_EDITABLE))
         after = {f: getattr(dataset, f) for f in DATASET_EDITABLE}
-        _audit_write(
+        audit_write(
             actor,
-            action="dataset.update",
+            action=Action.DATASET_UPDATE,
             object_type="dataset",
             object_id=str(dataset.pk),
             detail={"dataset": str(dataset), "changed": _changes(before, after)},

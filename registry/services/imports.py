@@ -25,6 +25,7 @@ import orjson
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
+from audit.actions import Action
 from audit.services import audit_record
 from linkage.normalize.record import FIELD_NAMES, normalize_record, nul_errors
 from linkage.normalize.regions import RegionMatcher
@@ -684,7 +685,7 @@ def _receipts_worth_rebuilding(batch: ImportBatch) -> bool:
 def _audit_import(batch: ImportBatch, actor, *, outcome: str) -> None:
     audit_record(
         actor=actor if getattr(actor, "pk", None) else None,
-        action="records.import",
+        action=Action.RECORDS_IMPORT,
         object_type="import_batch",
         object_id=str(batch.pk),
         agency_code=batch.agency.code,

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from audit.actions import Action
 from registry.access.reads import NotFound, Purpose, audit_denial, audit_read, require_purpose
 from registry.access.viewer import Viewer
 from registry.linking import refresh_persons
@@ -117,7 +118,7 @@ def review_queue_page(
 ) -> ReviewQueuePage:
     """One page of open tasks (highest score first) with names and kelurahan of both records;
     the persons behind the shown records are named in the audit event."""
-    purpose = _require_reviewer(viewer, purpose, action="review.queue")
+    purpose = _require_reviewer(viewer, purpose, action=Action.REVIEW_QUEUE)
     filters = filters or ReviewFilters()
     matching = _open_tasks(filters)
     total = matching.count()
@@ -152,7 +153,7 @@ def review_queue_page(
             )
         )
     audit_read(
-        viewer, action="review.queue", object_type="review_task", purpose=purpose,
+        viewer, action=Action.REVIEW_QUEUE, object_type="review_task", purpose=purpose,
         persons=sorted(set(public_ids.values())),
         detail={"tasks": len(rows), "total": total, "offset": offset,
                 "filters": {k: v for k, v in vars(filters).items() if v not in ("", None)}},
@@ -201,7 +202,7 @@ def _person_ids(
 
 
 def review_task_get_for_user(*, viewer: Viewer, task_id: int, purpose) -> ReviewTaskView:
-    purpose = _require_reviewer(viewer, purpose, action="review.view", object_id=str(task_id))
+    purpose = _require_reviewer(viewer, purpose, action=Action.REVIEW_VIEW, object_id=str(task_id))
     task = _task(task_id)
     explained = {f["field"]: f for f in task.explanation.get("fields", [])}
     fields, weighed = [], set()
@@ -223,7 +224,7 @@ def review_task_get_for_user(*, viewer: Viewer, task_id: int, purpose) -> Review
         )
     persons = _person_ids(task)
     audit_read(
-        viewer, action="review.view", object_type="review_task", object_id=str(task.pk),
+        viewer, action=Action.REVIEW_VIEW, object_type="review_task", object_id=str(task.pk),
         persons=[p for p in persons if p], purpose=purpose,
     )  # fmt: skip
     return ReviewTaskView(task.pk, task.probability, task.status, fields, persons)
@@ -234,7 +235,9 @@ def review_decide(
 ) -> ReviewTask:
     """same -> the two persons merge; different -> record B leaves record A's person;
     skip -> the task leaves the queue. Decisions survive every later link run."""
-    purpose = _require_reviewer(viewer, purpose, action="review.decide", object_id=str(task_id))
+    purpose = _require_reviewer(
+        viewer, purpose, action=Action.REVIEW_DECIDE, object_id=str(task_id)
+    )
     if decision not in ("same", "different", "skip"):
         raise ValueError(f"unknown decision {decision!r}")
     with transaction.atomic():
@@ -253,7 +256,7 @@ def review_decide(
                 _split(person_pk=a, record_ids=[task.record_b_id], actor=viewer.user,
                        reason="review")  # fmt: skip
         audit_read(
-            viewer, action="review.decide", object_type="review_task", object_id=str(task.pk),
+            viewer, action=Action.REVIEW_DECIDE, object_type="review_task", object_id=str(task.pk),
             persons=[p for p in _person_ids(task, linked) if p], purpose=purpose,
             detail={"decision": decision},
         )  # fmt: skip
@@ -302,7 +305,7 @@ def _walidata(actor) -> Viewer:
 
     viewer = viewer_for(actor)
     if viewer.role != Role.WALIDATA:
-        audit_denial(viewer, reason="role", action="person.merge", object_type="person")
+        audit_denial(viewer, reason="role", action=Action.PERSON_MERGE, object_type="person")
         raise NotFound("")
     return viewer
 
@@ -319,7 +322,7 @@ def person_merge(*, actor, survivor: str, absorbed: str, reason: str) -> Person:
         _merge(survivor_pk=people[survivor].pk, absorbed_pk=people[absorbed].pk, actor=actor,
                reason=reason or "manual")  # fmt: skip
         audit_read(
-            viewer, action="person.merge", object_type="person", object_id=survivor,
+            viewer, action=Action.PERSON_MERGE, object_type="person", object_id=survivor,
             persons=[survivor, absorbed], detail={"reason": reason},
         )  # fmt: skip
         return Person.objects.get(pk=people[survivor].pk)
@@ -355,7 +358,7 @@ def person_unmerge(*, actor, public_id: str, record_ids: list[int], reason: str)
             for record in leaving:
                 _pin_records(staying, record, "different", actor, reason)
         audit_read(
-            viewer, action="person.unmerge", object_type="person", object_id=public_id,
+            viewer, action=Action.PERSON_UNMERGE, object_type="person", object_id=public_id,
             persons=[public_id, part.public_id], detail={"records": len(record_ids)},
         )  # fmt: skip
         return part

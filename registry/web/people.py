@@ -16,11 +16,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from registry.household_aid import HouseholdAid, household_aid_get_for_user
 from registry.models import Region
 from registry.reports.common import period_quarter
 from registry.roles import AID_ROLES, PERSON_ROLES, Role
-from registry.search import search_page_for_user
 from registry.selectors import (
     InvalidQuery,
     NotFound,
@@ -28,6 +26,8 @@ from registry.selectors import (
     person_get_for_user,
     viewer_from_request,
 )
+from registry.selectors.aid import HouseholdAid, household_aid_get_for_user
+from registry.selectors.search import search_page_for_user
 from registry.web.auth import request_role, role_required
 from registry.web.labels import FIELD_LABELS, SEX_LABELS, field_label, relationship_label
 from registry.web.purpose import purpose_required

@@ -22,6 +22,7 @@ from registry.linking import link
 from registry.models import AccessLevel, Agency, AgencyKind, Dataset, Person, SourceRecord
 from registry.roles import Role, roles_ensure
 from registry.selectors import Purpose, viewer_for
+from registry.selectors.search import search_page_for_user
 from registry.services.accounts import account_create, grant_create
 from registry.services.imports import records_import
 
@@ -165,3 +166,8 @@ def cast(db, fast_hashing):
     c.son = c.person_of("capil", "CAP-3")
     c.open_person = c.person_of("bappeda", "STAT-1")
     return c
+
+
+def search_hits(**kwargs):
+    """The hits of the one search service (the API and the web page render it)."""
+    return search_page_for_user(**kwargs).hits

@@ -7,9 +7,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from registry.linking import GOLDEN_FIELDS, _golden_values, load_records
+from registry.linking import GOLDEN_FIELDS, golden_values_frame, load_records
 from registry.models import SourceRecord
-from registry.selectors import GOLDEN_SHOWN, _golden_by_person
+from registry.selectors import GOLDEN_SHOWN, visible_golden
 
 pytestmark = pytest.mark.django_db
 
@@ -32,10 +32,10 @@ def test_python_golden_matches_linker(cast):
     )
     SourceRecord.objects.filter(source_record_id="CAP-3").update(birth_place="")
     records = list(SourceRecord.objects.filter(is_current=True).linked().select_related("agency"))
-    python = _golden_by_person(records)
+    python = visible_golden(records)
     frame = load_records()
     frame = frame[frame["person_id"].notna()]
-    linker = _golden_values(frame).set_index("person_id")
+    linker = golden_values_frame(frame).set_index("person_id")
     assert set(python) == set(linker.index.astype(int))
     for person_id, values in python.items():
         row = linker.loc[person_id]

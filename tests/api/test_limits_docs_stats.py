@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 
-from api.services.stats import suppress
+from registry.reports.suppression import suppress_areas as suppress
 
 from .conftest import FAMILY, PURPOSE
 

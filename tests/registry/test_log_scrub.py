@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.db import connection, transaction
 
-from registry.ingest.copy import copy_rows
+from registry.ingest.copy import copy_writer
 from registry.log_scrub import ScrubFilter, scrub
 
 NIK = "36710130087400011"  # 17 digits: one more than the column holds
@@ -24,8 +24,12 @@ def test_a_copy_error_logs_no_nik_and_no_copy_context():
     logger = logging.getLogger("tests.scrub")
     logger.addHandler(handler)
     try:
-        with pytest.raises(psycopg.DataError) as caught, transaction.atomic():
-            copy_rows("scrub_probe", ["nik", "name"], [[NIK, "SITI AMINAH"]])
+        with (
+            pytest.raises(psycopg.DataError) as caught,
+            transaction.atomic(),
+            copy_writer("scrub_probe", ["nik", "name"]) as write,
+        ):
+            write(f"{NIK},SITI AMINAH\n")
         assert NIK in str(caught.value)  # what PostgreSQL says...
         try:
             raise RuntimeError("import failed") from caught.value

@@ -24,7 +24,7 @@ from tests.registry.conftest import (
 
 @pytest.fixture(params=WRITE_PATHS)
 def write_path(request, monkeypatch):
-    """The write paths of _write_links (conftest.use_write_path)."""
+    """The write paths of write_links (conftest.use_write_path)."""
     return use_write_path(request.param, monkeypatch)
 
 

@@ -13,7 +13,7 @@ from linkage.normalize.names import normalize_name
 from registry.linking import link
 from registry.models import Person, SourceRecord
 from registry.reports.common import period_quarter
-from registry.search import SEARCH_PAGE_MIN_SCORE, name_score
+from registry.selectors.search import SEARCH_PAGE_MIN_SCORE, name_score
 from registry.web.labels import period_label
 from tests.web.conftest import ADDR, KK, _import
 from tests.web.test_views import give_purpose
@@ -83,6 +83,9 @@ def test_name_score_needs_every_word():
 
     assert score("siti", "Siti Aminah") == 1.0
     assert score("Inmam Santosa", "Inmam Santoso") >= SEARCH_PAGE_MIN_SCORE
+    # Split and joined names are one name.
+    assert score("Siti Nur Haliza", "Siti Nurhaliza") >= SEARCH_PAGE_MIN_SCORE
+    assert score("Siti Nurhaliza", "Siti Nur Haliza") >= SEARCH_PAGE_MIN_SCORE
     assert score("zzzzqqq", "Sukarni") < SEARCH_PAGE_MIN_SCORE
     assert score("zzzzqqq", "Siti Aminah") < SEARCH_PAGE_MIN_SCORE
     # A longer query is not "found" in a shorter name.

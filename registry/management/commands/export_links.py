@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
+from audit.actions import Action
 from audit.services import audit_record
 from registry.models import SourceRecord
 from registry.reports.cells import csv_writer
@@ -28,7 +29,7 @@ class Command(BaseCommand):
                 count += 1
         audit_record(
             actor=None,
-            action="links.export",
+            action=Action.LINKS_EXPORT,
             object_type="registry",
             detail={"rows": count, "file": str(opts["file"])},
         )

@@ -1,15 +1,16 @@
-"""Paged person and household search for the web pages: real totals, a minimum score, search
-by KK number, and exact hits the page can open directly.
+"""The one person and household search: the API (`GET /persons`) and the web search page
+both render `search_page_for_user` (real totals, paging, a minimum score, search by KK number,
+exact hits the page can open directly).
 
-On the rules of `registry.selectors` (the API keeps `persons_search_for_user`): visible records
-only, a purpose, one audit event per call naming exactly the persons (or households' members)
-on the page shown, and NIK/KK searches refused to masked roles (search must not become a
-number -> person oracle for a role that sees numbers only masked).
+On the rules of `registry.selectors`: visible records only, a purpose, one audit event per
+call naming exactly the persons (or households' members) on the page shown, and NIK/KK
+searches refused to masked roles (search must not become a number -> person oracle for a role
+that sees numbers only masked).
 
 Scoring: every word the user typed must find itself in the name (or its phonetic form), so
 "siti" finds every Siti at 100 % and "zzzzqqq" finds nobody; below SEARCH_PAGE_MIN_SCORE a
-candidate is not a hit. Candidates come from the same index-backed prefixes as the API search
-(`selectors.name_candidate_condition`); when more than SEARCH_PAGE_CANDIDATES_MAX records match
+candidate is not a hit. Candidates come from index-backed prefixes (`name_candidate_condition`,
+also used by the auditor's subject lookup); when more than SEARCH_PAGE_CANDIDATES_MAX records match
 the prefixes, the total is a lower bound and the page says so.
 """
 
@@ -20,32 +21,34 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from rapidfuzz import fuzz
 
+from audit.actions import Action
 from linkage.normalize.names import normalize_name
 from registry.models import Membership, Person
 from registry.roles import PERSON_ROLES
 from registry.selectors import (
     InvalidQuery,
     NotFound,
-    PersonHit,
     Purpose,
     Viewer,
     audit_denial,
     audit_read,
     households_for_user,
     mask_number,
-    name_candidate_condition,
     nik_fingerprint,
     require_purpose,
-    search_query_for_audit,
     visible_records,
 )
 
 __all__ = [
     "SEARCH_PAGE_MIN_SCORE",
+    "SEARCH_PAGE_SIZE_MAX",
     "HouseholdHit",
+    "PersonHit",
     "SearchPage",
+    "name_candidate_condition",
     "name_score",
     "search_page_for_user",
 ]
@@ -55,6 +58,17 @@ SEARCH_PAGE_SIZE_MAX = 100
 SEARCH_PAGE_CANDIDATES_MAX = 20_000
 # Phonetic keys this short ("st" for Siti) match half a city: only longer ones count.
 PHONETIC_MIN_CHARS = 3
+
+
+@dataclass(frozen=True)
+class PersonHit:
+    public_id: str
+    display_name: str
+    birth_date: date | None
+    sex: str
+    kelurahan_code: str
+    score: float
+    matched_on: list[str]
 
 
 @dataclass(frozen=True)
@@ -89,6 +103,39 @@ class SearchPage:
         return max(1, -(-self.total // self.limit))
 
 
+def search_query_for_audit(
+    nik: str, name: str, birth_date: date | None, kelurahan_code: str, limit: int
+) -> dict[str, Any]:
+    query: dict[str, Any] = {"limit": limit}
+    if nik:
+        query["nik_masked"] = mask_number(nik)
+        query["nik_hmac"] = nik_fingerprint(nik)
+    if name:
+        query["name"] = name
+    if birth_date:
+        query["birth_date"] = birth_date.isoformat()
+    if kelurahan_code:
+        query["kelurahan_code"] = kelurahan_code
+    return query
+
+
+def name_candidate_condition(parts) -> Q:
+    """Which records a name search considers (the one definition, shared by the search and
+    the auditor's subject lookup)."""
+    # Index-backed prefixes only (varchar_pattern_ops indexes, migration 0006): full key,
+    # phonetic key, sorted tokens, and "first phonetic token + start of the second" so that
+    # split or joined second names (Nur Haliza / Nurhaliza) still meet.
+    condition = (
+        Q(name_key__startswith=parts.key)
+        | Q(name_phonetic__startswith=parts.phonetic)
+        | Q(name_sorted__startswith=parts.sorted_key)
+    )
+    phonetic_tokens = parts.phonetic.split()
+    if len(phonetic_tokens) >= 2 and phonetic_tokens[1]:
+        condition |= Q(name_phonetic__startswith=f"{phonetic_tokens[0]} {phonetic_tokens[1][0]}")
+    return condition
+
+
 def _cover(query_tokens: list[str], name_tokens: list[str]) -> float:
     """Mean over the query's words of the best similarity with a word of the name."""
     if not query_tokens or not name_tokens:
@@ -102,6 +149,8 @@ def name_score(parts, name_key: str, name_phonetic: str) -> float:
     key_score = max(
         _cover(parts.key.split(), name_key.split()),
         fuzz.token_sort_ratio(parts.key, name_key) / 100,
+        # Split or joined names (Nur Haliza / Nurhaliza) are one name.
+        fuzz.ratio(parts.key.replace(" ", ""), name_key.replace(" ", "")) / 100,
     )
     phonetic_score = 0.0
     if len(parts.phonetic.replace(" ", "")) >= PHONETIC_MIN_CHARS:
@@ -175,7 +224,7 @@ def search_page_for_user(
     if kk:
         query["kk_masked"] = mask_number(kk)
         query["kk_hmac"] = nik_fingerprint(kk)
-    target = {"action": "person.search", "object_type": "person", "query": query}
+    target = {"action": Action.PERSON_SEARCH, "object_type": "person", "query": query}
     purpose = require_purpose(viewer, purpose, **target)
     if viewer.role not in PERSON_ROLES:
         audit_denial(viewer, purpose=purpose, reason="role", **target)

@@ -18,11 +18,12 @@ from pathlib import Path
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from bench.memory import StepPeaks, peak_rss_mib
 from registry.citygen.variants import random_kinds, row_variant
 from registry.ingest.reading import ParsedFile, read_file
 from registry.linking import link, link_new_records
 from registry.linking.records import person_public_ids
-from registry.memory import peak_rss_mib, release_free_memory
+from registry.memory import release_free_memory
 from registry.models import AccessLevel, Agency, Dataset, SourceRecord
 from registry.services.bulk_load import bulk_load, data_lines
 from registry.services.imports import records_import
@@ -92,9 +93,10 @@ class Command(BaseCommand):
         gc.collect()
         release_free_memory()
         started = time.perf_counter()
-        summary = link(full=True)  # resets the peak counter at its start and at every step
+        steps = StepPeaks()  # restarts the peak counter at the start and after every step
+        summary = link(full=True, on_step=steps)
         link_seconds = time.perf_counter() - started
-        link_peak = max(summary.peak_rss_mib.values(), default=peak_rss_mib())
+        link_peak = max(steps.peaks.values(), default=peak_rss_mib())
         self.stdout.write(
             f"link --full: {summary.records:,} records in {link_seconds:.1f} s "
             f"({summary.records / link_seconds:,.0f} records/s), peak RSS {link_peak:,.0f} "
@@ -102,7 +104,7 @@ class Command(BaseCommand):
             f"{summary.engine.get('candidate_pairs', 0):,} pairs "
             f"compared, phases {', '.join(f'{k} {v:.1f}s' for k, v in summary.seconds.items())}; "
             f"peak RSS per phase (MiB) "
-            f"{', '.join(f'{k} {v:,.0f}' for k, v in summary.peak_rss_mib.items())}"
+            f"{', '.join(f'{k} {v:,.0f}' for k, v in steps.peaks.items())}"
         )
         call_command("evaluate_links", str(city / "truth.csv"))
         self._singles(city, datasets, opts["singles"])

@@ -2,7 +2,7 @@
 affairs analyst's first question about a family ("what does this KK receive?").
 
 One selector, `household_aid_get_for_user`, on the rules of `registry.selectors`: the household
-as `household_get_for_user` shows it (visible members only, masked for masked roles), and the
+as `household_read` shows it (visible members only, masked for masked roles), and the
 aid receipts of those members from the datasets the viewer may read, for roles that see aid
 (AID_ROLES). One audit event (`household.view`) names every member shown; missing and
 forbidden both raise NotFound, the denial audited.
@@ -16,16 +16,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import transaction
-
-from registry.access.policy import readable_dataset_ids
-from registry.access.reads import NotFound, Purpose, audit_denial, audit_read, require_purpose
+from registry.access.reads import Purpose
 from registry.access.viewer import Viewer
-from registry.models import AidReceipt, Household, Membership
+from registry.models import AidReceipt, Membership
 from registry.reports.common import period_quarter
 from registry.reports.deciles import decile_history
-from registry.roles import AID_ROLES, PERSON_ROLES
-from registry.selectors import HouseholdProfile, household_view
+from registry.roles import AID_ROLES
+from registry.selectors import HouseholdProfile, household_read
 
 __all__ = ["AidTotal", "HouseholdAid", "MemberAid", "household_aid_get_for_user"]
 
@@ -142,59 +139,25 @@ def _member_receipts(
 
 
 def household_aid_get_for_user(*, viewer: Viewer, public_id: str, purpose: Purpose) -> HouseholdAid:
-    public_id = (public_id or "").strip()
-    target = {"action": "household.view", "object_type": "household", "object_id": public_id}
-    purpose = require_purpose(viewer, purpose, **target)
-    reason = "role"
-    if viewer.role in PERSON_ROLES:
-        with transaction.atomic():
-            household = Household.objects.filter(public_id=public_id).first()
-            reason = "not_found"
-            if household is not None:
-                readable = readable_dataset_ids(viewer)
-                memberships = list(
-                    Membership.objects.filter(household=household)
-                    .select_related("person")
-                    .order_by("id")
-                )
-                view = household_view(
-                    viewer,
-                    household,
-                    cls=HouseholdProfile,
-                    readable=readable,
-                    memberships=memberships,
-                )
-                reason = "no_visible_member"
-                if view is not None:
-                    profile, members = view
-                    assert isinstance(profile, HouseholdProfile)  # noqa: S101
-                    aid_visible = viewer.role in AID_ROLES
-                    receipts = (
-                        _member_receipts(viewer, memberships, set(members), readable)
-                        if aid_visible
-                        else []
-                    )
-                    by_quarter, by_program = _totals(receipts)
-                    history = decile_history(viewer, household.kk_number)
-                    audit_read(
-                        viewer,
-                        persons=members,
-                        purpose=purpose,
-                        detail={
-                            "members": len(members),
-                            "masked": viewer.masked,
-                            "aid_receipts": len(receipts),
-                            "dtsen_deciles": len(history),
-                        },
-                        **target,
-                    )
-                    return HouseholdAid(
-                        household=profile,
-                        aid_visible=aid_visible,
-                        receipts=receipts,
-                        by_program_quarter=by_quarter,
-                        by_program=by_program,
-                        decile_history=history,
-                    )
-    audit_denial(viewer, purpose=purpose, reason=reason, **target)
-    raise NotFound(public_id)
+    aid_visible = viewer.role in AID_ROLES
+
+    def with_aid_and_deciles(*, household, memberships, members, readable):
+        receipts = (
+            _member_receipts(viewer, memberships, set(members), readable) if aid_visible else []
+        )
+        history = decile_history(viewer, household.kk_number)
+        detail = {"aid_receipts": len(receipts), "dtsen_deciles": len(history)}
+        return (receipts, history), detail
+
+    profile, (receipts, history) = household_read(
+        viewer=viewer, public_id=public_id, purpose=purpose, extend=with_aid_and_deciles
+    )
+    by_quarter, by_program = _totals(receipts)
+    return HouseholdAid(
+        household=profile,
+        aid_visible=aid_visible,
+        receipts=receipts,
+        by_program_quarter=by_quarter,
+        by_program=by_program,
+        decile_history=history,
+    )
