@@ -3,8 +3,9 @@ aid -> Dinsos proposes it from that row -> the musyawarah kelurahan's approval i
 the walidata's exported file contains exactly that family -> an objection on another family
 is filed, is overdue after the deadline, shows on the walidata board, and is resolved.
 
-Pages through Django's test client (the browser walks are in test_browser_welfare.py); the
-clock is fixed through the services' `now=` argument."""
+The decile comes from a DTSEN extract (issue 18 item 1). Pages through Django's test client
+(the browser walks are in test_browser_welfare.py); the clock is fixed through the services'
+`now=` argument."""
 
 from __future__ import annotations
 
@@ -14,27 +15,47 @@ import io
 import re
 
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from audit.models import AuditEvent
+from registry.ingest.reading import ParsedFile
+from registry.models import AccessLevel, Dataset, DatasetKind, HouseholdDecile
 from registry.reports.board import overdue_objections
 from registry.reports.targeting import targeting_list
+from registry.services.imports import records_import
 from registry.welfare import services
 from registry.welfare.models import Objection, Proposal
 from tests.web.test_views import give_purpose
 
-from .conftest import JPEG, POOR_ROWS, PURPOSE, viewer
+from .conftest import JPEG, OTHER_ROWS, POOR_KK, POOR_ROWS, PURPOSE, viewer
 
 
 def desil1_family_without_aid(welfare) -> str:
-    """Step 1: the household the targeting check lists in desil 1 with no aid receipt.
-
-    Today's source of the decile is the `welfare_decile` column of Dinsos's rows; once DTSEN
-    extracts are imported (issue 18 item 1) this step imports one and reads the same check."""
-    page = targeting_list(viewer(welfare, "analyst"), "low_decile_no_aid", purpose=PURPOSE)
-    desil1 = [r["household_public_id"] for r in page.rows if r["welfare_decile"] == 1]
-    assert len(desil1) == 1, page.rows
-    return desil1[0]
+    """Step 1: a DTSEN extract reaches Dinsos (its restricted DTSEN dataset, through the one
+    import path); the targeting check then lists the Rahmawati family in desil 1 without aid,
+    and says the decile came from DTSEN, not from Dinsos's own estimate."""
+    dtsen = Dataset.objects.create(
+        agency=welfare.dinsos, name="dtsen-desil", title="DTSEN", producer="Kemensos",
+        access_level=AccessLevel.RESTRICTED, kind=DatasetKind.DTSEN,
+    )  # fmt: skip
+    extract = [(row[1], row[2], "1") for row in POOR_ROWS] + [
+        (row[1], row[2], "3") for row in OTHER_ROWS
+    ]
+    parsed = ParsedFile(
+        rows=[
+            (line, {"nik": nik, "kk_number": kk, "welfare_decile": decile, "period": "2026-Q3"})
+            for line, (nik, kk, decile) in enumerate(extract, start=2)
+        ]
+    )
+    outcome = records_import(dataset=dtsen, parsed=parsed)
+    assert outcome.batch.status == "imported", outcome.validation.errors
+    assert HouseholdDecile.objects.filter(kk_number=POOR_KK, decile=1).count() == 1
+    with translation.override("id"):
+        page = targeting_list(viewer(welfare, "analyst"), "low_decile_no_aid", purpose=PURPOSE)
+    desil1 = [r for r in page.rows if r["welfare_decile"] == 1]
+    assert {r["household_public_id"] for r in desil1} == {welfare.poor.public_id}, page.rows
+    assert {r["decile_source"] for r in desil1} == {"DTSEN Triwulan III 2026"}
+    return desil1[0]["household_public_id"]
 
 
 def test_round_trip_from_targeting_check_to_export_and_an_objection_resolved(welfare, client):
