@@ -203,11 +203,11 @@ def _overlap(viewer, filters, rule: OverlapRule):
     )
 
 
-def _decile_of_person(viewer):
-    """The decile of the receipt's household as the viewer's records state it (the latest
-    visible record on the household's KK, household_values' rule), else the paying
-    record's own decile. Never Household.welfare_decile: it is built from every record."""
-    household = (
+def _latest_estimate_on_kk(viewer, column: str):
+    """`column` of the latest record the viewer may read that carries a decile on the
+    receipt's KK, whose person belongs to the receipt person's household (household_values'
+    rule). Never Household.welfare_decile: it is built from every record."""
+    return (
         records_for(viewer)
         .filter(
             welfare_decile__isnull=False,
@@ -216,10 +216,15 @@ def _decile_of_person(viewer):
             link__person__memberships__household__memberships__person=OuterRef("person"),
         )
         .order_by("-created_at", "-id")
-        .values("welfare_decile")[:1]
+        .values(column)[:1]
     )
+
+
+def _decile_of_person(viewer):
+    """The decile of the receipt's household as the viewer's records state it, else the
+    paying record's own decile."""
     return Coalesce(
-        Subquery(household, output_field=IntegerField()),
+        Subquery(_latest_estimate_on_kk(viewer, "welfare_decile"), output_field=IntegerField()),
         F("source_record__welfare_decile"),
         output_field=IntegerField(),
     )
@@ -227,19 +232,8 @@ def _decile_of_person(viewer):
 
 def _estimate_agency_of_person(viewer):
     """The agency whose record gave _decile_of_person's estimate (its code), for the source
-    column: the latest visible record on the household's KK, else the paying agency."""
-    household = (
-        records_for(viewer)
-        .filter(
-            welfare_decile__isnull=False,
-            kk_number=OuterRef("source_record__kk_number"),
-            link__person__memberships__household__kk_number=OuterRef("source_record__kk_number"),
-            link__person__memberships__household__memberships__person=OuterRef("person"),
-        )
-        .order_by("-created_at", "-id")
-        .values("agency__code")[:1]
-    )
-    return Coalesce(Subquery(household), F("agency__code"))
+    column, else the paying agency."""
+    return Coalesce(Subquery(_latest_estimate_on_kk(viewer, "agency__code")), F("agency__code"))
 
 
 def _dtsen_of_receipt(viewer, column: str):

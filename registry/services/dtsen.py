@@ -23,12 +23,11 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from audit.actions import Action
-from audit.services import audit_record
 from linkage.normalize.household_fields import parse_decile, parse_period
 from linkage.normalize.identifiers import ID_LENGTH, identifier_parts, kk_verdict
 from registry.ingest.reading import ParsedFile
 from registry.models import Agency, Dataset, HouseholdDecile, ImportBatch
-from registry.services.imports import ImportOutcome, ValidatedRow, Validation
+from registry.services.imports import ImportOutcome, ValidatedRow, Validation, audit_import
 
 logger = logging.getLogger(__name__)
 
@@ -224,23 +223,6 @@ def _store_facts(batch: ImportBatch, facts: dict[tuple[str, str], FactDraft]) ->
 
 
 def _audit(batch: ImportBatch, actor, *, facts: int, outcome: str) -> None:
-    audit_record(
-        actor=actor if getattr(actor, "pk", None) else None,
-        action=Action.DTSEN_IMPORT,
-        object_type="import_batch",
-        object_id=str(batch.pk),
-        agency_code=batch.agency.code,
-        outcome=outcome,
-        reason="validation failed" if outcome == "denied" else "",
-        detail={
-            "dataset": batch.dataset.name,
-            "channel": batch.channel,
-            "file_sha256": batch.file_sha256,
-            "rows_total": batch.rows_total,
-            "rows_invalid": batch.rows_invalid,
-            "rows_new": batch.rows_new,
-            "rows_changed": batch.rows_changed,
-            "rows_unchanged": batch.rows_unchanged,
-            "facts_written": facts,
-        },
+    audit_import(
+        batch, actor, outcome=outcome, action=Action.DTSEN_IMPORT, extra={"facts_written": facts}
     )

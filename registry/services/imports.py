@@ -415,7 +415,7 @@ def records_import(
             if validation.errors:
                 batch.status = ImportBatch.Status.PARTIAL
             batch.save()
-            _audit_import(batch, actor, outcome="allowed")
+            audit_import(batch, actor, outcome="allowed")
     except _Rejected as rejected:
         validation, new_ids = rejected.validation, []
         # The attempt itself is kept (and audited); none of its rows are.
@@ -428,7 +428,7 @@ def records_import(
         _keep_problems(batch, validation)
         with transaction.atomic():
             batch.save()
-            _audit_import(batch, actor, outcome="denied")
+            audit_import(batch, actor, outcome="denied")
     finally:
         gc.unfreeze()
     logger.info(
@@ -682,10 +682,19 @@ def _receipts_worth_rebuilding(batch: ImportBatch) -> bool:
     return import_worth_rebuilding(AidReceipt._meta.db_table, receipts)
 
 
-def _audit_import(batch: ImportBatch, actor, *, outcome: str) -> None:
+def audit_import(
+    batch: ImportBatch,
+    actor,
+    *,
+    outcome: str,
+    action: Action = Action.RECORDS_IMPORT,
+    extra: dict | None = None,
+) -> None:
+    """The one audit event of an import batch (agency records or a DTSEN extract): who, which
+    file, row counts; `extra` adds the kind's own counts."""
     audit_record(
         actor=actor if getattr(actor, "pk", None) else None,
-        action=Action.RECORDS_IMPORT,
+        action=action,
         object_type="import_batch",
         object_id=str(batch.pk),
         agency_code=batch.agency.code,
@@ -700,5 +709,6 @@ def _audit_import(batch: ImportBatch, actor, *, outcome: str) -> None:
             "rows_new": batch.rows_new,
             "rows_changed": batch.rows_changed,
             "rows_unchanged": batch.rows_unchanged,
+            **(extra or {}),
         },
     )

@@ -182,6 +182,19 @@ class AttachmentForm(forms.Form):
 # --- helpers ---------------------------------------------------------------------------------
 
 
+def _evidence_attached(request, viewer, **target) -> bool:
+    """The attach form of a proposal or objection page: one evidence file added (the service
+    checks type and size); False when the form is invalid."""
+    attach = AttachmentForm(request.POST, request.FILES, prefix="attach")
+    if not attach.is_valid():
+        return False
+    (upload,) = _uploads([attach.cleaned_data["file"]])
+    services.attachment_add(
+        viewer=viewer, purpose=Attachment.Purpose.EVIDENCE, upload=upload, **target
+    )
+    return True
+
+
 def _uploads(items) -> list[Upload]:
     """Uploaded files read at most one byte past the limit (the service refuses the rest)."""
     limit = files.max_bytes() + 1
@@ -316,15 +329,8 @@ def proposal_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
                     viewer=viewer, proposal=proposal, note=request.POST.get("note", "")
                 )
                 return redirect("welfare:proposal_detail", pk=pk)
-            elif action == "attach":
-                attach = AttachmentForm(request.POST, request.FILES, prefix="attach")
-                if attach.is_valid():
-                    (upload,) = _uploads([attach.cleaned_data["file"]])
-                    services.attachment_add(
-                        viewer=viewer, proposal=proposal, purpose=Attachment.Purpose.EVIDENCE,
-                        upload=upload,
-                    )  # fmt: skip
-                    return redirect("welfare:proposal_detail", pk=pk)
+            elif action == "attach" and _evidence_attached(request, viewer, proposal=proposal):
+                return redirect("welfare:proposal_detail", pk=pk)
         except NotFound as exc:
             raise Http404 from exc
         except ValidationError as exc:
@@ -522,15 +528,8 @@ def objection_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
                         resolution=resolve.cleaned_data["resolution"],
                     )  # fmt: skip
                     return redirect("welfare:objection_detail", pk=pk)
-            elif action == "attach":
-                attach = AttachmentForm(request.POST, request.FILES, prefix="attach")
-                if attach.is_valid():
-                    (upload,) = _uploads([attach.cleaned_data["file"]])
-                    services.attachment_add(
-                        viewer=viewer, objection=item, purpose=Attachment.Purpose.EVIDENCE,
-                        upload=upload,
-                    )  # fmt: skip
-                    return redirect("welfare:objection_detail", pk=pk)
+            elif action == "attach" and _evidence_attached(request, viewer, objection=item):
+                return redirect("welfare:objection_detail", pk=pk)
         except NotFound as exc:
             raise Http404 from exc
         except ValidationError as exc:
