@@ -80,11 +80,11 @@ def excel_serial_to_date(serial: float) -> date | None:
 
 
 def parse_date(raw: object, *, field: str, today: date | None = None) -> ParsedDate:
-    return _parse_date(raw, field, today or today_wib())
+    return parse_date_cached(raw, field, today or today_wib())
 
 
 @value_cache()
-def _parse_date(raw: object, field: str, today: date) -> ParsedDate:
+def parse_date_cached(raw: object, field: str, today: date) -> ParsedDate:
     value, error, empty = _to_date(raw)
     if empty:
         return ParsedDate(None, (f"{field}:missing",), "")

@@ -21,7 +21,7 @@ from ..schema import BIGINT_MAX, CANONICAL_FIELDS, SOURCE_ID_MAX_LENGTH, TEXT_MA
 from ..schema import source_id as stored_source_id
 from .address import AddressParts, normalize_address, parse_rt_rw
 from .caching import bare, value_cache
-from .dates import _parse_date, today_wib
+from .dates import parse_date_cached, today_wib
 from .household_fields import (
     normalize_program,
     normalize_relationship,
@@ -324,7 +324,7 @@ def _hashable_row(row: Mapping[str, object]) -> dict[str, object]:
 # The bare caches (no per-call unhashable fallback: normalize_record catches TypeError).
 _name = bare(normalize_name)
 _sex = bare(normalize_sex)
-_date = bare(_parse_date)
+_date = bare(parse_date_cached)
 _place = bare(normalize_place)
 _identifiers = bare(_identifiers)
 _address_block = bare(_address_block)
