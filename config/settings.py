@@ -254,6 +254,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "pgserver": {"level": "WARNING"},
+        # it announces every periodic task at import, i.e. on every manage.py command
+        "procrastinate.periodic": {"level": "WARNING"},
     },
 }
 
