@@ -256,6 +256,7 @@ LOGGING = {
         "pgserver": {"level": "WARNING"},
         # it announces every periodic task at import, i.e. on every manage.py command
         "procrastinate.periodic": {"level": "WARNING"},
+        "procrastinate.blueprints": {"level": "WARNING"},
     },
 }
 
