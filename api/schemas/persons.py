@@ -130,7 +130,11 @@ class AidOut(Schema):
 
 class LinkEventOut(Schema):
     kind: str = Field(..., description="merge | split", examples=["merge"])
-    other_public_id: str = Field(..., description="the other person id", examples=["P0000000001"])
+    other_public_id: str = Field(
+        ...,
+        description="the other person id; empty when the caller may not see that person",
+        examples=["P0000000001"],
+    )
     occurred_at: datetime = Field(..., description="when")
     reason: str = Field("", description="why", examples=["link"])
 

@@ -104,14 +104,29 @@ def _person_profile(viewer: Viewer, person: Person, redirected_from: str | None)
             ),
             key=lambda a: (a.period, a.program, a.agency_code),
         )
+    link_events = list(PersonLinkEvent.objects.filter(person=person).select_related("other")[:100])
+    # The other person's id only when the viewer could open that person (a readable record),
+    # or it is an old id that now redirects here: otherwise the id would reveal a person the
+    # viewer's datasets do not hold (a split-off record of a closed dataset, say).
+    seen_others = set(
+        SourceRecord.objects.filter(
+            link__person_id__in=[e.other_id for e in link_events],
+            is_current=True,
+            dataset_id__in=readable,
+        ).values_list("link__person_id", flat=True)
+    )
     events = [
         LinkEventView(
             kind=e.kind,
-            other_public_id=e.other.public_id,
+            other_public_id=(
+                e.other.public_id
+                if e.other_id in seen_others or e.other.merged_into_id == person.pk
+                else ""
+            ),
             occurred_at=e.occurred_at,
             reason=e.reason,
         )
-        for e in PersonLinkEvent.objects.filter(person=person).select_related("other")[:100]
+        for e in link_events
     ]
     return PersonProfile(
         public_id=person.public_id,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from audit.models import AuditEvent
-from registry.models import Person
+from registry.models import Person, PersonLinkEvent
 from registry.selectors import (
     InvalidPurpose,
     InvalidQuery,
@@ -177,3 +177,22 @@ def test_older_versions_are_shown_with_their_record(cast):
     member = person_get_for_user(viewer=cast.viewer("member"),
                                  public_id=cast.father.public_id, purpose=PURPOSE)  # fmt: skip
     assert "KI SAMAUN NO. 81" not in repr(member)
+
+
+def test_link_history_names_the_other_person_only_when_the_viewer_may_see_them(cast):
+    """A split from the mother (her records: capil and dinsos/kasus, both closed): Dinkes,
+    granted DTKS only, sees the father but must not learn the mother's id; Dinsos, which holds
+    her case record, may; an old id merged into the father is his own alias, shown to all."""
+    absorbed = Person.objects.create(public_id="P-OLD-ALIAS", merged_into=cast.father)
+    PersonLinkEvent.objects.create(kind="split", person=cast.father, other=cast.mother)
+    PersonLinkEvent.objects.create(kind="merge", person=cast.father, other=absorbed)
+
+    def others(name):
+        profile = person_get_for_user(
+            viewer=cast.viewer(name), public_id=cast.father.public_id, purpose=PURPOSE
+        )
+        return sorted((e.kind, e.other_public_id) for e in profile.link_events)
+
+    assert others("member") == [("merge", "P-OLD-ALIAS"), ("split", "")]
+    assert others("owner") == [("merge", "P-OLD-ALIAS"), ("split", cast.mother.public_id)]
+    assert others("walidata") == [("merge", "P-OLD-ALIAS"), ("split", cast.mother.public_id)]
