@@ -99,7 +99,7 @@ def _swappable(row: dict) -> bool:
     reason="linkage branch 2026-12-04: with u from random pairs and the population prior, 5 of "
     "40 wrong-year arrivals without NIK/KK become new persons with no review task although "
     "they score p~1.0 against their person's records (35/40 join, as on main); not yet "
-    "diagnosed, see /work/wt/notes/linkage.md",
+    "diagnosed (issue 15 closing note, 2026-12-04 evening)",
 )
 def test_uncertain_arrivals_wait_for_a_reviewer(linked_city):
     """A wrong birth year with no NIK or KK often lands in the model's uncertain band: the
