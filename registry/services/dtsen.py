@@ -27,7 +27,13 @@ from linkage.normalize.household_fields import parse_decile, parse_period
 from linkage.normalize.identifiers import ID_LENGTH, identifier_parts, kk_verdict
 from registry.ingest.reading import ParsedFile
 from registry.models import Agency, Dataset, HouseholdDecile, ImportBatch
-from registry.services.imports import ImportOutcome, ValidatedRow, Validation, audit_import
+from registry.services.imports import (
+    ImportOutcome,
+    ValidatedRow,
+    Validation,
+    audit_import,
+    import_batch_new,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -137,19 +143,15 @@ def dtsen_import(
     With an invalid row and not skip_invalid nothing is stored (the attempt is, audited)."""
     checked = dtsen_validate(parsed.rows)
     validation = checked.validation
-    batch = ImportBatch(
-        agency=dataset.agency,
+    batch = import_batch_new(
         dataset=dataset,
-        created_by=actor if getattr(actor, "pk", None) else None,
+        parsed=parsed,
+        actor=actor,
         channel=channel,
         file_name=file_name,
         file_sha256=file_sha256,
-        rows_total=len(parsed.rows),
-        rows_skipped=len(parsed.skipped),
-        skipped=parsed.skipped,
         errors=validation.errors,
         rows_invalid=len(validation.invalid_lines),
-        status=ImportBatch.Status.IMPORTED,
     )
     if validation.errors and not skip_invalid:
         batch.status = ImportBatch.Status.REJECTED

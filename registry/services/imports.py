@@ -384,17 +384,13 @@ def records_import(
             skip_invalid=skip_invalid,
         )
     regions = regions or RegionMatcher.for_regency(_regency_code())
-    batch = ImportBatch(
-        agency=dataset.agency,
+    batch = import_batch_new(
         dataset=dataset,
-        created_by=actor if getattr(actor, "pk", None) else None,
+        parsed=parsed,
+        actor=actor,
         channel=channel,
         file_name=file_name,
         file_sha256=file_sha256,
-        rows_total=len(parsed.rows),
-        rows_skipped=len(parsed.skipped),
-        skipped=parsed.skipped,
-        status=ImportBatch.Status.IMPORTED,
     )
     # The parsed file is hundreds of thousands of long-lived dicts: moved out of the cyclic
     # GC's sight, the collector stops rescanning them on every allocation burst.
@@ -680,6 +676,33 @@ def _receipts_worth_rebuilding(batch: ImportBatch) -> bool:
         )
         receipts = cursor.fetchone()[0]
     return import_worth_rebuilding(AidReceipt._meta.db_table, receipts)
+
+
+def import_batch_new(
+    *,
+    dataset: Dataset,
+    parsed: ParsedFile,
+    actor,
+    channel: str,
+    file_name: str,
+    file_sha256: str,
+    **fields,
+) -> ImportBatch:
+    """The unsaved batch of one arriving file (agency records or a DTSEN extract): who sent
+    what through which channel, the rows read and skipped; `fields` adds the kind's own."""
+    return ImportBatch(
+        agency=dataset.agency,
+        dataset=dataset,
+        created_by=actor if getattr(actor, "pk", None) else None,
+        channel=channel,
+        file_name=file_name,
+        file_sha256=file_sha256,
+        rows_total=len(parsed.rows),
+        rows_skipped=len(parsed.skipped),
+        skipped=parsed.skipped,
+        status=ImportBatch.Status.IMPORTED,
+        **fields,
+    )
 
 
 def audit_import(
